@@ -1,0 +1,50 @@
+// Package bot turns a question and its conversation into a cited reply.
+// It is transport-agnostic: WeChat, the terminal and the web console all
+// hand it a Message and send back the Replies it returns.
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Kind says what a message carries. Only text is a question; the rest gets
+// a polite note in a private chat and is ignored in a group.
+type Kind int
+
+// Message kinds a transport can report.
+const (
+	KindText Kind = iota
+	KindImage
+	KindVoice
+	KindVideo
+	KindFile
+	KindSticker
+	KindLink
+	KindOther
+)
+
+// Message is one incoming message, already translated out of the
+// transport's own types.
+type Message struct {
+	ID         string    // transport message id, used to drop resent duplicates
+	ChatID     string    // the private chat or group the reply goes to
+	SenderID   string    // who wrote it (in a group, the member)
+	SenderName string    // display name, used to @-mention the asker in groups
+	Text       string    // message text; for groups, as received (mention not yet stripped)
+	Kind       Kind      // what the message carries
+	Group      bool      // true in a group chat
+	Mentioned  bool      // true when the bot was @-mentioned in a group
+	Self       bool      // true when the bot's own account sent it
+	Time       time.Time // when it was received
+}
+
+// Reply is one message to send back to Message.ChatID.
+type Reply struct {
+	Text    string // plain text, already split to the transport's size
+	Mention string // display name to @-mention in a group, or empty
+}
+
+// Sender delivers one reply to the chat a message came from. Transports
+// implement it; the conversation core calls it in order.
+type Sender func(ctx context.Context, r Reply) error

@@ -1,0 +1,32 @@
+// Package corpus holds the policy documents policybot answers from: their
+// metadata, their clause-level chunks, and the loading of the built-in
+// compilation plus users' own folders.
+package corpus
+
+// Document is one policy document or one department's interpretation.
+// Dates are ISO (2006-01-02) strings, empty when the text prints none.
+type Document struct {
+	ID             string  `json:"id" yaml:"id"`
+	Title          string  `json:"title" yaml:"title"`
+	DocNo          string  `json:"doc_no" yaml:"doc_no"`
+	Issuer         string  `json:"issuer" yaml:"issuer"`
+	Domain         string  `json:"domain" yaml:"domain"`
+	Kind           string  `json:"kind" yaml:"kind"`
+	Issued         string  `json:"issued" yaml:"issued"`
+	EffectiveFrom  string  `json:"effective_from" yaml:"effective_from"`
+	EffectiveUntil string  `json:"effective_until" yaml:"effective_until"`
+	Source         string  `json:"source" yaml:"source"`
+	Body           string  `json:"text" yaml:"-"`
+	Chunks         []Chunk `json:"-" yaml:"-"`
+}
+
+// Chunk is one clause (or a run of small sibling clauses, or one part of a
+// long clause) with what is needed to cite it.
+type Chunk struct {
+	ID    string   // content hash, stable across runs
+	DocID string   // Document.ID
+	Path  []string // heading path, outermost first
+	Label string   // citation label, e.g. 第十二条, 三（一）1, 附件2 一、
+	Text  string   // the clause text as printed
+	Ord   int      // position within the document
+}

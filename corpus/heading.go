@@ -1,0 +1,60 @@
+package corpus
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Heading levels, outermost first. A document uses some of them; the
+// chunker follows whichever it finds.
+const (
+	levelAnnex    = iota // 附件2
+	levelChapter         // 第二章 支持的对象和标准
+	levelArticle         // 第九条 申报材料。
+	levelCN              // 三、构建现代工业产业链体系
+	levelParenCN         // （一）集中培植7个战略性新兴产业链。
+	levelNum             // 1. 高端装备产业链。
+	levelParenNum        // （1）…
+)
+
+var headingRes = []*regexp.Regexp{
+	levelAnnex:    regexp.MustCompile(`^附件\s*([0-9０-９]+)?$`),
+	levelChapter:  regexp.MustCompile(`^第[一二三四五六七八九十百]+章`),
+	levelArticle:  regexp.MustCompile(`^第[一二三四五六七八九十百零]+条`),
+	levelCN:       regexp.MustCompile(`^[一二三四五六七八九十]+、`),
+	levelParenCN:  regexp.MustCompile(`^[（(][一二三四五六七八九十]+[）)]`),
+	levelNum:      regexp.MustCompile(`^[0-9０-９]{1,2}\s*[.．、](?:[^0-9０-９]|$)`),
+	levelParenNum: regexp.MustCompile(`^[（(][0-9０-９]{1,2}[）)]`),
+}
+
+// headingLevel returns the level of a line that opens a numbered division,
+// or -1 for running text.
+func headingLevel(line string) int {
+	for lvl, re := range headingRes {
+		if re.MatchString(line) {
+			return lvl
+		}
+	}
+	return -1
+}
+
+// headingMark returns the numbering that opens a heading line — 第九条,
+// 三、, （一）, 1., 附件2 — for citation labels.
+func headingMark(line string, lvl int) string {
+	m := headingRes[lvl].FindString(line)
+	switch lvl {
+	case levelNum:
+		// The pattern may have taken the first character of the text.
+		r := []rune(m)
+		for i, c := range r {
+			if c == '.' || c == '．' || c == '、' {
+				return strings.TrimSpace(string(r[:i]))
+			}
+		}
+	case levelCN:
+		return strings.TrimSuffix(m, "、")
+	case levelAnnex:
+		return strings.ReplaceAll(m, " ", "")
+	}
+	return m
+}

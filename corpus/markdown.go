@@ -1,0 +1,185 @@
+package corpus
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// Markdown renders a document as a Markdown file with YAML front matter,
+// the form the built-in corpus is stored in.
+func Markdown(d *Document) []byte {
+	var b bytes.Buffer
+	b.WriteString("---\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	// Encoding a struct of strings cannot fail.
+	_ = enc.Encode(d)
+	_ = enc.Close()
+	b.WriteString("---\n\n")
+	b.WriteString(d.Body)
+	b.WriteString("\n")
+	return b.Bytes()
+}
+
+// ErrEmpty reports a file with no text; loaders skip it with a warning.
+var ErrEmpty = errors.New("empty document")
+
+// Parse reads one document file: Markdown with or without front matter,
+// or plain text, in UTF-8 or GBK/GB18030. Without front matter the title
+// is the first line and the 文号 is found by pattern. name is used in
+// errors and, without an id, to make one.
+func Parse(name string, data []byte) (Document, error) {
+	text, err := decode(data)
+	if err != nil {
+		return Document{}, fmt.Errorf("%s: %w", name, err)
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	var d Document
+	// given holds the keys the front matter sets: a key set to "" says the
+	// text prints none, so it must not be guessed from the text.
+	given := map[string]any{}
+	body := text
+	if rest, ok := strings.CutPrefix(text, "---\n"); ok {
+		fm, after, found := strings.Cut(rest, "\n---\n")
+		if !found {
+			if fm2, ok := strings.CutSuffix(rest, "\n---"); ok {
+				fm, after, found = fm2, "", true
+			}
+		}
+		if !found {
+			return Document{}, fmt.Errorf("%s:1: front matter opened with --- is never closed", name)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(fm))
+		dec.KnownFields(true)
+		if err := dec.Decode(&d); err != nil && !errors.Is(err, errEOF(err)) {
+			return Document{}, fmt.Errorf("%s: front matter: %s", name, shiftYAMLLine(err.Error(), 1))
+		}
+		// The same text decoded into d, so it is a mapping (or empty).
+		_ = yaml.Unmarshal([]byte(fm), &given)
+		body = after
+	}
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if l = normLine(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return Document{}, fmt.Errorf("%s: %w", name, ErrEmpty)
+	}
+	d.Body = strings.Join(lines, "\n")
+	if d.Title == "" {
+		d.Title = strings.TrimLeft(lines[0], "# ")
+	}
+	if _, ok := given["doc_no"]; !ok && d.DocNo == "" {
+		d.DocNo = findDocNo(lines[:min(len(lines), 12)])
+	}
+	if d.Kind == "" {
+		d.Kind = "原文"
+	}
+	if _, ok := given["issued"]; !ok && d.Issued == "" {
+		if _, date := signature(lines); date != "" {
+			d.Issued = date
+		}
+	}
+	for field, v := range map[string]string{"issued": d.Issued, "effective_from": d.EffectiveFrom, "effective_until": d.EffectiveUntil} {
+		if v != "" && !validDate(v) {
+			return Document{}, fmt.Errorf("%s: front matter: %s: %q is not a date like 2018-12-31", name, field, v)
+		}
+	}
+	if d.ID == "" {
+		d.ID = slug(name, d.Body)
+	}
+	return d, nil
+}
+
+// findDocNo finds the 文号 among a document's first lines: one printed on
+// its own line, else one on a short label line (文号：冀财金〔2019〕12号).
+// A number inside running text is another document's, quoted.
+func findDocNo(lines []string) string {
+	for _, l := range lines {
+		if docNoRe.MatchString(l) {
+			return l
+		}
+	}
+	for _, l := range lines {
+		if strings.ContainsAny(l, "。，；《") {
+			continue
+		}
+		if m := docNoInTextRe.FindString(l); m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+func errEOF(err error) error {
+	if err != nil && err.Error() == "EOF" {
+		return err
+	}
+	return errors.New("not eof")
+}
+
+// yamlLineRe finds the line numbers in a YAML error.
+var yamlLineRe = regexp.MustCompile(`\bline (\d+)`)
+
+// shiftYAMLLine moves each "line N" in a YAML error past the opening ---,
+// so the line numbers are the file's.
+func shiftYAMLLine(msg string, by int) string {
+	return yamlLineRe.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if err != nil {
+			return m
+		}
+		return "line " + strconv.Itoa(n+by)
+	})
+}
+
+func validDate(s string) bool {
+	return len(s) == 10 && isoDate(s[:4], s[5:7], s[8:]) == s
+}
+
+// decode returns the text of a UTF-8 or GB18030 (GBK) file. Government
+// downloads are often GBK; a file that is neither is an error.
+func decode(data []byte) (string, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(data) {
+		return string(data), nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
+		return "", errors.New("text is neither UTF-8 nor GBK/GB18030")
+	}
+	return string(out), nil
+}
+
+// slug makes a stable ASCII id from a file name, falling back to a hash of
+// the text for names with no ASCII letters or digits.
+func slug(name, body string) string {
+	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(base) {
+		if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-")
+	if len(s) < 3 {
+		s = "doc-" + hashHex(base + "\x00" + body)[:10]
+	}
+	return s
+}

@@ -1,0 +1,195 @@
+package retrieval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// EvalItem is one line of an evaluation file shaped like dev.jsonl.
+type EvalItem struct {
+	ID         string     `json:"id"`
+	Question   string     `json:"question"`
+	History    []string   `json:"history"`
+	Answerable bool       `json:"answerable"`
+	Kind       string     `json:"kind"`
+	Gold       []EvalGold `json:"gold"`
+}
+
+// EvalGold is one acceptable source: doc is found in a document's title or
+// number (for an interpretation, the issuer followed by 解读), clause is a
+// verbatim piece of the answering clause.
+type EvalGold struct {
+	Doc    string `json:"doc"`
+	Clause string `json:"clause"`
+}
+
+// ReadEval reads evaluation items, one JSON object per line.
+func ReadEval(r io.Reader) ([]EvalItem, error) {
+	var items []EvalItem
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var it EvalItem
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			return nil, fmt.Errorf("read eval line %d: %w", n, err)
+		}
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read eval: %w", err)
+	}
+	return items, nil
+}
+
+// Metrics are retrieval figures over a set of items.
+type Metrics struct {
+	N, Answerable, Unanswerable int
+	ClauseHit1, ClauseHit5      float64 // share of answerable items
+	DocHit5, MRR10              float64 // share of answerable items
+	NotFoundUnanswerable        float64 // share of unanswerable items with found=false
+	NotFoundAnswerable          float64 // share of answerable items with found=false
+	Misses                      []string
+}
+
+// Report is the overall metrics and the metrics per kind.
+type Report struct {
+	Overall Metrics
+	Kinds   map[string]Metrics
+}
+
+type searcher interface {
+	Search(ctx context.Context, q Query) (Result, error)
+}
+
+// Evaluate runs every item through s with k=10 and scores the results.
+func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report, error) {
+	if k < 10 {
+		k = 10
+	}
+	type outcome struct {
+		kind              string
+		answerable, found bool
+		rank, docRank     int // 0 = not within the cut
+		id                string
+	}
+	var outs []outcome
+	for _, it := range items {
+		res, err := s.Search(ctx, Query{Question: it.Question, History: it.History, K: k})
+		if err != nil {
+			return Report{}, fmt.Errorf("evaluate %s: %w", it.ID, err)
+		}
+		o := outcome{kind: it.Kind, answerable: it.Answerable, found: res.Found, id: it.ID}
+		for _, h := range res.Hits {
+			for _, g := range it.Gold {
+				if o.rank == 0 && g.Clause != "" && strings.Contains(squeeze(h.Text), squeeze(g.Clause)) {
+					o.rank = h.Rank
+				}
+				if o.docRank == 0 && docMatches(h, g.Doc) {
+					o.docRank = h.Rank
+				}
+			}
+		}
+		outs = append(outs, o)
+	}
+	score := func(os []outcome) Metrics {
+		var m Metrics
+		for _, o := range os {
+			m.N++
+			if !o.answerable {
+				m.Unanswerable++
+				if !o.found {
+					m.NotFoundUnanswerable++
+				}
+				continue
+			}
+			m.Answerable++
+			if !o.found {
+				m.NotFoundAnswerable++
+			}
+			if o.rank == 1 {
+				m.ClauseHit1++
+			}
+			if o.rank >= 1 && o.rank <= 5 {
+				m.ClauseHit5++
+			}
+			if o.docRank >= 1 && o.docRank <= 5 {
+				m.DocHit5++
+			}
+			if o.rank >= 1 && o.rank <= 10 {
+				m.MRR10 += 1 / float64(o.rank)
+			}
+			if o.rank != 1 {
+				m.Misses = append(m.Misses, fmt.Sprintf("%s@%d", o.id, o.rank))
+			}
+		}
+		if m.Answerable > 0 {
+			a := float64(m.Answerable)
+			m.ClauseHit1 /= a
+			m.ClauseHit5 /= a
+			m.DocHit5 /= a
+			m.MRR10 /= a
+			m.NotFoundAnswerable /= a
+		}
+		if m.Unanswerable > 0 {
+			m.NotFoundUnanswerable /= float64(m.Unanswerable)
+		}
+		return m
+	}
+	rep := Report{Overall: score(outs), Kinds: map[string]Metrics{}}
+	byKind := map[string][]outcome{}
+	for _, o := range outs {
+		byKind[o.kind] = append(byKind[o.kind], o)
+	}
+	for k, os := range byKind {
+		rep.Kinds[k] = score(os)
+	}
+	return rep, nil
+}
+
+func docMatches(h Hit, doc string) bool {
+	if doc == "" {
+		return false
+	}
+	d := squeeze(doc)
+	return strings.Contains(squeeze(h.Title), d) || strings.Contains(squeeze(h.DocNo), d) ||
+		(h.Kind == "解读" && squeeze(h.Issuer)+"解读" == d)
+}
+
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '\u3000' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// Write prints the report as a table: overall first, then each kind.
+func (r Report) Write(w io.Writer) error {
+	line := func(name string, m Metrics) string {
+		return fmt.Sprintf("%-14s n=%-3d clause hit@1 %.2f  hit@5 %.2f  doc hit@5 %.2f  MRR@10 %.2f  not-found: unanswerable %.2f (%d)  answerable %.2f\n",
+			name, m.N, m.ClauseHit1, m.ClauseHit5, m.DocHit5, m.MRR10, m.NotFoundUnanswerable, m.Unanswerable, m.NotFoundAnswerable)
+	}
+	var b strings.Builder
+	var kinds []string
+	for k := range r.Kinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		b.WriteString(line(k, r.Kinds[k]))
+	}
+	b.WriteString(line("overall", r.Overall))
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,250 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// Reranker reorders fused candidates, e.g. with a cross-encoder API. It is
+// optional; without one the fused order stands.
+type Reranker interface {
+	Rerank(ctx context.Context, query string, hits []Hit) ([]Hit, error)
+}
+
+// Options configures an Index. Zero values take the documented defaults.
+type Options struct {
+	K          int         // results per search; default 5
+	Embedder   Embedder    // nil: the built-in hashing embedder
+	Dir        string      // where embeddings persist; "" keeps them in memory only
+	Vocabulary *Vocabulary // nil: the built-in vocabulary
+	Reranker   Reranker    // optional
+	Progress   func(done, total int)
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// entry is one searchable chunk with its document.
+type entry struct {
+	doc   *corpus.Document
+	chunk corpus.Chunk
+	text  string // what is embedded and indexed: title, path, clause
+}
+
+// Index searches a corpus's chunks by fused lexical and vector ranking.
+// It is safe for concurrent searches once built.
+type Index struct {
+	entries []entry
+	byID    map[string]int
+	lex     *bm25
+	coll    *chromem.Collection
+	emb     Embedder
+	vocab   *Vocabulary
+	rerank  Reranker
+	scope   corpus.Scope
+	years   map[int]bool // years the corpus mentions anywhere
+	absent  []string     // vocabulary topics the corpus never mentions
+	k       int
+	log     *slog.Logger
+}
+
+// Build indexes every chunk of the library. Embeddings are loaded from
+// opts.Dir when present and current; only missing chunks are embedded.
+func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.K <= 0 {
+		opts.K = 5
+	}
+	if opts.Vocabulary == nil {
+		v, err := LoadVocabulary()
+		if err != nil {
+			return nil, err
+		}
+		opts.Vocabulary = v
+	}
+	ix := &Index{byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
+	docs := lib.Documents()
+	var texts []string
+	for i := range docs {
+		d := &docs[i]
+		for _, c := range d.Chunks {
+			e := entry{doc: d, chunk: c, text: indexText(d, c)}
+			ix.byID[c.ID] = len(ix.entries)
+			ix.entries = append(ix.entries, e)
+			texts = append(texts, e.text)
+		}
+		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
+			y, _ := strconv.Atoi(m[:4])
+			ix.years[y] = true
+		}
+	}
+	if len(ix.entries) == 0 {
+		return nil, errors.New("build index: the corpus has no chunks")
+	}
+	all := strings.Join(texts, "\n")
+	for _, t := range ix.vocab.Topics {
+		if !strings.Contains(all, t) {
+			ix.absent = append(ix.absent, t)
+		}
+	}
+	ix.lex = newBM25(texts)
+	ix.emb = opts.Embedder
+	if ix.emb == nil {
+		ix.emb = NewHashing(texts, 1024)
+	}
+	vecs, err := loadOrEmbed(ctx, opts.Dir, ix.emb, ix.entries, opts.Progress, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	db := chromem.NewDB()
+	// Every vector is supplied, queries included; an embedding function
+	// that errors makes sure chromem never falls back to calling OpenAI.
+	coll, err := db.CreateCollection("chunks", nil, func(context.Context, string) ([]float32, error) {
+		return nil, errors.New("embedding is done by the index, not chromem")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build index: create collection: %w", err)
+	}
+	docsC := make([]chromem.Document, len(ix.entries))
+	for i, e := range ix.entries {
+		docsC[i] = chromem.Document{
+			ID:        e.chunk.ID,
+			Content:   e.text,
+			Embedding: vecs[i],
+			Metadata:  map[string]string{"doc_id": e.doc.ID, "domain": e.doc.Domain, "kind": e.doc.Kind},
+		}
+	}
+	if err := coll.AddDocuments(ctx, docsC, 2); err != nil {
+		return nil, fmt.Errorf("build index: add chunks: %w", err)
+	}
+	ix.coll = coll
+	return ix, nil
+}
+
+// indexText is what represents a chunk to search: its document's title
+// and number, its heading path and the clause itself.
+func indexText(d *corpus.Document, c corpus.Chunk) string {
+	var b strings.Builder
+	b.WriteString(d.Title)
+	if d.DocNo != "" {
+		b.WriteString(" ")
+		b.WriteString(d.DocNo)
+	}
+	b.WriteString("\n")
+	if len(c.Path) > 0 {
+		b.WriteString(strings.Join(c.Path, " "))
+		b.WriteString("\n")
+	}
+	b.WriteString(c.Text)
+	return b.String()
+}
+
+// Len is the number of indexed chunks.
+func (ix *Index) Len() int { return len(ix.entries) }
+
+// Search finds the clauses answering q.
+func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
+	k := q.K
+	if k <= 0 {
+		k = ix.k
+	}
+	pq := ix.rewrite(q.Question, q.History)
+	res := Result{Question: q.Question, Query: pq.text}
+	if len(pq.weights) == 0 {
+		return res, nil
+	}
+	const pool = 50
+	lex := ix.lex.search(pq.weights, nil)
+	if len(lex) > pool {
+		lex = lex[:pool]
+	}
+	qv, err := ix.emb.Embed(ctx, []string{pq.embedText}, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("search: embed query: %w", err)
+	}
+	n := min(pool, ix.coll.Count())
+	vec, err := ix.coll.QueryEmbedding(ctx, normalize32(qv[0]), n, nil, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("search: query vectors: %w", err)
+	}
+	fused := fuse(lex, vec, ix.byID)
+	if len(fused) > k*4 {
+		fused = fused[:k*4]
+	}
+	hits := make([]Hit, 0, len(fused))
+	for _, f := range fused {
+		e := ix.entries[f.doc]
+		hits = append(hits, Hit{
+			Score:   f.score,
+			DocID:   e.doc.ID,
+			Title:   e.doc.Title,
+			DocNo:   e.doc.DocNo,
+			Issuer:  e.doc.Issuer,
+			Kind:    e.doc.Kind,
+			Clause:  e.chunk.Label,
+			Text:    e.chunk.Text,
+			ChunkID: e.chunk.ID,
+		})
+	}
+	if ix.rerank != nil && len(hits) > 0 {
+		rr, err := ix.rerank.Rerank(ctx, pq.text, hits)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: rerank: %w", err)
+		}
+		hits = rr
+	}
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	for i := range hits {
+		hits[i].Rank = i + 1
+	}
+	res.Hits = hits
+	res.Found = ix.found(q.Question, pq, lex)
+	return res, nil
+}
+
+// fuse combines the lexical and vector rankings by reciprocal rank fusion,
+// which needs no score calibration between the two.
+func fuse(lex []scored, vec []chromem.Result, byID map[string]int) []scored {
+	const k = 60.0
+	acc := map[int]float64{}
+	for r, s := range lex {
+		acc[s.doc] += 1 / (k + float64(r+1))
+	}
+	for r, v := range vec {
+		acc[byID[v.ID]] += 1 / (k + float64(r+1))
+	}
+	out := make([]scored, 0, len(acc))
+	for d, s := range acc {
+		out = append(out, scored{d, s})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].doc < out[j].doc
+	})
+	return out
+}
+
+// Chunk returns a document and chunk by chunk id, for showing a clause in
+// full.
+func (ix *Index) Chunk(id string) (*corpus.Document, corpus.Chunk, bool) {
+	i, ok := ix.byID[id]
+	if !ok {
+		return nil, corpus.Chunk{}, false
+	}
+	return ix.entries[i].doc, ix.entries[i].chunk, true
+}

@@ -1,0 +1,37 @@
+// Package retrieval finds the clauses that answer a question: a hybrid of
+// vector search (chromem-go) and lexical BM25, fused, with a judgement of
+// whether the corpus holds an answer at all.
+package retrieval
+
+// Query is one search. History holds the earlier user messages of the
+// conversation, oldest first, so a follow-up can be understood.
+type Query struct {
+	Question string
+	History  []string
+	K        int // results wanted; 0 means the index default
+}
+
+// Result is what a search found. Its JSON shape is a contract read by
+// other tools (retrieve --json, /api/retrieve).
+type Result struct {
+	Question string `json:"question"`
+	Query    string `json:"query"`
+	Found    bool   `json:"found"`
+	Hits     []Hit  `json:"results"`
+}
+
+// Hit is one ranked clause.
+type Hit struct {
+	Rank   int     `json:"rank"`
+	Score  float64 `json:"score"`
+	DocID  string  `json:"doc_id"`
+	Title  string  `json:"title"`
+	DocNo  string  `json:"doc_no"`
+	Issuer string  `json:"issuer"`
+	Kind   string  `json:"kind"`
+	Clause string  `json:"clause"`
+	Text   string  `json:"text"`
+	// ChunkID identifies the clause within the corpus, so a client can
+	// open it highlighted within its document.
+	ChunkID string `json:"chunk_id"`
+}
