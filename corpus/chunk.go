@@ -3,6 +3,7 @@ package corpus
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -71,22 +72,13 @@ func parse(lines []string) *node {
 			cur.lines = append(cur.lines, l)
 			continue
 		}
+		// Divisions nest in the conventional order — 附件 > 第X章 > 第X条 >
+		// 一、 > （一） > 1. > （1） — so a heading closes every open division
+		// at its level or below. A numbered line before the body's first
+		// 一、 (an attachment list, say) cannot capture what follows.
 		parent := cur
-		if lvl == levelAnnex {
-			parent = root
-		} else {
-			// A mark of a kind already open closes it and what is below;
-			// an unseen kind opens a deeper division. Documents nest their
-			// numbering differently, so order is learned, not assumed.
-			for p := cur; p != root; p = p.parent {
-				if p.level == lvl {
-					parent = p.parent
-					break
-				}
-				if p.level == levelAnnex {
-					break
-				}
-			}
+		for parent != root && parent.level >= lvl {
+			parent = parent.parent
 		}
 		n := &node{level: lvl, mark: headingMark(l, lvl), lines: []string{l}, parent: parent}
 		parent.children = append(parent.children, n)
@@ -139,7 +131,7 @@ func Cut(d *Document, size ChunkSize) []Chunk {
 	lines := strings.Split(d.Body, "\n")
 	h := parseHeader(lines)
 	root := parse(lines[h.lines:])
-	c := chunker{doc: d, size: size}
+	c := chunker{doc: d, size: size, ids: map[string]bool{}}
 	c.emit(root)
 	return c.out
 }
@@ -148,6 +140,7 @@ type chunker struct {
 	doc  *Document
 	size ChunkSize
 	out  []Chunk
+	ids  map[string]bool
 }
 
 func (c *chunker) add(p []string, lbl string, lines []string) {
@@ -155,8 +148,17 @@ func (c *chunker) add(p []string, lbl string, lines []string) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
+	key := c.doc.ID + "\x00" + lbl + "\x00" + text
+	id := c.doc.ID + "-" + hashHex(key)[:12]
+	// The same clause printed twice under one label (a repeated sentence,
+	// a reprinted form) still needs an id of its own: the index keys
+	// vectors by it. Numbering the repeats keeps ids stable across runs.
+	for n := 2; c.ids[id]; n++ {
+		id = c.doc.ID + "-" + hashHex(key + "\x00" + strconv.Itoa(n))[:12]
+	}
+	c.ids[id] = true
 	c.out = append(c.out, Chunk{
-		ID:    c.doc.ID + "-" + hashHex(c.doc.ID + "\x00" + lbl + "\x00" + text)[:12],
+		ID:    id,
 		DocID: c.doc.ID,
 		Path:  p,
 		Label: lbl,
@@ -187,8 +189,14 @@ func (c *chunker) emit(n *node) {
 	if n.level >= 0 && len(own) == 1 && utf8.RuneCountInString(own[0]) < c.size.Min && len(n.children) > 0 {
 		own = nil
 	}
-	for _, part := range sentences(own, c.size.Max) {
-		c.add(path(n), lbl, part)
+	for i, part := range sentences(own, c.size.Max) {
+		p := path(n)
+		if i > 0 && n.level >= 0 {
+			// A later part of a long division starts mid-clause; its path
+			// carries the division's own heading so it is not orphaned.
+			p = append(p, n.title())
+		}
+		c.add(p, lbl, part)
 	}
 	// Merge runs of small siblings; recurse into large ones.
 	var run []*node

@@ -22,7 +22,8 @@ type Scope struct {
 	Name         string   `yaml:"name"`
 	Region       string   `yaml:"region"`
 	Level        string   `yaml:"level"`
-	Years        [2]int   `yaml:"years"`
+	Years        [2]int   `yaml:"years"`    // first and last year of issue
+	Compiled     int      `yaml:"compiled"` // year the compilation was made
 	Topics       []string `yaml:"topics"`
 	Cities       []string `yaml:"cities"`
 	OtherRegions []string `yaml:"other_regions"`

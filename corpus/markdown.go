@@ -103,7 +103,7 @@ func Parse(name string, data []byte) (Document, error) {
 }
 
 // findDocNo finds the 文号 among a document's first lines: one printed on
-// its own line, else one on a short label line (文号：冀财金〔2019〕12号).
+// its own line, else one on a line that is no running text (文号：冀财金〔2019〕12号).
 // A number inside running text is another document's, quoted.
 func findDocNo(lines []string) string {
 	for _, l := range lines {

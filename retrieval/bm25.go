@@ -19,7 +19,7 @@ type posting struct {
 }
 
 func newBM25(texts []string) *bm25 {
-	ix := &bm25{k1: 1.2, b: 0.75, postings: map[string][]posting{}, lengths: make([]float64, len(texts))}
+	ix := &bm25{k1: 1.5, b: 0.75, postings: map[string][]posting{}, lengths: make([]float64, len(texts))}
 	total := 0.0
 	for i, t := range texts {
 		tf := map[string]float64{}
@@ -59,8 +59,11 @@ type scored struct {
 // weights so that history and vocabulary expansions count less than the
 // user's own words.
 func (ix *bm25) search(q map[string]float64, allow func(int) bool) []scored {
+	// Terms are summed in a fixed order: floating-point sums depend on
+	// order, and ties must break the same way every time.
 	acc := map[int]float64{}
-	for term, w := range q {
+	for _, term := range sortedTerms(q) {
+		w := q[term]
 		idf := ix.idf(term)
 		if idf == 0 {
 			continue

@@ -24,20 +24,23 @@ type Reranker interface {
 // Options configures an Index. Zero values take the documented defaults.
 type Options struct {
 	K          int         // results per search; default 5
-	Embedder   Embedder    // nil: the built-in hashing embedder
+	Embedder   Embedder    // nil: the built-in LSA embedder fitted on the corpus
 	Dir        string      // where embeddings persist; "" keeps them in memory only
 	Vocabulary *Vocabulary // nil: the built-in vocabulary
 	Reranker   Reranker    // optional
 	Progress   func(done, total int)
-	Now        func() time.Time
-	Log        *slog.Logger
+	// VectorWeight weighs the vector ranking against the lexical one in
+	// the fusion; 0 takes the default for the embedder.
+	VectorWeight float64
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // entry is one searchable chunk with its document.
 type entry struct {
 	doc   *corpus.Document
 	chunk corpus.Chunk
-	text  string // what is embedded and indexed: title, path, clause
+	text  string // what is embedded: title, path, clause
 }
 
 // Index searches a corpus's chunks by fused lexical and vector ranking.
@@ -52,9 +55,14 @@ type Index struct {
 	rerank  Reranker
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
-	absent  []string     // vocabulary topics the corpus never mentions
-	k       int
-	log     *slog.Logger
+	absent  []string
+	// vecWeight weighs the vector ranking against the lexical one.
+	vecWeight float64
+	// standaloneScale scales the history's weight for a question that
+	// does not look like a follow-up.
+	standaloneScale float64 // vocabulary topics the corpus never mentions
+	k               int
+	log             *slog.Logger
 }
 
 // Build indexes every chunk of the library. Embeddings are loaded from
@@ -73,7 +81,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
+	ix := &Index{vecWeight: 1, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
@@ -98,10 +106,24 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 			ix.absent = append(ix.absent, t)
 		}
 	}
+	// The title is indexed with each clause: scoring titles once per
+	// document instead was measured and found worse (hit@1 0.71 vs 0.78).
 	ix.lex = newBM25(texts)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
-		ix.emb = NewHashing(texts, 1024)
+		l, err := loadOrFitLSA(texts, lsaDims, opts.Dir, opts.Log)
+		if err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
+		ix.emb = l
+		// Measured on the evaluation set: at a fifth of the lexical
+		// score's weight the corpus-fitted LSA ranking costs nothing
+		// (hit@1 0.82), at half it costs 0.06. A real embedding model
+		// gets equal weight.
+		ix.vecWeight = builtinVectorWeight
+	}
+	if opts.VectorWeight > 0 {
+		ix.vecWeight = opts.VectorWeight
 	}
 	vecs, err := loadOrEmbed(ctx, opts.Dir, ix.emb, ix.entries, opts.Progress, opts.Log)
 	if err != nil {
@@ -131,6 +153,13 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	ix.coll = coll
 	return ix, nil
 }
+
+// The built-in embedder's size and fusion weight, set by measurement on
+// the evaluation set (see the README).
+const (
+	lsaDims             = 128
+	builtinVectorWeight = 0.2
+)
 
 // indexText is what represents a chunk to search: its document's title
 // and number, its heading path and the clause itself.
@@ -162,6 +191,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	pq := ix.rewrite(q.Question, q.History)
 	res := Result{Question: q.Question, Query: pq.text}
 	if len(pq.weights) == 0 {
+		res.Reason = ReasonNoMatch
 		return res, nil
 	}
 	const pool = 50
@@ -178,7 +208,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query vectors: %w", err)
 	}
-	fused := fuse(lex, vec, ix.byID)
+	fused := fuse(lex, vec, ix.byID, ix.vecWeight)
 	if len(fused) > k*4 {
 		fused = fused[:k*4]
 	}
@@ -211,20 +241,41 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		hits[i].Rank = i + 1
 	}
 	res.Hits = hits
-	res.Found = ix.found(q.Question, pq, lex)
+	res.Reason = ix.judge(q.Question, pq, lex)
+	res.Found = res.Reason == ""
 	return res, nil
 }
 
-// fuse combines the lexical and vector rankings by reciprocal rank fusion,
-// which needs no score calibration between the two.
-func fuse(lex []scored, vec []chromem.Result, byID map[string]int) []scored {
-	const k = 60.0
-	acc := map[int]float64{}
-	for r, s := range lex {
-		acc[s.doc] += 1 / (k + float64(r+1))
+// Chunk returns a document and chunk by chunk id, for showing a clause in
+// full.
+func (ix *Index) Chunk(id string) (*corpus.Document, corpus.Chunk, bool) {
+	i, ok := ix.byID[id]
+	if !ok {
+		return nil, corpus.Chunk{}, false
 	}
-	for r, v := range vec {
-		acc[byID[v.ID]] += 1 / (k + float64(r+1))
+	return ix.entries[i].doc, ix.entries[i].chunk, true
+}
+
+// fuse combines the two rankings by their scores, each scaled to [0,1]
+// over the query's candidates. Reciprocal rank fusion was measured too: it
+// ties on the evaluation set but lets a small vector preference overturn
+// a clear lexical winner (a word found only through the vocabulary lost
+// rank 1 to clauses sharing a common character).
+func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) []scored {
+	acc := map[int]float64{}
+	if len(lex) > 0 && lex[0].score > 0 {
+		top := lex[0].score
+		for _, s := range lex {
+			acc[s.doc] += s.score / top
+		}
+	}
+	if len(vec) > 0 {
+		hi, lo := float64(vec[0].Similarity), float64(vec[len(vec)-1].Similarity)
+		if hi > lo {
+			for _, v := range vec {
+				acc[byID[v.ID]] += wv * (float64(v.Similarity) - lo) / (hi - lo)
+			}
+		}
 	}
 	out := make([]scored, 0, len(acc))
 	for d, s := range acc {
@@ -237,14 +288,4 @@ func fuse(lex []scored, vec []chromem.Result, byID map[string]int) []scored {
 		return out[i].doc < out[j].doc
 	})
 	return out
-}
-
-// Chunk returns a document and chunk by chunk id, for showing a clause in
-// full.
-func (ix *Index) Chunk(id string) (*corpus.Document, corpus.Chunk, bool) {
-	i, ok := ix.byID[id]
-	if !ok {
-		return nil, corpus.Chunk{}, false
-	}
-	return ix.entries[i].doc, ix.entries[i].chunk, true
 }

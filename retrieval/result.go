@@ -17,7 +17,10 @@ type Result struct {
 	Question string `json:"question"`
 	Query    string `json:"query"`
 	Found    bool   `json:"found"`
-	Hits     []Hit  `json:"results"`
+	// Reason says why Found is false (one of the Reason constants); empty
+	// when found.
+	Reason string `json:"reason,omitempty"`
+	Hits   []Hit  `json:"results"`
 }
 
 // Hit is one ranked clause.

@@ -103,26 +103,33 @@ func loadOrEmbed(ctx context.Context, dir string, emb Embedder, entries []entry,
 }
 
 func readStore(path string) (store, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return store{}, err
-	}
-	defer f.Close()
 	var s store
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&s); err != nil {
-		return store{}, fmt.Errorf("decode %s: %w", path, err)
-	}
-	return s, nil
+	err := readGob(path, &s)
+	return s, err
 }
 
-// writeStore writes atomically: a temporary file in the same folder,
+func readGob(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(v); err != nil {
+		return fmt.Errorf("decode %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeGob writes atomically: a temporary file in the same folder,
 // synced, then renamed over the old one, so a crash mid-write leaves the
 // previous store intact.
-func writeStore(path string, s store) error {
+func writeStore(path string, s store) error { return writeGob(path, s) }
+
+func writeGob(path string, s any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("persist embeddings: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".embeddings-*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return fmt.Errorf("persist embeddings: %w", err)
 	}

@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The fixed lines users see. They are friendly on purpose and never carry
+// an error's text: the cause goes to the log.
+const (
+	msgNonText      = "暂时只能看懂文字消息，请把问题用文字发给我。"
+	msgEmpty        = "请直接输入您想了解的政策问题，例如“小微企业有哪些减税政策？”。发送“帮助”查看用法。"
+	msgTooLong      = "您的问题有点长（%d 字），请精简到 %d 字以内再发给我。"
+	msgTooFast      = "您问得太快了，请稍等一分钟再问。"
+	msgPending      = "正在查询，请稍候…"
+	msgFailed       = "抱歉，系统暂时出了点问题，请稍后再试。"
+	msgReset        = "好的，之前的对话已清除，可以开始新的问题了。"
+	msgNoAnswerYet  = "还没有可以查看原文的回答，请先提一个问题。"
+	msgNoCitations  = "上一个回答没有引用政策原文。"
+	msgNoSuchSource = "上一个回答没有这条出处，请发送“原文 1”到“原文 %d”查看。"
+	msgOnlySource   = "上一个回答只有 1 条出处，请发送“原文 1”查看。"
+	msgSourceUsage  = "请在“原文”后面加上出处编号，例如“原文 1”。"
+
+	defaultScope = "我能回答 2018 年河北省出台的涉企支持政策（财税、金融、就业、创新、审批服务等方面）的相关问题。" +
+		"回答会注明依据的文件名称、文号和条款，并说明发文时间和文件是否已过有效期。" +
+		"其他地区、其他年份或具体个案的审批结果，请咨询有关主管部门。"
+
+	helpIntro = "您好！我是河北省 2018 年涉企支持政策问答助手。直接把问题发给我即可，例如“科技型中小企业能享受哪些支持？”。" +
+		"每个回答都会注明依据的《文件名》（文号）和条款，并说明发文时间、文件是否已过有效期；内容仅供参考，以政策原文和主管部门解释为准。"
+	helpCommands = "可用命令：\n" +
+		"帮助 — 查看本说明\n" +
+		"范围 — 我能回答哪些政策\n" +
+		"原文 N — 查看上一个回答第 N 条出处的原文\n" +
+		"重置 — 清除对话记忆，开始新话题"
+)
+
+// command is a control word the user can send instead of a question.
+type command int
+
+const (
+	cmdNone command = iota
+	cmdHelp
+	cmdReset
+	cmdScope
+	cmdSource // 原文 N; the number comes with it
+)
+
+// parseCommand recognises a command in text, which has been trimmed and
+// stripped of any group mention. Full-width digits, letters and spaces are
+// accepted because Chinese input methods produce them. For cmdSource, n is
+// the citation number, 0 when none was given and -1 when it is not a
+// usable number.
+func parseCommand(text string) (cmd command, n int) {
+	t := strings.ToLower(strings.TrimSpace(foldWidth(text)))
+	switch t {
+	case "帮助", "/help":
+		return cmdHelp, 0
+	case "重置", "/reset":
+		return cmdReset, 0
+	case "范围", "/scope":
+		return cmdScope, 0
+	}
+	var arg string
+	switch {
+	case strings.HasPrefix(t, "原文"):
+		arg = strings.TrimPrefix(t, "原文")
+	case t == "/source" || strings.HasPrefix(t, "/source "):
+		arg = strings.TrimPrefix(t, "/source")
+	default:
+		return cmdNone, 0
+	}
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return cmdSource, 0
+	}
+	if strings.Trim(arg, "0123456789") != "" {
+		// "原文是什么意思" is a question, not a command.
+		return cmdNone, 0
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n <= 0 {
+		return cmdSource, -1
+	}
+	return cmdSource, n
+}
+
+// foldWidth maps full-width ASCII forms and the ideographic space to their
+// ASCII equivalents.
+func foldWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '！' && r <= '～':
+			return r - '！' + '!'
+		case r == '\u3000':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// helpText is the reply to 帮助. In a group it also says how to address
+// the bot, since it stays quiet otherwise.
+func helpText(opts Options, group bool) string {
+	if opts.HelpText != "" {
+		return opts.HelpText
+	}
+	var b strings.Builder
+	b.WriteString(helpIntro)
+	b.WriteString("\n\n")
+	b.WriteString(helpCommands)
+	if group {
+		b.WriteString("\n\n在群里提问请先 @我")
+		if opts.GroupPrefix != "" {
+			fmt.Fprintf(&b, "，或以“%s”开头", opts.GroupPrefix)
+		}
+		b.WriteString("。")
+	}
+	return b.String()
+}
+
+// sourceText is the reply to 原文 N: the cited clause in full, headed the
+// way citations are written in answers.
+func sourceText(last Answer, ok bool, n int) string {
+	switch {
+	case n == 0:
+		return msgSourceUsage
+	case !ok:
+		return msgNoAnswerYet
+	case len(last.Citations) == 0:
+		return msgNoCitations
+	}
+	for _, c := range last.Citations {
+		if c.N != n {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "[%d]《%s》", c.N, c.Title)
+		if c.DocNo != "" {
+			fmt.Fprintf(&b, "（%s）", c.DocNo)
+		}
+		b.WriteString(c.Clause)
+		b.WriteString("\n")
+		b.WriteString(c.Text)
+		return b.String()
+	}
+	maxN := 0
+	for _, c := range last.Citations {
+		maxN = max(maxN, c.N)
+	}
+	if maxN <= 1 {
+		return msgOnlySource
+	}
+	return fmt.Sprintf(msgNoSuchSource, maxN)
+}

@@ -1,0 +1,370 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openTestJournal(t *testing.T, dir string, retention time.Duration) *Journal {
+	t.Helper()
+	j, err := OpenJournal(dir, retention, nil)
+	if err != nil {
+		t.Fatalf("OpenJournal: %v", err)
+	}
+	t.Cleanup(func() { _ = j.Close() })
+	return j
+}
+
+func TestJournalRoundTrip(t *testing.T) {
+	j := openTestJournal(t, t.TempDir(), 0)
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	in := []Entry{
+		{ID: "fixed", Time: at, Channel: "web", Chat: ChatHash("alice"), Question: "补贴怎么申请", History: []string{"一"},
+			Answer: "答", Found: true, Citations: convCitations, LatencyMS: 1234},
+		{Channel: "cli", Chat: ChatHash("bob"), Question: "天气", Error: "answer question: boom"},
+	}
+	for _, e := range in {
+		if err := j.Append(t.Context(), e); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+	got, err := j.Entries(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("got %d entries, want %d", len(got), len(in))
+	}
+	if got[1].ID == "" || len(got[1].ID) != 24 {
+		t.Errorf("filled ID = %q, want 24 hex digits", got[1].ID)
+	}
+	if got[1].Time.IsZero() {
+		t.Errorf("filled Time is zero, want the append time")
+	}
+	want0 := in[0]
+	want0.Citations = nil
+	for _, c := range convCitations {
+		c.Text = ""
+		want0.Citations = append(want0.Citations, c)
+	}
+	if g, w := fmt.Sprintf("%+v", got[0]), fmt.Sprintf("%+v", want0); g != w {
+		t.Errorf("entry 0:\ngot  %s\nwant %s", g, w)
+	}
+	if got[1].Question != "天气" || got[1].Error != in[1].Error || got[1].Found {
+		t.Errorf("entry 1: got %+v, want question 天气, error %q, not found", got[1], in[1].Error)
+	}
+	since, err := j.Entries(t.Context(), at.Add(time.Second))
+	if err != nil {
+		t.Fatalf("Entries since: %v", err)
+	}
+	if len(since) != 1 || since[0].ID != got[1].ID {
+		t.Errorf("entries since %v: got %+v, want only the second", at.Add(time.Second), since)
+	}
+}
+
+func TestJournalMark(t *testing.T) {
+	j := openTestJournal(t, t.TempDir(), 0)
+	tests := []struct {
+		name    string
+		id      string
+		good    bool
+		comment string
+		wantErr bool
+	}{
+		{"good", "abc", true, "", false},
+		{"bad with comment", "abc", false, "条款引用错了", false},
+		{"empty id", "", true, "", true},
+	}
+	var want []string
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := j.Mark(t.Context(), tt.id, tt.good, tt.comment)
+			if got := err != nil; got != tt.wantErr {
+				t.Fatalf("Mark error = %v, want error %v", err, tt.wantErr)
+			}
+			if err == nil {
+				want = append(want, fmt.Sprintf("%s %v %s", tt.id, tt.good, tt.comment))
+			}
+		})
+	}
+	marks, err := j.Marks(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatalf("Marks: %v", err)
+	}
+	var got []string
+	for _, m := range marks {
+		if m.Time.IsZero() {
+			t.Errorf("mark %s has no time", m.Ref)
+		}
+		got = append(got, fmt.Sprintf("%s %v %s", m.Ref, m.Good, m.Comment))
+	}
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Marks are not entries.
+	if es, err := j.Entries(t.Context(), time.Time{}); err != nil || len(es) != 0 {
+		t.Errorf("Entries = %v, %v, want none", es, err)
+	}
+}
+
+func TestJournalRetention(t *testing.T) {
+	now := time.Now()
+	day := func(d int) string { return now.AddDate(0, 0, d).Format(journalDay) + ".jsonl" }
+	tests := []struct {
+		name      string
+		retention time.Duration
+		files     []string
+		wantKept  []string
+	}{
+		{"old days go", 30 * 24 * time.Hour,
+			[]string{day(-100), day(-31), day(-29), day(-1), "notes.txt", "2026-13-45.jsonl"},
+			[]string{day(-29), day(-1), day(0), "notes.txt", "2026-13-45.jsonl"}},
+		{"zero keeps all", 0,
+			[]string{day(-1000), day(-1)},
+			[]string{day(-1000), day(-1), day(0)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			openTestJournal(t, dir, tt.retention)
+			if got, want := convListDir(t, dir), convSorted(tt.wantKept); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("files: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestJournalRotation(t *testing.T) {
+	dir := t.TempDir()
+	j := openTestJournal(t, dir, 48*time.Hour)
+	start := time.Now()
+	var mu sync.Mutex
+	now := start
+	j.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	if err := j.Append(t.Context(), Entry{Question: "第一天"}); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	for _, d := range []int{1, 2, 3} {
+		mu.Lock()
+		now = start.AddDate(0, 0, d)
+		mu.Unlock()
+		if err := j.Append(t.Context(), Entry{Question: fmt.Sprint("第", d+1, "天")}); err != nil {
+			t.Fatalf("Append: %v", err)
+		}
+	}
+	want := convSorted([]string{
+		start.AddDate(0, 0, 1).Format(journalDay) + ".jsonl",
+		start.AddDate(0, 0, 2).Format(journalDay) + ".jsonl",
+		start.AddDate(0, 0, 3).Format(journalDay) + ".jsonl",
+	})
+	if got := convListDir(t, dir); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("files: got %v, want %v", got, want)
+	}
+	es, err := j.Entries(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	var qs []string
+	for _, e := range es {
+		qs = append(qs, e.Question)
+	}
+	if got, want := fmt.Sprint(qs), "[第2天 第3天 第4天]"; got != want {
+		t.Errorf("questions: got %s, want %s", got, want)
+	}
+}
+
+func TestJournalConcurrentAppends(t *testing.T) {
+	dir := t.TempDir()
+	j := openTestJournal(t, dir, 0)
+	const writers, each = 20, 50
+	long := strings.Repeat("很长的回答。", 500) // lines longer than a page
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each+each)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				errs <- j.Append(t.Context(), Entry{Question: fmt.Sprint(w, "-", i), Answer: long})
+			}
+		})
+	}
+	wg.Go(func() {
+		for range each {
+			errs <- j.Mark(t.Context(), "x", true, "ok")
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("append: %v", err)
+		}
+	}
+	files := convListDir(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("files: got %v, want one", files)
+	}
+	f, err := os.Open(filepath.Join(dir, files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	ids := map[string]bool{}
+	lines, marks := 0, 0
+	for sc.Scan() {
+		lines++
+		var rec struct {
+			Type string `json:"type"`
+			ID   string `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("line %d is not JSON: %v", lines, err)
+		}
+		switch rec.Type {
+		case "qa":
+			ids[rec.ID] = true
+		case "mark":
+			marks++
+		default:
+			t.Fatalf("line %d type = %q, want qa or mark", lines, rec.Type)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != writers*each || marks != each {
+		t.Errorf("got %d distinct entries and %d marks, want %d and %d", len(ids), marks, writers*each, each)
+	}
+}
+
+func TestJournalSkipsTornLines(t *testing.T) {
+	dir := t.TempDir()
+	j := openTestJournal(t, dir, 0)
+	if err := j.Append(t.Context(), Entry{Question: "好的"}); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, time.Now().Format(journalDay)+".jsonl")
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"type":"qa","question":"断` + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := j.Append(t.Context(), Entry{Question: "也好"}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := j.Entries(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	if len(es) != 2 || es[0].Question != "好的" || es[1].Question != "也好" {
+		t.Errorf("got %+v, want the two whole entries", es)
+	}
+}
+
+func TestJournalClosedAndCancelled(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(j *Journal, ctx context.Context) error
+	}{
+		{"append after close", func(j *Journal, ctx context.Context) error {
+			_ = j.Close()
+			return j.Append(ctx, Entry{Question: "q"})
+		}},
+		{"mark after close", func(j *Journal, ctx context.Context) error {
+			_ = j.Close()
+			return j.Mark(ctx, "id", true, "")
+		}},
+		{"append cancelled", func(j *Journal, _ context.Context) error {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return j.Append(ctx, Entry{Question: "q"})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := openTestJournal(t, t.TempDir(), 0)
+			if err := tt.run(j, t.Context()); err == nil {
+				t.Errorf("got nil error, want one")
+			}
+		})
+	}
+}
+
+func TestConversationsJournal(t *testing.T) {
+	j := openTestJournal(t, t.TempDir(), 0)
+	a := &convAnswerer{answer: func(_ context.Context, q string) (Answer, error) {
+		if q == "坏" {
+			return Answer{}, errors.New("llm down")
+		}
+		return Answer{Text: "答：" + q, Found: true, Citations: convCitations}, nil
+	}}
+	c := NewConversations(a, Options{Journal: j, Channel: "cli"}, nil)
+	for i, q := range []string{"好", "帮助", "坏"} {
+		var rec convRecorder
+		if err := c.Handle(t.Context(), convPrivate(fmt.Sprint(i), q), rec.send); err != nil {
+			t.Fatalf("Handle(%q): %v", q, err)
+		}
+	}
+	es, err := j.Entries(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	type row struct {
+		Channel, Chat, Question, Answer, Error string
+		Found                                  bool
+		Cites                                  int
+		History                                string
+	}
+	var got []row
+	for _, e := range es {
+		got = append(got, row{e.Channel, e.Chat, e.Question, e.Answer, e.Error, e.Found, len(e.Citations), strings.Join(e.History, "|")})
+	}
+	want := []row{
+		{"cli", ChatHash("alice"), "好", "答：好", "", true, 2, ""},
+		{"cli", ChatHash("alice"), "坏", "", "answer question: llm down", false, 0, "好"},
+	}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if strings.Contains(es[0].Chat, "alice") {
+		t.Errorf("chat %q holds the raw chat id", es[0].Chat)
+	}
+}
+
+func convListDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return convSorted(names)
+}
+
+func convSorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return slices.Compact(s)
+}

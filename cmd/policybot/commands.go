@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/policybot/policybot/corpus"
+	"github.com/policybot/policybot/retrieval"
+)
+
+func cmdCorpus(ctx context.Context, g *global, args []string) error {
+	fs := newFlags(g, "corpus", "list [--json] | show ID", "List the documents, or show one with its chunk boundaries and labels.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("corpus: want list or show")
+	}
+	if err := g.load(); err != nil {
+		return err
+	}
+	lib, err := g.library()
+	if err != nil {
+		return err
+	}
+	switch fs.Arg(0) {
+	case "list":
+		lf := newFlags(g, "corpus list", "", "List the documents.")
+		asJSON := lf.Bool("json", false, "one JSON object per document per line")
+		if err := lf.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		return listDocs(g.stdout, lib, *asJSON)
+	case "show":
+		if fs.NArg() != 2 {
+			return errors.New("corpus show: want a document id (see corpus list)")
+		}
+		d, ok := lib.Document(fs.Arg(1))
+		if !ok {
+			return fmt.Errorf("corpus show: no document %q (see corpus list)", fs.Arg(1))
+		}
+		return showDoc(g.stdout, d)
+	default:
+		return fmt.Errorf("corpus: unknown subcommand %q", fs.Arg(0))
+	}
+}
+
+// docLine is the stable JSON shape of corpus list --json.
+type docLine struct {
+	ID             string `json:"id"`
+	Title          string `json:"title"`
+	DocNo          string `json:"doc_no"`
+	Issuer         string `json:"issuer"`
+	Domain         string `json:"domain"`
+	Kind           string `json:"kind"`
+	Issued         string `json:"issued"`
+	EffectiveFrom  string `json:"effective_from"`
+	EffectiveUntil string `json:"effective_until"`
+	Chunks         int    `json:"chunks"`
+	Text           string `json:"text"`
+}
+
+func listDocs(w io.Writer, lib *corpus.Library, asJSON bool) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, d := range lib.Documents() {
+		if asJSON {
+			if err := enc.Encode(docLine{d.ID, d.Title, d.DocNo, d.Issuer, d.Domain, d.Kind, d.Issued, d.EffectiveFrom, d.EffectiveUntil, len(d.Chunks), d.Body}); err != nil {
+				return err
+			}
+			continue
+		}
+		until := d.EffectiveUntil
+		if until == "" {
+			until = "-"
+		}
+		fmt.Fprintf(bw, "%-26s %-4s %-4s %-22s %-10s %-10s %3d  %s\n", d.ID, d.Kind, d.Domain, orDash(d.DocNo), orDash(d.Issued), until, len(d.Chunks), d.Title)
+	}
+	return bw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func showDoc(w io.Writer, d corpus.Document) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s\nid %s | %s | %s | %s | 发布 %s | 有效 %s — %s\n", d.Cite(), d.ID, d.Issuer, d.Domain, d.Kind, orDash(d.Issued), orDash(d.EffectiveFrom), orDash(d.EffectiveUntil))
+	for _, c := range d.Chunks {
+		fmt.Fprintf(bw, "\n──── [%d] %s  (%s)  %s\n", c.Ord+1, c.Label, strings.Join(c.Path, " > "), c.ID)
+		fmt.Fprintln(bw, c.Text)
+	}
+	return bw.Flush()
+}
+
+func cmdRetrieve(ctx context.Context, g *global, args []string) error {
+	fs := newFlags(g, "retrieve", "[QUESTION]", "Show the clauses retrieval finds. With no QUESTION, read JSON lines {\"question\",\"history\"} from stdin.")
+	asJSON := fs.Bool("json", false, "print the JSON contract shape")
+	k := fs.Int("k", 0, "results (default retrieval.top_k)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := g.load(); err != nil {
+		return err
+	}
+	ix, _, err := g.searchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetEscapeHTML(false)
+	one := func(q retrieval.Query) error {
+		q.K = *k
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			return err
+		}
+		if res.Hits == nil {
+			res.Hits = []retrieval.Hit{}
+		}
+		if *asJSON {
+			return enc.Encode(res)
+		}
+		fmt.Fprintf(g.stdout, "query: %s\nfound: %v\n", res.Query, res.Found)
+		for _, h := range res.Hits {
+			fmt.Fprintf(g.stdout, "\n%d. %.4f 《%s》%s %s\n%s\n", h.Rank, h.Score, h.Title, h.DocNo, h.Clause, h.Text)
+		}
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return one(retrieval.Query{Question: strings.Join(fs.Args(), " ")})
+	}
+	sc := bufio.NewScanner(g.stdin)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var in struct {
+			Question string   `json:"question"`
+			History  []string `json:"history"`
+		}
+		if err := json.Unmarshal([]byte(line), &in); err != nil {
+			return fmt.Errorf("retrieve: stdin line %d: %w", n, err)
+		}
+		if err := one(retrieval.Query{Question: in.Question, History: in.History}); err != nil {
+			return fmt.Errorf("retrieve: stdin line %d: %w", n, err)
+		}
+	}
+	return sc.Err()
+}
+
+func cmdEval(ctx context.Context, g *global, args []string) error {
+	fs := newFlags(g, "eval", "FILE", "Measure retrieval on a file shaped like dev.jsonl: clause hit@1, hit@5, doc hit@5, MRR@10 and the not-found rates, overall and per kind.")
+	k := fs.Int("k", 10, "results searched per question (at least 10)")
+	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("eval: want one FILE")
+	}
+	if err := g.load(); err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	items, err := retrieval.ReadEval(f)
+	if err != nil {
+		return err
+	}
+	ix, _, err := g.searchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := retrieval.Evaluate(ctx, ix, items, *k)
+	if err != nil {
+		return err
+	}
+	if *misses {
+		fmt.Fprintln(g.stdout, "not first:", strings.Join(rep.Overall.Misses, " "))
+	}
+	return rep.Write(g.stdout)
+}
+
+// progressBar draws "embedding 320/780" on one terminal line.
+func progressBar(w io.Writer, what string) func(done, total int) {
+	return func(done, total int) {
+		fmt.Fprintf(w, "\r%s %s/%d", what, strconv.Itoa(done), total)
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}

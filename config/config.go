@@ -1,0 +1,233 @@
+// Package config holds the settings of the whole program: their defaults,
+// how they are read from a YAML file and the environment, and the rules that
+// make a set of settings usable.
+//
+// The YAML keys are the yaml tags below; config.example.yaml at the
+// repository root documents every one of them, and a test keeps the two in
+// step.
+package config
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+)
+
+// OpenAIBaseURL is the endpoint used when llm.api_key is set without
+// llm.base_url, so that OPENAI_API_KEY alone reaches OpenAI itself.
+const OpenAIBaseURL = "https://api.openai.com/v1"
+
+// Config is the whole program's configuration. Build one with DefaultConfig
+// or Load; after changing fields by hand, call Validate again.
+type Config struct {
+	// DataDir holds everything the program writes: the index, the Q&A
+	// record and the WeChat login.
+	DataDir   string    `yaml:"data_dir"`
+	Log       Log       `yaml:"log"`
+	Corpus    Corpus    `yaml:"corpus"`
+	LLM       LLM       `yaml:"llm"`
+	Embedding Embedding `yaml:"embedding"`
+	Retrieval Retrieval `yaml:"retrieval"`
+	Bot       Bot       `yaml:"bot"`
+	WeChat    WeChat    `yaml:"wechat"`
+	Web       Web       `yaml:"web"`
+}
+
+// Log says how much is logged and in which shape.
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info | warn | error
+	Format string `yaml:"format"` // text | json
+}
+
+// Corpus says which policy documents are searched.
+type Corpus struct {
+	// Builtin keeps the embedded 2018 Hebei documents. When false, Dirs
+	// replaces them and must not be empty.
+	Builtin bool `yaml:"builtin"`
+	// Dirs are extra folders of .md/.txt documents.
+	Dirs []string `yaml:"dirs"`
+}
+
+// LLM configures the OpenAI-compatible chat model. Without one (see
+// Enabled) the bot answers with extracts of the retrieved clauses.
+type LLM struct {
+	// BaseURL is the OpenAI-compatible endpoint, ending in /v1 or the
+	// provider's equivalent. Load sets OpenAIBaseURL when only APIKey is
+	// given.
+	BaseURL     string        `yaml:"base_url"`
+	APIKey      string        `yaml:"api_key"`     // secret; empty for local servers such as Ollama
+	Model       string        `yaml:"model"`       // required whenever BaseURL or APIKey is set
+	Timeout     time.Duration `yaml:"timeout"`     // per request, > 0
+	MaxRetries  int           `yaml:"max_retries"` // 0..10, retries of transient failures
+	Temperature float64       `yaml:"temperature"` // 0..2
+	MaxTokens   int           `yaml:"max_tokens"`  // completion limit, >= 1
+	// AnswerChars caps a generated answer body, in characters (100..10000).
+	AnswerChars int `yaml:"answer_chars"`
+	// PromptsDir, when set, is a folder whose templates override the
+	// embedded ones.
+	PromptsDir string `yaml:"prompts_dir"`
+}
+
+// Enabled reports whether a chat model is configured: an endpoint or a key,
+// and a model. Validate rejects the half-configured cases, so after a
+// successful Validate this is simply "the user asked for an LLM".
+func (l LLM) Enabled() bool {
+	return (l.BaseURL != "" || l.APIKey != "") && l.Model != ""
+}
+
+// Embedding configures how chunks and queries become vectors.
+type Embedding struct {
+	// Provider is builtin (offline, no network), openai (any
+	// OpenAI-compatible /embeddings endpoint) or ollama (Ollama, through its
+	// OpenAI-compatible /v1 API).
+	Provider string `yaml:"provider"`
+	// BaseURL of the embedding endpoint. For openai, empty means "the same
+	// as llm.base_url", and then an empty APIKey also means llm.api_key.
+	// For ollama, empty means Ollama's default (http://localhost:11434/v1).
+	BaseURL    string        `yaml:"base_url"`
+	APIKey     string        `yaml:"api_key"`     // secret
+	Model      string        `yaml:"model"`       // required for openai and ollama
+	Dimensions int           `yaml:"dimensions"`  // 0 = the model's default; only some openai-compatible models accept it
+	BatchSize  int           `yaml:"batch_size"`  // texts per request, 1..2048
+	Timeout    time.Duration `yaml:"timeout"`     // per request, > 0
+	MaxRetries int           `yaml:"max_retries"` // 0..10
+}
+
+// Retrieval tunes the search.
+type Retrieval struct {
+	TopK int `yaml:"top_k"` // clauses shown and given to the LLM, 1..20
+	// Vocabulary is a file of extra colloquial → policy-term mappings,
+	// added to the built-in vocabulary.
+	Vocabulary string `yaml:"vocabulary"`
+}
+
+// Bot tunes the conversation, whatever the transport.
+type Bot struct {
+	HistoryTurns  int           `yaml:"history_turns"`   // turns remembered per chat, 0..50
+	IdleTimeout   time.Duration `yaml:"idle_timeout"`    // a chat's memory is forgotten after this idle time, > 0
+	MaxInputChars int           `yaml:"max_input_chars"` // longer questions get a polite note, 10..10000
+	AnswerTimeout time.Duration `yaml:"answer_timeout"`  // deadline for one answer, > 0
+	// PendingAfter is when "正在查询…" is sent if the answer is not ready;
+	// 0 ("0s" in YAML) never sends it. Must be shorter than AnswerTimeout.
+	PendingAfter  time.Duration `yaml:"pending_after"`
+	UserRate      Rate          `yaml:"user_rate"`
+	ReplyMaxChars int           `yaml:"reply_max_chars"` // longer replies are split into parts, 100..10000
+	PartPause     time.Duration `yaml:"part_pause"`      // pause between parts of one reply, 0..1m
+	// SendInterval is the minimum gap between any two sends, across all
+	// chats, so the account is not flagged as a bot (0..1m).
+	SendInterval time.Duration `yaml:"send_interval"`
+	Record       Record        `yaml:"record"`
+}
+
+// Rate is a token bucket per user: PerMinute refills, Burst is the bucket.
+type Rate struct {
+	PerMinute int `yaml:"per_minute"` // 1..600
+	Burst     int `yaml:"burst"`      // 1..100
+}
+
+// Record keeps questions and answers as JSON lines under the data
+// directory, for the staff to review.
+type Record struct {
+	Enabled   bool          `yaml:"enabled"`   // keep every question and answer
+	Retention time.Duration `yaml:"retention"` // older records are deleted, > 0
+}
+
+// WeChat configures the personal-account transport.
+type WeChat struct {
+	Mode string `yaml:"mode"` // desktop | normal (the login protocol openwechat uses)
+	// Storage is the hot-login file; empty means <data_dir>/wechat-login.json
+	// (see Config.WeChatStorage).
+	Storage  string `yaml:"storage"`
+	OnLogout string `yaml:"on_logout"` // relogin | exit
+	// GroupPrefix: in groups, texts starting with it are answered, as are
+	// @-mentions. Empty means @-mentions only.
+	GroupPrefix    string   `yaml:"group_prefix"`
+	Groups         []string `yaml:"groups"`          // allow-list of group names; empty allows every group
+	AcceptFriends  bool     `yaml:"accept_friends"`  // accept friend requests automatically
+	FriendGreeting string   `yaml:"friend_greeting"` // sent to a newly accepted friend; empty sends nothing
+}
+
+// Web configures the HTTP API and the staff console.
+type Web struct {
+	Listen string `yaml:"listen"` // host:port
+	// Token is the bearer token the API requires. It is a secret, and
+	// required when Listen is not a loopback address (see NeedsToken).
+	Token         string        `yaml:"token"`
+	MaxBodyBytes  int64         `yaml:"max_body_bytes"`  // request body limit, 1 KiB..16 MiB
+	RatePerMinute int           `yaml:"rate_per_minute"` // requests per client IP, 1..10000
+	Timeout       time.Duration `yaml:"timeout"`         // per request, > 0
+}
+
+// DefaultConfig returns the settings used for every key the file and the
+// environment leave out. They validate as they are: no LLM, the built-in
+// corpus and embedder, the web console on loopback.
+func DefaultConfig() Config {
+	return Config{
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "text"},
+		Corpus:  Corpus{Builtin: true},
+		LLM: LLM{
+			Timeout:     60 * time.Second,
+			MaxRetries:  3,
+			Temperature: 0.2,
+			MaxTokens:   800,
+			AnswerChars: 500,
+		},
+		Embedding: Embedding{
+			Provider:   "builtin",
+			BatchSize:  32,
+			Timeout:    30 * time.Second,
+			MaxRetries: 3,
+		},
+		Retrieval: Retrieval{TopK: 5},
+		Bot: Bot{
+			HistoryTurns:  6,
+			IdleTimeout:   30 * time.Minute,
+			MaxInputChars: 500,
+			AnswerTimeout: 60 * time.Second,
+			PendingAfter:  4 * time.Second,
+			UserRate:      Rate{PerMinute: 6, Burst: 3},
+			ReplyMaxChars: 600,
+			PartPause:     1200 * time.Millisecond,
+			SendInterval:  800 * time.Millisecond,
+			Record:        Record{Enabled: true, Retention: 720 * time.Hour},
+		},
+		WeChat: WeChat{
+			Mode:           "desktop",
+			OnLogout:       "relogin",
+			GroupPrefix:    "政策",
+			FriendGreeting: "您好，我是政策助手，直接发问题给我即可。",
+		},
+		Web: Web{
+			Listen:        "127.0.0.1:8080",
+			MaxBodyBytes:  65536,
+			RatePerMinute: 60,
+			Timeout:       90 * time.Second,
+		},
+	}
+}
+
+// SlogLevel is Level as a slog.Level; an unknown name (which Validate
+// rejects) gives Info.
+func (l Log) SlogLevel() slog.Level {
+	switch l.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// WeChatStorage is the hot-login file: wechat.storage, or
+// wechat-login.json under DataDir. It is computed on use, not at Load, so
+// that a --data-dir given after loading moves it too.
+func (c Config) WeChatStorage() string {
+	if c.WeChat.Storage != "" {
+		return c.WeChat.Storage
+	}
+	return filepath.Join(c.DataDir, "wechat-login.json")
+}

@@ -1,0 +1,89 @@
+package config
+
+import (
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// redactedMark replaces a secret. An unset secret stays empty, so a
+// printed config still shows whether the key was given.
+const redactedMark = "REDACTED"
+
+// Redacted returns a copy of c that is safe to log or print: the API keys
+// and the web token are replaced, and so is any user:password in a base URL.
+func (c Config) Redacted() Config {
+	c.LLM.APIKey = redact(c.LLM.APIKey)
+	c.LLM.BaseURL = redactURL(c.LLM.BaseURL)
+	c.Embedding.APIKey = redact(c.Embedding.APIKey)
+	c.Embedding.BaseURL = redactURL(c.Embedding.BaseURL)
+	c.Web.Token = redact(c.Web.Token)
+	return c
+}
+
+// String is the redacted configuration as YAML, in the file's own shape,
+// so that printing a Config can never leak a secret.
+func (c Config) String() string {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2) // as in config.example.yaml
+	if err := enc.Encode(c.Redacted()); err != nil {
+		return "config: encode yaml: " + err.Error()
+	}
+	if err := enc.Close(); err != nil {
+		return "config: encode yaml: " + err.Error()
+	}
+	return b.String()
+}
+
+// LogValue makes slog log the redacted configuration as nested groups
+// (llm.model=…), whichever handler is used; without it the JSON handler
+// would marshal the fields, keys included.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(attrs(reflect.ValueOf(c.Redacted()))...)
+}
+
+func attrs(v reflect.Value) []slog.Attr {
+	t := v.Type()
+	var out []slog.Attr
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct {
+			out = append(out, slog.Attr{Key: name, Value: slog.GroupValue(attrs(f)...)})
+			continue
+		}
+		out = append(out, slog.Any(name, f.Interface()))
+	}
+	return out
+}
+
+func redact(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return redactedMark
+}
+
+// redactURL hides the user information of a user:password@host URL, as
+// some self-hosted gateways are configured; either part may be the secret.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return redactedMark
+		}
+		return raw
+	}
+	if u.User == nil {
+		return raw
+	}
+	u.User = url.User(redactedMark)
+	return u.String()
+}

@@ -1,0 +1,258 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate reports the first setting that cannot work, as one error naming
+// it by its YAML path, e.g. `config: llm.timeout: must be positive, got
+// "-1s"`. It checks what every subcommand needs; ValidateServe adds what
+// only the web server needs.
+//
+// Validate does no I/O: whether folders and files exist is found out, with
+// a better message, by whoever opens them.
+func (c Config) Validate() error {
+	for _, check := range []func() error{
+		c.validateTop,
+		c.Log.validate,
+		c.Corpus.validate,
+		c.LLM.validate,
+		c.Embedding.validate,
+		c.Retrieval.validate,
+		c.Bot.validate,
+		c.WeChat.validate,
+		c.Web.validate,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidateServe is Validate plus the rules for serving HTTP: a web console
+// reachable from other machines must require a token. It is separate
+// because only the commands that listen need it; a missing POLICYBOT_TOKEN
+// must not stop the WeChat bot or a one-off retrieval.
+func (c Config) ValidateServe() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.Web.NeedsToken() && c.Web.Token == "" {
+		return fieldErr("web.token", "must be set (or POLICYBOT_TOKEN) when web.listen %q is not a loopback address", c.Web.Listen)
+	}
+	return nil
+}
+
+// NeedsToken reports whether Listen can be reached from other machines.
+// Only localhost and loopback IPs are safe without a token; an empty host
+// (":8080") listens everywhere, and any other name may resolve anywhere.
+func (w Web) NeedsToken() bool {
+	host, _, err := net.SplitHostPort(w.Listen)
+	if err != nil {
+		return true
+	}
+	if strings.EqualFold(host, "localhost") {
+		return false
+	}
+	addr, err := netip.ParseAddr(host)
+	return err != nil || !addr.IsLoopback()
+}
+
+func (c Config) validateTop() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return fieldErr("data_dir", "must not be empty")
+	}
+	return nil
+}
+
+func (l Log) validate() error {
+	if err := oneOf("log.level", l.Level, "debug", "info", "warn", "error"); err != nil {
+		return err
+	}
+	return oneOf("log.format", l.Format, "text", "json")
+}
+
+func (c Corpus) validate() error {
+	if !c.Builtin && len(c.Dirs) == 0 {
+		return fieldErr("corpus.dirs", "must list at least one folder when corpus.builtin is false")
+	}
+	return nonEmpty("corpus.dirs", c.Dirs)
+}
+
+func (l LLM) validate() error {
+	if l.BaseURL != "" {
+		if err := httpURL("llm.base_url", l.BaseURL); err != nil {
+			return err
+		}
+	}
+	switch {
+	case (l.BaseURL != "" || l.APIKey != "") && l.Model == "":
+		return fieldErr("llm.model", "must be set when llm.base_url or llm.api_key is set (or POLICYBOT_LLM_MODEL)")
+	case l.Model != "" && l.BaseURL == "" && l.APIKey == "":
+		return fieldErr("llm.base_url", "must be set, or llm.api_key for OpenAI, when llm.model is set")
+	}
+	return firstErr(
+		positive("llm.timeout", l.Timeout),
+		intRange("llm.max_retries", l.MaxRetries, 0, 10),
+		floatRange("llm.temperature", l.Temperature, 0, 2),
+		intRange("llm.max_tokens", l.MaxTokens, 1, 131072),
+		intRange("llm.answer_chars", l.AnswerChars, 100, 10000),
+	)
+}
+
+func (e Embedding) validate() error {
+	if err := oneOf("embedding.provider", e.Provider, "builtin", "openai", "ollama"); err != nil {
+		return err
+	}
+	if e.BaseURL != "" {
+		if err := httpURL("embedding.base_url", e.BaseURL); err != nil {
+			return err
+		}
+	}
+	if e.Provider == "openai" && e.BaseURL == "" {
+		return fieldErr("embedding.base_url", "must be set, or llm.base_url to share it, when embedding.provider is openai")
+	}
+	if e.Provider != "builtin" && e.Model == "" {
+		return fieldErr("embedding.model", "must be set when embedding.provider is %s", e.Provider)
+	}
+	return firstErr(
+		intRange("embedding.dimensions", e.Dimensions, 0, 65536),
+		intRange("embedding.batch_size", e.BatchSize, 1, 2048),
+		positive("embedding.timeout", e.Timeout),
+		intRange("embedding.max_retries", e.MaxRetries, 0, 10),
+	)
+}
+
+func (r Retrieval) validate() error {
+	return intRange("retrieval.top_k", r.TopK, 1, 20)
+}
+
+func (b Bot) validate() error {
+	if err := firstErr(
+		intRange("bot.history_turns", b.HistoryTurns, 0, 50),
+		positive("bot.idle_timeout", b.IdleTimeout),
+		intRange("bot.max_input_chars", b.MaxInputChars, 10, 10000),
+		positive("bot.answer_timeout", b.AnswerTimeout),
+		durationRange("bot.pending_after", b.PendingAfter, 0, b.AnswerTimeout),
+		intRange("bot.user_rate.per_minute", b.UserRate.PerMinute, 1, 600),
+		intRange("bot.user_rate.burst", b.UserRate.Burst, 1, 100),
+		intRange("bot.reply_max_chars", b.ReplyMaxChars, 100, 10000),
+		durationRange("bot.part_pause", b.PartPause, 0, time.Minute),
+		durationRange("bot.send_interval", b.SendInterval, 0, time.Minute),
+		positive("bot.record.retention", b.Record.Retention),
+	); err != nil {
+		return err
+	}
+	if b.PendingAfter >= b.AnswerTimeout && b.PendingAfter != 0 {
+		return fieldErr("bot.pending_after", "must be shorter than bot.answer_timeout (%s), got %q", b.AnswerTimeout, b.PendingAfter)
+	}
+	return nil
+}
+
+func (w WeChat) validate() error {
+	return firstErr(
+		oneOf("wechat.mode", w.Mode, "desktop", "normal"),
+		oneOf("wechat.on_logout", w.OnLogout, "relogin", "exit"),
+		nonEmpty("wechat.groups", w.Groups),
+	)
+}
+
+func (w Web) validate() error {
+	host, port, err := net.SplitHostPort(w.Listen)
+	if err != nil {
+		return fieldErr("web.listen", "must be host:port, got %q", w.Listen)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fieldErr("web.listen", "port must be a number 0..65535, got %q", w.Listen)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fieldErr("web.listen", "must be host:port, got %q", w.Listen)
+	}
+	return firstErr(
+		int64Range("web.max_body_bytes", w.MaxBodyBytes, 1<<10, 16<<20),
+		intRange("web.rate_per_minute", w.RatePerMinute, 1, 10000),
+		positive("web.timeout", w.Timeout),
+	)
+}
+
+// fieldErr is the one shape of every validation error.
+func fieldErr(path, format string, args ...any) error {
+	return fmt.Errorf("config: %s: %s", path, fmt.Sprintf(format, args...))
+}
+
+// firstErr returns the first non-nil error, so a section's checks read as a
+// list while Validate still reports one problem at a time.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func oneOf(path, v string, allowed ...string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	return fieldErr(path, "must be one of %s; got %q", strings.Join(allowed, ", "), v)
+}
+
+func intRange(path string, v, lo, hi int) error {
+	return int64Range(path, int64(v), int64(lo), int64(hi))
+}
+
+func int64Range(path string, v, lo, hi int64) error {
+	if v < lo || v > hi {
+		return fieldErr(path, "must be between %d and %d, got %d", lo, hi, v)
+	}
+	return nil
+}
+
+func floatRange(path string, v, lo, hi float64) error {
+	// Written so that NaN fails too.
+	if !(v >= lo && v <= hi) {
+		return fieldErr(path, "must be between %g and %g, got %g", lo, hi, v)
+	}
+	return nil
+}
+
+func positive(path string, d time.Duration) error {
+	if d <= 0 {
+		return fieldErr(path, "must be positive, got %q", d)
+	}
+	return nil
+}
+
+func durationRange(path string, d, lo, hi time.Duration) error {
+	if d < lo || d > hi {
+		return fieldErr(path, "must be between %s and %s, got %q", lo, hi, d)
+	}
+	return nil
+}
+
+func nonEmpty(path string, items []string) error {
+	for i, s := range items {
+		if strings.TrimSpace(s) == "" {
+			return fieldErr(fmt.Sprintf("%s[%d]", path, i), "must not be empty")
+		}
+	}
+	return nil
+}
+
+func httpURL(path, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The URL is not quoted back: it may carry credentials.
+		return fieldErr(path, "must be an http:// or https:// URL with a host")
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package corpus
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFiles writes name → content under dir, making folders as needed.
+func writeFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// userFolder is a folder as a user might give: front matter, plain
+// Markdown, GBK text, a nested folder, an empty file and other files.
+func userFolder(t *testing.T) string {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"with-front.md": []byte("---\nid: my-measures\ntitle: 某市支持措施\ndoc_no: 某政发〔2019〕1号\nissued: \"2019-05-01\"\neffective_until: \"2019-12-31\"\n---\n\n一、支持甲。\n二、支持乙。\n"),
+		"plain.md":      []byte("河北省某某奖励办法\n冀财金〔2019〕12号\n第一条 为了甲，制定本办法。\n第二条 本办法自发布之日起施行。\n"),
+		"sub/gbk.txt":   gbk(t, "河北省支持中小企业融资若干措施\r\n一、加大信贷资金投放力度。\r\n"),
+		"empty.md":      nil,
+		"notes.pdf":     []byte("%PDF-1.4"),
+		"README":        []byte("not a corpus file"),
+	})
+	return dir
+}
+
+func TestLoadFolder(t *testing.T) {
+	dir := userFolder(t)
+	var logs bytes.Buffer
+	lib, err := Load(Options{Dirs: []string{dir}}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(lib.Documents()), 3; got != want {
+		t.Fatalf("got %d documents, want %d (built-in corpus off)", got, want)
+	}
+	tests := []struct {
+		id, title, docNo, until, bodyHas, source string
+	}{
+		{"my-measures", "某市支持措施", "某政发〔2019〕1号", "2019-12-31", "一、支持甲。", filepath.Join(dir, "with-front.md")},
+		{"plain", "河北省某某奖励办法", "冀财金〔2019〕12号", "", "第二条 本办法自发布之日起施行。", filepath.Join(dir, "plain.md")},
+		{"gbk", "河北省支持中小企业融资若干措施", "", "", "一、加大信贷资金投放力度。", filepath.Join(dir, "sub", "gbk.txt")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			d, ok := lib.Document(tt.id)
+			if !ok {
+				t.Fatalf("document %s not loaded", tt.id)
+			}
+			for _, f := range []struct{ name, got, want string }{
+				{"title", d.Title, tt.title},
+				{"doc_no", d.DocNo, tt.docNo},
+				{"effective_until", d.EffectiveUntil, tt.until},
+				{"source", d.Source, tt.source},
+			} {
+				if f.got != f.want {
+					t.Errorf("%s: got %q, want %q", f.name, f.got, f.want)
+				}
+			}
+			if !strings.Contains(d.Body, tt.bodyHas) {
+				t.Errorf("got body %q, want it to contain %q", d.Body, tt.bodyHas)
+			}
+			if len(d.Chunks) == 0 {
+				t.Errorf("got no chunks")
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), "empty.md") || !strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("got log %q, want a warning naming empty.md", logs.String())
+	}
+	if _, ok := lib.Document("jzf-2018-4"); ok {
+		t.Errorf("got built-in document jzf-2018-4 with the built-in corpus off")
+	}
+}
+
+func TestLoadAddsToBuiltin(t *testing.T) {
+	lib, err := Load(Options{Builtin: true, Dirs: []string{userFolder(t)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(lib.Documents()), 47+3; got != want {
+		t.Errorf("got %d documents, want %d", got, want)
+	}
+	for _, id := range []string{"jzf-2018-4", "my-measures"} {
+		if _, ok := lib.Document(id); !ok {
+			t.Errorf("document %s missing", id)
+		}
+	}
+}
+
+func TestLoadBuiltin(t *testing.T) {
+	lib := builtinLibrary(t)
+	docs := lib.Documents()
+	if got, want := len(docs), 47; got != want {
+		t.Fatalf("got %d documents, want %d", got, want)
+	}
+	// The compilation's order: interpretations first, then the originals.
+	if docs[0].ID != "jiedu-gongxin" || docs[46].ID != "cs-2018-123" {
+		t.Errorf("got order %s … %s, want jiedu-gongxin … cs-2018-123", docs[0].ID, docs[46].ID)
+	}
+	if _, ok := lib.Document("no-such-id"); ok {
+		t.Errorf("got a document for an unknown id")
+	}
+	s := lib.Scope()
+	if s.Region != "河北省" || s.Years != [2]int{2008, 2018} || len(s.Cities) == 0 || len(s.OtherRegions) == 0 {
+		t.Errorf("got scope %+v", s)
+	}
+	if sum := s.Summary(); !strings.Contains(sum, s.Name) || !strings.Contains(sum, "2008—2018年") {
+		t.Errorf("got summary %q", sum)
+	}
+}
+
+func TestLoadSize(t *testing.T) {
+	small, err := Load(Options{Builtin: true, Size: ChunkSize{Min: 20, Max: 120}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := builtinLibrary(t)
+	n, m := 0, 0
+	for i := range def.Documents() {
+		n += len(def.Documents()[i].Chunks)
+		m += len(small.Documents()[i].Chunks)
+	}
+	if m <= n {
+		t.Errorf("got %d chunks at Max 120 and %d at the default, want more at the smaller size", m, n)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		builtin bool
+		files   map[string][]byte
+		want    []string
+	}{
+		{
+			name:  "malformed front matter",
+			files: map[string][]byte{"bad.md": []byte("---\ntitle: 甲\nissued: [\n---\n正文\n")},
+			want:  []string{"bad.md", "line 3"},
+		},
+		{
+			name:  "unknown front matter key",
+			files: map[string][]byte{"odd.md": []byte("---\ntitle: 甲\nexpires: 2020\n---\n正文\n")},
+			want:  []string{"odd.md", "expires"},
+		},
+		{
+			name: "duplicate id",
+			files: map[string][]byte{
+				"a.md":     []byte("---\nid: same\n---\n甲\n"),
+				"b/b.md":   []byte("---\nid: same\n---\n乙\n"),
+				"other.md": []byte("丙\n"),
+			},
+			want: []string{"a.md", "b.md", `"same"`},
+		},
+		{
+			name:    "id of a built-in document",
+			builtin: true,
+			files:   map[string][]byte{"mine.md": []byte("---\nid: jzf-2018-4\n---\n甲\n")},
+			want:    []string{"mine.md", "built-in jzf-2018-4"},
+		},
+		{
+			name:  "nothing to load",
+			files: map[string][]byte{"empty.txt": nil},
+			want:  []string{"no documents"},
+		},
+		{
+			name:  "not text",
+			files: map[string][]byte{"binary.txt": []byte("\xff\xfe\xfd\x00\x81")},
+			want:  []string{"binary.txt", "neither UTF-8 nor GBK"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, tt.files)
+			_, err := Load(Options{Builtin: tt.builtin, Dirs: []string{dir}}, nil)
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got error %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissingFolder(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nowhere")
+	_, err := Load(Options{Builtin: true, Dirs: []string{missing}}, nil)
+	if err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("got error %v, want one naming %s", err, missing)
+	}
+}
+
+// A file that cannot be read (here a dangling link, which root cannot
+// read either) is skipped with a warning naming it.
+func TestLoadSkipsUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"ok.md": []byte("甲\n")})
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "broken.md")); err != nil {
+		t.Skipf("symlinks unavailable: %v", err)
+	}
+	var logs bytes.Buffer
+	lib, err := Load(Options{Dirs: []string{dir}}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(lib.Documents()); got != 1 {
+		t.Errorf("got %d documents, want 1", got)
+	}
+	if !strings.Contains(logs.String(), "broken.md") {
+		t.Errorf("got log %q, want a warning naming broken.md", logs.String())
+	}
+}

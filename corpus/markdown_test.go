@@ -1,0 +1,228 @@
+package corpus
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+func gbk(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatalf("encode GBK: %v", err)
+	}
+	return b
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		data []byte
+		want Document
+	}{
+		{
+			name: "front matter",
+			file: "a.md",
+			data: []byte("---\nid: my-doc\ntitle: 某办法\ndoc_no: 冀财金〔2019〕12号\nissuer: 河北省财政厅\ndomain: 财政\nkind: 解读\nissued: \"2019-03-01\"\neffective_from: \"2019-03-01\"\neffective_until: \"2021-02-28\"\nsource: 自编\n---\n\n第一条　甲。\n\n第二条 乙。\n"),
+			want: Document{ID: "my-doc", Title: "某办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Domain: "财政", Kind: "解读", Issued: "2019-03-01", EffectiveFrom: "2019-03-01", EffectiveUntil: "2021-02-28", Source: "自编", Body: "第一条 甲。\n第二条 乙。"},
+		},
+		{
+			name: "unquoted dates",
+			file: "beta.md",
+			data: []byte("---\ntitle: 某办法\nissued: 2019-03-01\n---\n正文。\n"),
+			want: Document{ID: "beta", Title: "某办法", Kind: "原文", Issued: "2019-03-01", Body: "正文。"},
+		},
+		{
+			name: "no front matter",
+			file: "冀财金2019-12.md",
+			data: []byte("# 河北省某某奖励办法\n\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日\n"),
+			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Kind: "原文", Issued: "2019-03-01", Body: "# 河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
+		},
+		{
+			name: "number on a label line",
+			file: "gamma.txt",
+			data: []byte("某通知\n文号：冀财金〔2019〕12号\n正文。"),
+			want: Document{ID: "gamma", Title: "某通知", DocNo: "冀财金〔2019〕12号", Kind: "原文", Body: "某通知\n文号：冀财金〔2019〕12号\n正文。"},
+		},
+		{
+			// A number quoted in running text is another document's.
+			name: "quoted number is not the document's",
+			file: "delta.txt",
+			data: []byte("某措施\n根据《某办法》（冀财金〔2015〕30号），提出如下措施。"),
+			want: Document{ID: "delta", Title: "某措施", Kind: "原文", Body: "某措施\n根据《某办法》（冀财金〔2015〕30号），提出如下措施。"},
+		},
+		{
+			name: "front matter says no number",
+			file: "epsilon.md",
+			data: []byte("---\ntitle: 某措施\ndoc_no: \"\"\nissued: \"\"\n---\n某措施\n冀财金〔2015〕30号\n省财政厅\n2015年7月29日\n"),
+			want: Document{ID: "epsilon", Title: "某措施", Kind: "原文", Body: "某措施\n冀财金〔2015〕30号\n省财政厅\n2015年7月29日"},
+		},
+		{
+			name: "front matter without doc_no",
+			file: "zeta.md",
+			data: []byte("---\ntitle: 某措施\n---\n某措施\n冀财金〔2015〕30号\n"),
+			want: Document{ID: "zeta", Title: "某措施", DocNo: "冀财金〔2015〕30号", Kind: "原文", Body: "某措施\n冀财金〔2015〕30号"},
+		},
+		{
+			name: "GBK",
+			file: "eta.txt",
+			data: gbk(t, "河北省支持中小企业融资若干措施\r\n为深入落实“万企转型”行动，提出如下措施。\r\n"),
+			want: Document{ID: "eta", Title: "河北省支持中小企业融资若干措施", Kind: "原文", Body: "河北省支持中小企业融资若干措施\n为深入落实“万企转型”行动，提出如下措施。"},
+		},
+		{
+			name: "BOM and CRLF",
+			file: "theta.md",
+			data: []byte("\xef\xbb\xbf---\r\ntitle: 甲\r\n---\r\n正文\r\n"),
+			want: Document{ID: "theta", Title: "甲", Kind: "原文", Body: "正文"},
+		},
+		{
+			name: "front matter closed at the end",
+			file: "iota.md",
+			data: []byte("---\ntitle: 甲\n---\n正文\n---"),
+			want: Document{ID: "iota", Title: "甲", Kind: "原文", Body: "正文\n---"},
+		},
+		{
+			name: "name without letters",
+			file: "政策.txt",
+			data: []byte("某通知"),
+			want: Document{ID: "doc-" + hashHex("政策\x00某通知")[:10], Title: "某通知", Kind: "原文", Body: "某通知"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse(tt.file, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  []byte
+		want  []string
+		empty bool
+	}{
+		{"unclosed front matter", []byte("---\ntitle: 甲\n正文\n"), []string{"x.md:1", "never closed"}, false},
+		{"malformed front matter", []byte("---\ntitle: 甲\nissued: [\n---\n正文\n"), []string{"x.md", "line 3"}, false},
+		{"unknown key", []byte("---\ntitle: 甲\ndeadline: 2019\n---\n正文\n"), []string{"x.md", "line 3", "deadline"}, false},
+		{"two unknown keys", []byte("---\nfoo: 1\nbar: 2\n---\n正文\n"), []string{"line 2: field foo", "line 3: field bar"}, false},
+		{"bad date", []byte("---\nissued: \"2018-02-30\"\n---\n正文\n"), []string{"x.md", "issued", "2018-02-30"}, false},
+		{"bad date form", []byte("---\neffective_until: 2018年12月31日\n---\n正文\n"), []string{"effective_until"}, false},
+		{"not text", []byte("\xff\xfe\xfd\x00\x81"), []string{"x.md", "neither UTF-8 nor GBK"}, false},
+		{"empty", []byte(""), []string{"x.md"}, true},
+		{"blank", []byte(" \n\u3000\n\t\n"), []string{"x.md"}, true},
+		{"front matter only", []byte("---\ntitle: 甲\n---\n"), []string{"x.md"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.md", tt.data)
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got error %q, want it to contain %q", err, w)
+				}
+			}
+			if got := errors.Is(err, ErrEmpty); got != tt.empty {
+				t.Errorf("got errors.Is(err, ErrEmpty) = %v, want %v", got, tt.empty)
+			}
+		})
+	}
+}
+
+// TestMarkdownRoundTrip proves the stored form keeps every field.
+func TestMarkdownRoundTrip(t *testing.T) {
+	docs := []Document{
+		{ID: "a", Title: "甲: 乙 #丙", DocNo: "冀财金〔2019〕12号", Issuer: "财政部 税务总局", Domain: "税务", Kind: "原文", Issued: "2019-03-01", EffectiveFrom: "2019-01-01", EffectiveUntil: "2020-12-31", Source: "汇编", Body: "甲\n---\n乙"},
+		{ID: "b", Title: "no", Kind: "解读", Body: "一行"},
+	}
+	for _, d := range docs {
+		t.Run(d.ID, func(t *testing.T) {
+			got, err := Parse(d.ID+".md", Markdown(&d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, d) {
+				t.Errorf("got  %+v\nwant %+v", got, d)
+			}
+		})
+	}
+}
+
+func TestShiftYAMLLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"yaml: line 2: did not find expected node content", "yaml: line 3: did not find expected node content"},
+		{"yaml: unmarshal errors:\n  line 1: a\n  line 9: b", "yaml: unmarshal errors:\n  line 2: a\n  line 10: b"},
+		{"EOF", "EOF"},
+		{"ab", "ab"},
+		{"field deadline not found", "field deadline not found"},
+		{"yaml: line", "yaml: line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := shiftYAMLLine(tt.in, 1); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("---\nid: x\ntitle: 某办法\ndoc_no: 冀财金〔2016〕27号\nissued: \"2016-04-26\"\n---\n\n第一条 甲。\n"))
+	f.Add([]byte("---\ntitle: 甲\nissued: [\n---\n正文\n"))
+	f.Add([]byte("---\nfoo: 1\n---\n"))
+	f.Add([]byte("---\n- a\n---\nb"))
+	f.Add([]byte("---\ntitle: |\n  多行\n  标题\n---\n正文\n---"))
+	f.Add([]byte("# 河北省资产证券化奖励资金管理办法\n冀财金〔2016〕27号\n第一章 总 则\n第一条 为发挥财政资金引导和扶持作用。\n省财政厅\n2016年4月26日\n"))
+	f.Add([]byte("国家税务总局关于调整\n增值税纳税申报有关事项的公告\n国家税务总局公告2018年第17号\n"))
+	f.Add(gbk(f, "河北省人民政府\r\n关于加快推进工业转型升级\r\n冀政发〔2018〕4号\r\n一、总体要求\r\n"))
+	f.Add([]byte("\xef\xbb\xbf\u3000\u00a0正文\t\u3000"))
+	f.Add([]byte("\xff\xfe\xfd"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse("fuzz.md", data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.md") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if d.Body == "" || !utf8.ValidString(d.Body) {
+			t.Fatalf("got body %q, want non-empty UTF-8", d.Body)
+		}
+		for _, l := range strings.Split(d.Body, "\n") {
+			if l == "" || l != normLine(l) {
+				t.Fatalf("got body line %q, want normalized non-empty lines", l)
+			}
+		}
+		if d.ID == "" || d.Kind == "" {
+			t.Fatalf("got id %q kind %q, want both set", d.ID, d.Kind)
+		}
+		for _, v := range []string{d.Issued, d.EffectiveFrom, d.EffectiveUntil} {
+			if v != "" && !validDate(v) {
+				t.Fatalf("got date %q", v)
+			}
+		}
+		// What is stored is what was read.
+		again, err := Parse("fuzz.md", Markdown(&d))
+		if err != nil {
+			t.Fatalf("re-reading the rendered document: %v", err)
+		}
+		if !reflect.DeepEqual(again, d) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", again, d)
+		}
+	})
+}

@@ -1,0 +1,163 @@
+package retrieval
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+func TestLoadVocabularyBuiltin(t *testing.T) {
+	v, err := LoadVocabulary()
+	if err != nil {
+		t.Fatalf("the built-in vocabulary does not load: %v", err)
+	}
+	if len(v.Synonyms) == 0 || len(v.Topics) == 0 || len(v.stop) == 0 {
+		t.Errorf("built-in vocabulary has %d synonyms, %d topics, %d stop words; want some of each", len(v.Synonyms), len(v.Topics), len(v.stop))
+	}
+	for k, vs := range v.Synonyms {
+		if strings.TrimSpace(k) == "" || len(vs) == 0 {
+			t.Errorf("synonym %q → %v: want a word and at least one term", k, vs)
+		}
+	}
+	for i := 1; i < len(v.keys); i++ {
+		if len(v.keys[i]) > len(v.keys[i-1]) {
+			t.Fatalf("keys not longest first: %q before %q", v.keys[i-1], v.keys[i])
+		}
+	}
+}
+
+func TestLoadVocabularyMerges(t *testing.T) {
+	base, err := LoadVocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var someKey string
+	for k := range base.Synonyms {
+		someKey = k
+		break
+	}
+	extra1 := []byte("synonyms:\n  咕噜嘟: [豆粕]\n  " + someKey + ": [嘟嘟术语]\ntopics: [嘟嘟税]\nstop: [嘟嘟]\n")
+	extra2 := []byte("synonyms:\n  咕噜嘟: [饲料]\n")
+	v, err := LoadVocabulary(extra1, extra2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v.Synonyms["咕噜嘟"], []string{"豆粕", "饲料"}; !slices.Equal(got, want) {
+		t.Errorf("咕噜嘟 → %v, want %v (both files)", got, want)
+	}
+	if got := v.Synonyms[someKey]; len(got) != len(base.Synonyms[someKey])+1 || !slices.Contains(got, "嘟嘟术语") {
+		t.Errorf("%s → %v, want the built-in terms %v plus 嘟嘟术语", someKey, got, base.Synonyms[someKey])
+	}
+	if !slices.Contains(v.Topics, "嘟嘟税") || len(v.Topics) != len(base.Topics)+1 {
+		t.Errorf("topics: %d, want the built-in %d plus 嘟嘟税", len(v.Topics), len(base.Topics))
+	}
+	if !v.stop["嘟嘟"] {
+		t.Error("stop word 嘟嘟 not added")
+	}
+	// Loading is pure: the built-in vocabulary is not changed by extras.
+	again, err := LoadVocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again.Synonyms["咕噜嘟"]; ok || len(again.Synonyms[someKey]) != len(base.Synonyms[someKey]) {
+		t.Error("an extra vocabulary leaked into a later load")
+	}
+}
+
+func TestLoadVocabularyErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra []byte
+	}{
+		{"not YAML", []byte("synonyms: [unclosed\n")},
+		{"synonyms not a map", []byte("synonyms: [a, b]\n")},
+		{"a synonym not a list", []byte("synonyms:\n  a:\n    b: c\n")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadVocabulary([]byte("stop: [嘟]\n"), tt.extra)
+			if err == nil || !strings.Contains(err.Error(), "vocabulary 2") {
+				t.Errorf("err %v, want one naming vocabulary 2 (the second extra)", err)
+			}
+		})
+	}
+}
+
+func TestExpand(t *testing.T) {
+	v, err := LoadVocabulary([]byte(`synonyms:
+  咕噜: [豆粕]
+  咕噜嘟: [豆粕, 饲料]
+  嘟嘟: [嘟嘟本身]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"咕噜嘟", []string{"豆粕", "饲料"}}, // longer key first, no repeats
+		{"咕噜", []string{"豆粕"}},
+		{"咕噜的豆粕", nil}, // a term already in the text is not added
+		{"嘟嘟", []string{"嘟嘟本身"}},
+		{"嘟嘟本身", nil},
+		{"毫无关联", nil},
+	}
+	for _, tt := range tests {
+		if got := v.expand(tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("expand(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestTerms(t *testing.T) {
+	tests := []struct {
+		text     string
+		unigrams bool
+		want     []string
+	}{
+		{"豆粕", true, []string{"豆", "粕", "豆粕"}},
+		{"豆粕", false, []string{"豆粕"}},
+		{"减半征收", false, []string{"减半", "半征", "征收"}},
+		{"ＰＰＰ项目2018年", false, []string{"ppp", "项目", "2018"}},
+		{"税率10.5%，出口", false, []string{"税率", "10.5", "出口"}},
+		{"第一条。第二条", false, []string{"第一", "一条", "第二", "二条"}},
+		{"", true, nil},
+		{"，。！", true, nil},
+	}
+	for _, tt := range tests {
+		if got := terms(tt.text, tt.unigrams); !slices.Equal(got, tt.want) {
+			t.Errorf("terms(%q, %v) = %q, want %q", tt.text, tt.unigrams, got, tt.want)
+		}
+	}
+}
+
+func FuzzTerms(f *testing.F) {
+	for _, s := range []string{"小型微利企业所得税减半", "ＰＰＰ项目2018年", "10.5%", "a.b..c", "\xff\xfe", "𠀀𠀁"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, term := range terms(s, true) {
+			if term == "" {
+				t.Fatalf("terms(%q) has an empty term", s)
+			}
+			r, _ := utf8.DecodeRuneInString(term)
+			if isHan(r) {
+				if n := utf8.RuneCountInString(term); n > 2 {
+					t.Fatalf("terms(%q) has Han term %q of %d characters", s, term, n)
+				}
+				continue
+			}
+			for _, c := range term {
+				if !(c < 128 && (unicode.IsLetter(c) || unicode.IsDigit(c) || c == '.')) {
+					t.Fatalf("terms(%q) has term %q with %q", s, term, c)
+				}
+				if unicode.IsUpper(c) {
+					t.Fatalf("terms(%q) has unfolded term %q", s, term)
+				}
+			}
+		}
+	})
+}
