@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,9 @@ type entry struct {
 	doc   *corpus.Document
 	chunk corpus.Chunk
 	text  string // what is embedded: title, path, clause
+	// period marks a clause stating when something applies: 自…至…,
+	// 有效期, 自…起施行.
+	period bool
 }
 
 // Index searches a corpus's chunks by fused lexical and vector ranking.
@@ -56,6 +60,10 @@ type Index struct {
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
 	absent  []string
+	// docNos maps each document number, brackets folded, to the
+	// positions of its chunks: a question naming 财税〔2018〕77号 is
+	// about that document.
+	docNos map[string][]int
 	// vecWeight weighs the vector ranking against the lexical one.
 	vecWeight float64
 	// standaloneScale scales the history's weight for a question that
@@ -86,8 +94,15 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	var texts []string
 	for i := range docs {
 		d := &docs[i]
+		if d.DocNo != "" && ix.docNos == nil {
+			ix.docNos = map[string][]int{}
+		}
 		for _, c := range d.Chunks {
-			e := entry{doc: d, chunk: c, text: indexText(d, c)}
+			if d.DocNo != "" {
+				k := foldDocNo(d.DocNo)
+				ix.docNos[k] = append(ix.docNos[k], len(ix.entries))
+			}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -195,7 +210,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return res, nil
 	}
 	const pool = 50
-	lex := ix.lex.search(pq.weights, nil)
+	allow := ix.named(q.Question)
+	lex := ix.lex.search(pq.weights, allow)
+	if validityRe.MatchString(q.Question) {
+		ix.favourPeriods(lex)
+	}
 	if len(lex) > pool {
 		lex = lex[:pool]
 	}
@@ -207,6 +226,15 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	vec, err := ix.coll.QueryEmbedding(ctx, normalize32(qv[0]), n, nil, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: query vectors: %w", err)
+	}
+	if allow != nil {
+		kept := vec[:0]
+		for _, v := range vec {
+			if allow(ix.byID[v.ID]) {
+				kept = append(kept, v)
+			}
+		}
+		vec = kept
 	}
 	fused := fuse(lex, vec, ix.byID, ix.vecWeight)
 	if len(fused) > k*4 {
@@ -288,4 +316,57 @@ func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) [
 		return out[i].doc < out[j].doc
 	})
 	return out
+}
+
+// foldDocNo makes the several bracket forms of a document number alike:
+// 冀政办字﹝2017﹞127号, 冀政办字〔2017〕127号 and 冀政办字[2017]127号.
+func foldDocNo(s string) string {
+	return strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", "（", "〔", "）", "〕", "(", "〔", ")", "〕", " ", "").Replace(s)
+}
+
+// named restricts a search to the documents a question names by number;
+// nil when it names none.
+func (ix *Index) named(question string) func(int) bool {
+	q := foldDocNo(question)
+	var set map[int]bool
+	for no, chunks := range ix.docNos {
+		if !strings.Contains(q, no) {
+			continue
+		}
+		if set == nil {
+			set = map[int]bool{}
+		}
+		for _, c := range chunks {
+			set[c] = true
+		}
+	}
+	if set == nil {
+		return nil
+	}
+	return func(i int) bool { return set[i] }
+}
+
+// validityRe spots a question about whether or until when a policy
+// applies.
+var validityRe = regexp.MustCompile(`有效|过期|失效|还执行|还能享受|到什么时候|到哪年|期限|截止|哪天起|什么时候起|何时起`)
+
+// periodRe spots a clause stating a period.
+var periodRe = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日(?:起|至|前)|有效期|执行期限|试行期|起施行|起执行|起实施|废止`)
+
+// periodBoost favours, for a question about validity, the clauses that
+// state a period over those that only share its words.
+const periodBoost = 1.5
+
+func (ix *Index) favourPeriods(lex []scored) {
+	for i := range lex {
+		if ix.entries[lex[i].doc].period {
+			lex[i].score *= periodBoost
+		}
+	}
+	sort.SliceStable(lex, func(i, j int) bool {
+		if lex[i].score != lex[j].score {
+			return lex[i].score > lex[j].score
+		}
+		return lex[i].doc < lex[j].doc
+	})
 }

@@ -115,41 +115,51 @@ func TestBuiltinSearch(t *testing.T) {
 	})
 
 	t.Run("json keys", func(t *testing.T) {
-		res, err := ix.Search(ctx, Query{Question: "研发费用加计扣除比例", K: 3})
-		if err != nil {
-			t.Fatal(err)
+		hitKeys := []string{"chunk_id", "clause", "doc_id", "doc_no", "issuer", "kind", "rank", "score", "text", "title"}
+		tests := []struct {
+			question string
+			keys     []string
+		}{
+			{"研发费用加计扣除比例", []string{"found", "query", "question", "results"}},
+			// Not found: the reason is said.
+			{"天津对小微企业有什么税收优惠？", []string{"found", "query", "question", "reason", "results"}},
 		}
-		data, err := json.Marshal(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(data, &top); err != nil {
-			t.Fatal(err)
-		}
-		if got, want := keys(top), []string{"found", "query", "question", "results"}; !slices.Equal(got, want) {
-			t.Errorf("result keys %v, want %v", got, want)
-		}
-		var hits []map[string]json.RawMessage
-		if err := json.Unmarshal(top["results"], &hits); err != nil {
-			t.Fatal(err)
-		}
-		if len(hits) != 3 {
-			t.Fatalf("got %d results, want 3", len(hits))
-		}
-		want := []string{"chunk_id", "clause", "doc_id", "doc_no", "issuer", "kind", "rank", "score", "text", "title"}
-		for i, h := range hits {
-			if got := keys(h); !slices.Equal(got, want) {
-				t.Errorf("hit %d keys %v, want %v", i, got, want)
+		for _, tt := range tests {
+			res, err := ix.Search(ctx, Query{Question: tt.question, K: 3})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		// And it reads back unchanged.
-		var back Result
-		if err := json.Unmarshal(data, &back); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(back, res) {
-			t.Errorf("round trip gives %+v, want %+v", back, res)
+			data, err := json.Marshal(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var top map[string]json.RawMessage
+			if err := json.Unmarshal(data, &top); err != nil {
+				t.Fatal(err)
+			}
+			if got := keys(top); !slices.Equal(got, tt.keys) {
+				t.Errorf("%q: result keys %v, want %v", tt.question, got, tt.keys)
+			}
+			var hits []map[string]json.RawMessage
+			if err := json.Unmarshal(top["results"], &hits); err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) != 3 {
+				t.Fatalf("%q: got %d results, want 3", tt.question, len(hits))
+			}
+			for i, h := range hits {
+				if got := keys(h); !slices.Equal(got, hitKeys) {
+					t.Errorf("%q: hit %d keys %v, want %v", tt.question, i, got, hitKeys)
+				}
+			}
+			// And it reads back unchanged.
+			var back Result
+			if err := json.Unmarshal(data, &back); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, res) {
+				t.Errorf("%q: round trip gives %+v, want %+v", tt.question, back, res)
+			}
 		}
 	})
 
@@ -183,18 +193,19 @@ func TestBuiltinSearch(t *testing.T) {
 		text := corpusText(lib)
 		tests := []struct {
 			question string
-			found    bool
+			reason   string // "" for found
 			absent   string // a precondition: the corpus never says this
 		}{
-			{"天津对小微企业有什么税收优惠？", false, ""},
-			{"上海市小型微利企业所得税减半征收吗", false, ""},
-			{"石家庄市对新招用的高校毕业生有补贴吗？", false, ""},
-			{"市里对高新技术企业有没有额外奖励？", false, ""},
-			{"2024年小型微利企业所得税优惠是多少？", false, "2024年"},
-			{"车辆购置税能减免吗？", false, "车辆购置税"},
-			{"小型微利企业所得税 减半 应纳税所得额", true, ""},
-			{"小型微利企业年应纳税所得额上限提高到多少？", true, ""},
-			{"研发费用加计扣除比例是多少", true, ""},
+			{"天津对小微企业有什么税收优惠？", ReasonOtherRegion, ""},
+			{"上海市小型微利企业所得税减半征收吗", ReasonOtherRegion, ""},
+			{"石家庄市对新招用的高校毕业生有补贴吗？", ReasonLocalPolicy, ""},
+			{"市里对高新技术企业有没有额外奖励？", ReasonLocalPolicy, ""},
+			{"2024年小型微利企业所得税优惠是多少？", ReasonYear, "2024年"},
+			{"车辆购置税能减免吗？", ReasonTopic, "车辆购置税"},
+			{"hello world", ReasonNoMatch, ""},
+			{"小型微利企业所得税 减半 应纳税所得额", "", ""},
+			{"小型微利企业年应纳税所得额上限提高到多少？", "", ""},
+			{"研发费用加计扣除比例是多少", "", ""},
 		}
 		for _, tt := range tests {
 			t.Run(tt.question, func(t *testing.T) {
@@ -205,10 +216,10 @@ func TestBuiltinSearch(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res.Found != tt.found {
-					t.Errorf("found %v, want %v (top hit %s %s)", res.Found, tt.found, first(res).DocID, first(res).Clause)
+				if want := tt.reason == ""; res.Found != want || res.Reason != tt.reason {
+					t.Errorf("found %v reason %q, want %v %q (top hit %s %s)", res.Found, res.Reason, want, tt.reason, first(res).DocID, first(res).Clause)
 				}
-				if len(res.Hits) == 0 {
+				if len(res.Hits) == 0 && tt.reason != ReasonNoMatch {
 					// Even a question outside the corpus gets the nearest
 					// clauses, for the log and the console.
 					t.Error("no hits")
