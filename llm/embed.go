@@ -79,8 +79,15 @@ func NewEmbedder(cfg EmbedConfig, log *slog.Logger) (*Embedder, error) {
 	}, nil
 }
 
-// Model names the embedding model, so an index can tell when it changed.
-func (e *Embedder) Model() string { return e.model }
+// Model names the embedding model and, when one was asked for, the
+// dimension, so an index can tell when either changed: the same model at
+// another dimension gives vectors that cannot be mixed.
+func (e *Embedder) Model() string {
+	if e.dimensions > 0 {
+		return fmt.Sprintf("%s@%d", e.model, e.dimensions)
+	}
+	return e.model
+}
 
 // Embed returns one vector per text, in the order of texts. Requests go out
 // in batches, one after another; progress (may be nil) is told after each.

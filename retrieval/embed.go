@@ -14,8 +14,10 @@ type Embedder interface {
 	Model() string
 }
 
-// normalize returns v scaled to unit length. chromem-go assumes unit
-// vectors and does not normalize what an embedding function returns.
+// normalize returns v scaled to unit length. The index normalizes every
+// vector itself, so persisted vectors are unit length whatever the
+// embedder returned, and a zero vector stays zero (chromem-go would turn
+// it into NaN) so the search can tell it has no direction.
 func normalize(v []float64) []float32 {
 	var s float64
 	for _, x := range v {

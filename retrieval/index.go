@@ -204,7 +204,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		k = ix.k
 	}
 	pq := ix.rewrite(q.Question, q.History)
-	res := Result{Question: q.Question, Query: pq.text}
+	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}}
 	if len(pq.weights) == 0 {
 		res.Reason = ReasonNoMatch
 		return res, nil
@@ -222,10 +222,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: embed query: %w", err)
 	}
-	n := min(pool, ix.coll.Count())
-	vec, err := ix.coll.QueryEmbedding(ctx, normalize32(qv[0]), n, nil, nil)
-	if err != nil {
-		return Result{}, fmt.Errorf("search: query vectors: %w", err)
+	var vec []chromem.Result
+	if qvec := normalize32(qv[0]); !isZero(qvec) {
+		// A question with no word the embedder knows has no direction; the
+		// lexical ranking alone decides.
+		vec, err = ix.coll.QueryEmbedding(ctx, qvec, min(pool, ix.coll.Count()), nil, nil)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: query vectors: %w", err)
+		}
 	}
 	if allow != nil {
 		kept := vec[:0]
@@ -348,7 +352,7 @@ func (ix *Index) named(question string) func(int) bool {
 
 // validityRe spots a question about whether or until when a policy
 // applies.
-var validityRe = regexp.MustCompile(`有效|过期|失效|还执行|还能享受|到什么时候|到哪年|期限|截止|哪天起|什么时候起|何时起`)
+var validityRe = regexp.MustCompile(`有效|过期|失效|还执行|还能享受|到什么时候|到哪年|期限|截止|哪天起|什么时候起|何时起|什么时候开始|哪天开始|从什么时候|何时施行|开始执行|开始实施`)
 
 // periodRe spots a clause stating a period.
 var periodRe = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日(?:起|至|前)|有效期|执行期限|试行期|起施行|起执行|起实施|废止`)
@@ -369,4 +373,13 @@ func (ix *Index) favourPeriods(lex []scored) {
 		}
 		return lex[i].doc < lex[j].doc
 	})
+}
+
+func isZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }

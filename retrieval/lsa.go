@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // LSA is the built-in embedder: latent semantic analysis fitted on the
@@ -402,6 +403,9 @@ func loadOrFitLSA(texts []string, dims int, dir string, log *slog.Logger) (*LSA,
 	if err := writeGob(path, out); err != nil {
 		return nil, fmt.Errorf("save LSA model: %w", err)
 	}
+	// A changed corpus makes a new built-in model: its old files would
+	// only pile up.
+	pruneBuiltin(dir, l.model, log)
 	return l, nil
 }
 
@@ -411,4 +415,21 @@ type lsaFile struct {
 	Model   string
 	Dims    int
 	Proj    []float32
+}
+
+// pruneBuiltin removes the saved projections and embeddings of earlier
+// built-in models; other embedders' files are kept, so switching back to
+// one costs nothing.
+func pruneBuiltin(dir, current string, log *slog.Logger) {
+	for _, pattern := range []string{"lsa-builtin-lsa-*.gob", "embeddings-builtin-lsa-*.gob"} {
+		old, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, f := range old {
+			if strings.Contains(filepath.Base(f), current) {
+				continue
+			}
+			if err := os.Remove(f); err != nil {
+				log.Warn("remove an old built-in index file", "file", f, "err", err)
+			}
+		}
+	}
 }

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policybot/policybot/bot"
 	"github.com/policybot/policybot/corpus"
+	"github.com/policybot/policybot/prompts"
+	"github.com/policybot/policybot/retrieval"
 )
 
 // Bounds of one load run, whatever -benchtime asks, so that a slow real
@@ -23,26 +26,48 @@ const (
 	maxLoadTime     = 2 * time.Minute
 )
 
-// loadAnswerer is what BenchmarkAskLoad puts behind the server. Swap in
-// the real offline pipeline here to measure it end to end.
-func loadAnswerer(b *testing.B) answerer {
-	return newFixture(Options{}, true).answerer
+// loadStack is the real offline stack: the built-in corpus, its index and
+// the answer pipeline without a chat model, as `policybot serve` runs it
+// when no LLM is configured.
+type loadStack struct {
+	p   *bot.Pipeline
+	ix  *retrieval.Index
+	lib *corpus.Library
 }
 
+func newLoadStack(b *testing.B) loadStack {
+	b.Helper()
+	lib, err := corpus.Load(corpus.Options{Builtin: true}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix, err := retrieval.Build(context.Background(), lib, retrieval.Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr, err := prompts.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return loadStack{p: bot.NewPipeline(ix, lib, nil, pr, bot.PipelineOptions{}, nil), ix: ix, lib: lib}
+}
+
+// BenchmarkAskLoad measures /api/ask end to end over loopback with the
+// real offline pipeline, from 1 and 20 concurrent clients.
 func BenchmarkAskLoad(b *testing.B) {
+	st := newLoadStack(b)
 	for _, clients := range []int{1, 20} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			runAskLoad(b, loadAnswerer(b), clients)
+			runAskLoad(b, st, clients)
 		})
 	}
 }
 
 // runAskLoad posts /api/ask from concurrent clients over loopback and
 // reports throughput and latency percentiles.
-func runAskLoad(b *testing.B, a answerer, clients int) {
+func runAskLoad(b *testing.B, st loadStack, clients int) {
 	b.Helper()
-	srv := NewServer(a, &fakeSearcher{}, fakeLibrary{docs: []corpus.Document{testDoc()}}, &fakeJournal{},
-		Options{RatePerMinute: -1}, nil)
+	srv := NewServer(st.p, st.ix, st.lib, &fakeJournal{}, Options{RatePerMinute: -1}, nil)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	transport := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}

@@ -1,0 +1,69 @@
+package retrieval
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// devSetPath is the development evaluation set beside the clone.
+const devSetPath = "../../shared/eval/dev.jsonl"
+
+// TestDevSetTargets holds retrieval to the figures the retrieval issue
+// asks of the development set with the offline defaults. Run it with -v
+// to see the table and the questions whose gold clause was not first.
+func TestDevSetTargets(t *testing.T) {
+	f, err := os.Open(devSetPath)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("open dev set: %v", err)
+		}
+		t.Skipf("dev set not here: %v", err)
+	}
+	defer f.Close()
+	items, err := ReadEval(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := corpus.Load(corpus.Options{Builtin: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(context.Background(), lib, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Evaluate(context.Background(), ix, items, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := rep.Write(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s\nnot first: %v", table.String(), rep.Overall.Misses)
+	m := rep.Overall
+	checks := []struct {
+		name      string
+		got, want float64
+		atMost    bool
+	}{
+		{"clause hit@1", m.ClauseHit1, 0.80, false},
+		{"clause hit@5", m.ClauseHit5, 0.95, false},
+		{"MRR@10", m.MRR10, 0.85, false},
+		{"unanswerable not found", m.NotFoundUnanswerable * float64(m.Unanswerable), 5, false},
+		{"answerable not found", m.NotFoundAnswerable * float64(m.Answerable), 1, true},
+	}
+	for _, c := range checks {
+		if (!c.atMost && c.got < c.want-1e-9) || (c.atMost && c.got > c.want+1e-9) {
+			bound := "at least"
+			if c.atMost {
+				bound = "at most"
+			}
+			t.Errorf("%s = %.2f, want %s %.2f", c.name, c.got, bound, c.want)
+		}
+	}
+}
