@@ -20,4 +20,7 @@ type Citation struct {
 	Issued  string `json:"issued"`
 	Expired bool   `json:"expired"`
 	Text    string `json:"text"`
+	// ChunkID identifies the clause in the corpus, so a client can open
+	// it highlighted within its document.
+	ChunkID string `json:"chunk_id"`
 }

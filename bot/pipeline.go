@@ -216,7 +216,7 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 		doc, _ := p.lib.Document(h.DocID)
 		out = append(out, Citation{
 			N: i + 1, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
-			Issued: doc.Issued, Expired: doc.Expired(p.opts.Now()), Text: h.Text,
+			Issued: doc.Issued, Expired: doc.Expired(p.opts.Now()), Text: h.Text, ChunkID: h.ChunkID,
 		})
 	}
 	return out

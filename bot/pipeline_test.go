@@ -416,7 +416,7 @@ func TestPipelineMarkers(t *testing.T) {
 				h := res.Hits[c.N-1]
 				d, _ := env.lib.Document(h.DocID)
 				want := bot.Citation{N: c.N, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
-					Issued: d.Issued, Expired: d.Expired(plNow()), Text: h.Text}
+					Issued: d.Issued, Expired: d.Expired(plNow()), Text: h.Text, ChunkID: h.ChunkID}
 				if c != want {
 					t.Errorf("citation %d = %+v, want %+v", c.N, c, want)
 				}

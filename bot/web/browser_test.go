@@ -203,7 +203,8 @@ func TestBrowserConsole(t *testing.T) {
 
 	// Open the citation: the cited clause is marked and scrolled into view.
 	must("open citation", chromedp.Do(bctx,
-		chromedp.Click(chromedp.CSS("#sources .cite")),
+		chromedp.WaitVisible(chromedp.CSS("#sources .cite")),
+		chromedp.Click(chromedp.CSS("#sources .cite"), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS("#doc-panel .chunk.cited mark")),
 	))
 	marked, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#doc-panel .chunk.cited mark")))

@@ -251,6 +251,13 @@
   // citedChunk finds the clause a citation points at. Labels can repeat
   // (a long clause is split into parts), so the text decides among them.
   function citedChunk(chunks, c) {
+    if (c.chunk_id) {
+      // The answer names the clause exactly; labels and texts are only a
+      // fallback for drafts made before chunk ids were sent.
+      for (var k = 0; k < chunks.length; k++) {
+        if (chunks[k].id === c.chunk_id) return k;
+      }
+    }
     var label = norm(c.clause), text = norm(c.text);
     var best = -1, bestScore = 0;
     chunks.forEach(function (ch, i) {
