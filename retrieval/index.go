@@ -33,7 +33,7 @@ type Options struct {
 	// VectorWeight weighs the vector ranking against the lexical one in
 	// the fusion; 0 takes the default for the embedder.
 	VectorWeight float64
-	Now          func() time.Time
+	Now          func() time.Time // the clock Query.InForce is judged against; default time.Now
 	Log          *slog.Logger
 }
 
@@ -66,6 +66,7 @@ type Index struct {
 	docNos map[string][]int
 	// vecWeight weighs the vector ranking against the lexical one.
 	vecWeight float64
+	now       func() time.Time
 	// standaloneScale scales the history's weight for a question that
 	// does not look like a follow-up.
 	standaloneScale float64 // vocabulary topics the corpus never mentions
@@ -89,7 +90,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
@@ -114,6 +115,9 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	}
 	if len(ix.entries) == 0 {
 		return nil, errors.New("build index: the corpus has no chunks")
+	}
+	if ix.now == nil {
+		ix.now = time.Now
 	}
 	all := strings.Join(texts, "\n")
 	for _, t := range ix.vocab.Topics {
@@ -210,7 +214,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return res, nil
 	}
 	const pool = 50
-	allow := ix.named(q.Question)
+	allow := ix.allow(q)
 	lex := ix.lex.search(pq.weights, allow)
 	if validityRe.MatchString(q.Question) {
 		ix.favourPeriods(lex)
@@ -326,6 +330,23 @@ func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) [
 // 冀政办字﹝2017﹞127号, 冀政办字〔2017〕127号 and 冀政办字[2017]127号.
 func foldDocNo(s string) string {
 	return strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", "（", "〔", "）", "〕", "(", "〔", ")", "〕", " ", "").Replace(s)
+}
+
+// allow is the filter a query asks for: the documents its question names
+// by number, and its domain, kind and in-force filters; nil for none.
+func (ix *Index) allow(q Query) func(int) bool {
+	named := ix.named(q.Question)
+	if named == nil && q.Domain == "" && q.Kind == "" && !q.InForce {
+		return nil
+	}
+	now := ix.now()
+	return func(i int) bool {
+		d := ix.entries[i].doc
+		return (named == nil || named(i)) &&
+			(q.Domain == "" || d.Domain == q.Domain) &&
+			(q.Kind == "" || d.Kind == q.Kind) &&
+			(!q.InForce || !d.Expired(now))
+	}
 }
 
 // named restricts a search to the documents a question names by number;

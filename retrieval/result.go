@@ -9,6 +9,11 @@ type Query struct {
 	Question string
 	History  []string
 	K        int // results wanted; 0 means the index default
+	// Filters; empty means any. InForce keeps documents whose stated
+	// period has not ended (documents stating none count as in force).
+	Domain  string // 工信, 发改, 科技, 财政, 税务
+	Kind    string // 原文 or 解读
+	InForce bool
 }
 
 // Result is what a search found. Its JSON shape is a contract read by

@@ -109,6 +109,9 @@ func cmdRetrieve(ctx context.Context, g *global, args []string) error {
 	fs := newFlags(g, "retrieve", "[QUESTION]", "Show the clauses retrieval finds. With no QUESTION, read JSON lines {\"question\",\"history\"} from stdin.")
 	asJSON := fs.Bool("json", false, "print the JSON contract shape")
 	k := fs.Int("k", 0, "results (default retrieval.top_k)")
+	domain := fs.String("domain", "", "only this domain: 工信, 发改, 科技, 财政 or 税务")
+	kind := fs.String("kind", "", "only this kind: 原文 or 解读")
+	inForce := fs.Bool("in-force", false, "only documents whose stated period has not ended")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -122,7 +125,7 @@ func cmdRetrieve(ctx context.Context, g *global, args []string) error {
 	enc := json.NewEncoder(g.stdout)
 	enc.SetEscapeHTML(false)
 	one := func(q retrieval.Query) error {
-		q.K = *k
+		q.K, q.Domain, q.Kind, q.InForce = *k, *domain, *kind, *inForce
 		res, err := ix.Search(ctx, q)
 		if err != nil {
 			return err
