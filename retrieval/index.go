@@ -215,13 +215,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	const pool = 50
 	allow := ix.allow(q)
-	lex := ix.lex.search(pq.weights, allow)
+	var boost func(int) float64
 	if validityRe.MatchString(q.Question) {
-		ix.favourPeriods(lex)
+		boost = ix.favourPeriods
 	}
-	if len(lex) > pool {
-		lex = lex[:pool]
-	}
+	lex := ix.lex.search(pq.weights, allow, boost, pool)
 	qv, err := ix.emb.Embed(ctx, []string{pq.embedText}, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: embed query: %w", err)
@@ -382,18 +380,11 @@ var periodRe = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日(?:起|至|前)|�
 // state a period over those that only share its words.
 const periodBoost = 1.5
 
-func (ix *Index) favourPeriods(lex []scored) {
-	for i := range lex {
-		if ix.entries[lex[i].doc].period {
-			lex[i].score *= periodBoost
-		}
+func (ix *Index) favourPeriods(i int) float64 {
+	if ix.entries[i].period {
+		return periodBoost
 	}
-	sort.SliceStable(lex, func(i, j int) bool {
-		if lex[i].score != lex[j].score {
-			return lex[i].score > lex[j].score
-		}
-		return lex[i].doc < lex[j].doc
-	})
+	return 1
 }
 
 func isZero(v []float32) bool {
