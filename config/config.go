@@ -186,7 +186,7 @@ func DefaultConfig() Config {
 			MaxInputChars: 500,
 			AnswerTimeout: 60 * time.Second,
 			PendingAfter:  4 * time.Second,
-			UserRate:      Rate{PerMinute: 6, Burst: 3},
+			UserRate:      Rate{PerMinute: 10, Burst: 5},
 			ReplyMaxChars: 600,
 			PartPause:     1200 * time.Millisecond,
 			SendInterval:  800 * time.Millisecond,
