@@ -91,6 +91,12 @@ const (
 
 // Answer answers one question.
 func (p *Pipeline) Answer(ctx context.Context, question string, history []string) (Answer, error) {
+	return p.answer(ctx, question, history, nil)
+}
+
+// answer is Answer and AnswerStream: onDelta, when not nil, is offered the
+// model's text as it arrives (see AnswerStream).
+func (p *Pipeline) answer(ctx context.Context, question string, history []string, onDelta func(string)) (Answer, error) {
 	question = strings.TrimSpace(question)
 	q := retrieval.Query{Question: question, History: history, K: p.opts.K}
 	if p.gen != nil && len(history) > 0 {
@@ -113,7 +119,7 @@ func (p *Pipeline) Answer(ctx context.Context, question string, history []string
 	}
 	cites := p.citations(res.Hits)
 	if p.gen != nil {
-		text, err := p.generate(ctx, question, history, cites)
+		text, err := p.generate(ctx, question, history, cites, onDelta)
 		if err == nil {
 			body, used := verify(text, len(cites))
 			if len(used) == 0 {
@@ -175,7 +181,7 @@ func asDataAll(ss []string) []string {
 	return out
 }
 
-func (p *Pipeline) generate(ctx context.Context, question string, history []string, cites []Citation) (string, error) {
+func (p *Pipeline) generate(ctx context.Context, question string, history []string, cites []Citation, onDelta func(string)) (string, error) {
 	d := prompts.Data{Today: p.today(), Question: asData(question), History: asDataAll(history), MaxChars: p.opts.MaxChars}
 	for _, c := range cites {
 		doc, _ := p.lib.Document(c.DocID)
@@ -194,7 +200,7 @@ func (p *Pipeline) generate(ctx context.Context, question string, history []stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
-	out, err := p.gen.Complete(ctx, system, user)
+	out, err := p.complete(ctx, system, user, onDelta)
 	if err != nil {
 		return "", fmt.Errorf("generate answer: %w", err)
 	}
@@ -262,7 +268,7 @@ func (p *Pipeline) compose(body string, cites []Citation) string {
 	if len(cites) == 0 {
 		return b.String()
 	}
-	b.WriteString("\n\n来源：")
+	b.WriteString(sourcesHead)
 	for _, c := range cites {
 		doc, _ := p.lib.Document(c.DocID)
 		fmt.Fprintf(&b, "\n[%d]%s%s，发布于%s", c.N, doc.Cite(), c.Clause, p.issuedText(doc))

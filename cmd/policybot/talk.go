@@ -75,13 +75,24 @@ func (g *global) journal() (*bot.Journal, error) {
 	return bot.OpenJournal(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
 }
 
+// answerer is what the conversation core asks for answers.
+type answerer interface {
+	Answer(ctx context.Context, question string, history []string) (bot.Answer, error)
+}
+
 // conversations wires the answer pipeline into the conversation core for
-// one channel; adjust tunes the options the config gives. The returned
-// close ends the Q&A record.
-func (g *global) conversations(ctx context.Context, channel string, adjust func(*bot.Options)) (*bot.Conversations, *corpus.Library, func(), error) {
+// one channel; adjust tunes the options the config gives, and wrap, when
+// not nil, stands between the pipeline and the core (the terminal does,
+// to show answers as they are written). The returned close ends the Q&A
+// record.
+func (g *global) conversations(ctx context.Context, channel string, adjust func(*bot.Options), wrap func(*bot.Pipeline) answerer) (*bot.Conversations, *corpus.Library, func(), error) {
 	p, _, lib, err := g.pipeline(ctx)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	var a answerer = p
+	if wrap != nil {
+		a = wrap(p)
 	}
 	opts := g.conversationOptions(lib, channel)
 	if adjust != nil {
@@ -100,7 +111,7 @@ func (g *global) conversations(ctx context.Context, channel string, adjust func(
 			}
 		}
 	}
-	return bot.NewConversations(p, opts, g.log), lib, closeJournal, nil
+	return bot.NewConversations(a, opts, g.log), lib, closeJournal, nil
 }
 
 func cmdChat(ctx context.Context, g *global, args []string) error {
@@ -111,9 +122,15 @@ func cmdChat(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
+	var term *terminal
 	conv, lib, closeJournal, err := g.conversations(ctx, "cli", func(o *bot.Options) {
 		// One person at a keyboard: no pacing, no splitting pauses.
 		o.SendInterval, o.PartPause, o.ReplyMaxChars, o.UserPerMinute, o.UserBurst = 0, 0, 100000, 600, 100
+	}, func(p *bot.Pipeline) answerer {
+		// The terminal stands between the pipeline and the core, to show
+		// answers as they are written.
+		term = &terminal{p: p, out: g.stdout}
+		return term
 	})
 	if err != nil {
 		return err
@@ -126,10 +143,6 @@ func cmdChat(ctx context.Context, g *global, args []string) error {
 	fmt.Fprintf(g.stdout, "政策助手 · %s\n%s\n输入问题后回车；“帮助”查看命令，Ctrl-D 退出。\n", mode, lib.Scope().Summary())
 	in := bufio.NewScanner(g.stdin)
 	in.Buffer(make([]byte, 64<<10), 1<<20)
-	send := func(_ context.Context, r bot.Reply) error {
-		_, err := fmt.Fprintf(g.stdout, "\n%s\n", r.Text)
-		return err
-	}
 	for n := 1; ; n++ {
 		fmt.Fprint(g.stdout, "\n> ")
 		if !in.Scan() {
@@ -140,7 +153,7 @@ func cmdChat(ctx context.Context, g *global, args []string) error {
 			return nil
 		}
 		m := bot.Message{ID: fmt.Sprint(n), ChatID: "terminal", SenderID: "terminal", Text: in.Text(), Kind: bot.KindText, Time: time.Now()}
-		if err := conv.Handle(ctx, m, send); err != nil {
+		if err := conv.Handle(ctx, m, term.send); err != nil {
 			return err
 		}
 	}
@@ -154,7 +167,7 @@ func cmdWeChat(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
-	conv, _, closeJournal, err := g.conversations(ctx, "wechat", nil)
+	conv, _, closeJournal, err := g.conversations(ctx, "wechat", nil, nil)
 	if err != nil {
 		return err
 	}

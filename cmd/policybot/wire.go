@@ -137,11 +137,19 @@ func (g *global) generator() (*chatModel, error) {
 	return &chatModel{c: c}, nil
 }
 
-// chatModel is the llm client seen as bot.Generator.
+// chatModel is the llm client seen as bot.StreamGenerator.
 type chatModel struct{ c *llm.Client }
 
 func (m *chatModel) Complete(ctx context.Context, system, user string) (string, error) {
-	return m.c.Complete(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}})
+	return m.c.Complete(ctx, chatMessages(system, user))
+}
+
+func (m *chatModel) Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error) {
+	return m.c.Stream(ctx, chatMessages(system, user), onDelta)
+}
+
+func chatMessages(system, user string) []llm.Message {
+	return []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}
 }
 
 // pipeline wires corpus, index, prompts and the model into answers.

@@ -1,0 +1,404 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// answerKeys and citationKeys are the contract of ask --json; chunk_id is
+// an extra it tolerates, as in retrieve --json.
+var (
+	answerKeys       = []string{"answer", "found", "query", "citations"}
+	citationKeys     = []string{"n", "doc_id", "title", "doc_no", "clause", "issued", "expired", "text"}
+	citationsAllowed = []string{"chunk_id"}
+)
+
+type citation struct {
+	N       int    `json:"n"`
+	DocID   string `json:"doc_id"`
+	DocNo   string `json:"doc_no"`
+	Expired bool   `json:"expired"`
+}
+
+type answer struct {
+	Answer    string     `json:"answer"`
+	Found     bool       `json:"found"`
+	Query     string     `json:"query"`
+	Citations []citation `json:"citations"`
+}
+
+// decodeAnswer checks the keys of one ask --json output and decodes it.
+func decodeAnswer(t *testing.T, out string) answer {
+	t.Helper()
+	ls := lines(out)
+	if len(ls) != 1 {
+		t.Fatalf("got %d lines, want 1:\n%s", len(ls), out)
+	}
+	obj := object(t, []byte(ls[0]))
+	checkKeys(t, "answer", obj, answerKeys, nil)
+	if got := strings.TrimSpace(string(obj["citations"])); !strings.HasPrefix(got, "[") {
+		t.Errorf("got citations %s, want an array", got)
+	}
+	var cites []map[string]json.RawMessage
+	if err := json.Unmarshal(obj["citations"], &cites); err != nil {
+		t.Fatalf("citations %s: %v", obj["citations"], err)
+	}
+	for _, c := range cites {
+		checkKeys(t, "citation", c, citationKeys, citationsAllowed)
+	}
+	var a answer
+	if err := json.Unmarshal([]byte(ls[0]), &a); err != nil {
+		t.Fatalf("decode %s: %v", ls[0], err)
+	}
+	return a
+}
+
+func TestAskOffline(t *testing.T) {
+	t.Parallel()
+	c := indexedCLI()
+	tests := []struct {
+		name      string
+		question  string
+		wantFound bool
+		// wantDocNo, when set, must be cited, with expired wantExpired.
+		wantDocNo   string
+		wantExpired bool
+		want        []string // pieces of the answer text
+		// plain also runs ask without --json, which must print the same
+		// answer text.
+		plain bool
+	}{
+		{
+			name:      "expired tax policy",
+			question:  "财税〔2018〕77号小型微利企业所得税优惠政策还有效吗？",
+			wantFound: true, wantDocNo: "财税〔2018〕77号", wantExpired: true,
+			want:  []string{"以下为政策原文摘录", "来源：", "2020年12月31日"},
+			plain: true,
+		},
+		{
+			name:      "numbers",
+			question:  "做自行车的，评上省级数字化车间能奖多少钱？",
+			wantFound: true, wantDocNo: "冀制强省办〔2018〕2号",
+			want: []string{"40万元", "来源：", "冀制强省办〔2018〕2号"},
+		},
+		{
+			name:      "other region",
+			question:  "天津对高新技术企业认定有什么奖励？",
+			wantFound: false,
+			want:      []string{"河北"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := c.mustRun(t, "", "ask", "--json", tt.question)
+			a := decodeAnswer(t, out)
+			if a.Found != tt.wantFound {
+				t.Errorf("got found %v, want %v", a.Found, tt.wantFound)
+			}
+			if a.Query == "" {
+				t.Errorf("got an empty query")
+			}
+			if !tt.wantFound && (a.Citations == nil || len(a.Citations) != 0) {
+				t.Errorf("got citations %#v, want []", a.Citations)
+			}
+			if tt.wantDocNo != "" {
+				ok := false
+				for _, ct := range a.Citations {
+					ok = ok || ct.DocNo == tt.wantDocNo && ct.Expired == tt.wantExpired
+				}
+				if !ok {
+					t.Errorf("got citations %+v, want one of %s with expired %v", a.Citations, tt.wantDocNo, tt.wantExpired)
+				}
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(a.Answer, w) {
+					t.Errorf("got answer without %q:\n%s", w, a.Answer)
+				}
+			}
+
+			if !tt.plain {
+				return
+			}
+			plain, _ := c.mustRun(t, "", "ask", tt.question)
+			if got, want := strings.TrimSpace(plain), strings.TrimSpace(a.Answer); got != want {
+				t.Errorf("plain ask: got\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// fakeChat is an OpenAI chat completions API: it answers every request
+// with status and, when that is 200, content.
+type fakeChat struct {
+	status  int
+	content string
+
+	mu       sync.Mutex
+	requests int
+	auth     []string
+	models   []string
+}
+
+func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
+		http.NotFound(w, r)
+		return
+	}
+	var req struct {
+		Model    string `json:"model"`
+		Messages []struct {
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		} `json:"messages"`
+	}
+	err := json.NewDecoder(r.Body).Decode(&req)
+	f.mu.Lock()
+	f.requests++
+	f.auth = append(f.auth, r.Header.Get("Authorization"))
+	f.models = append(f.models, req.Model)
+	f.mu.Unlock()
+	if err != nil || len(req.Messages) == 0 {
+		http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if f.status != http.StatusOK {
+		w.WriteHeader(f.status)
+		io.WriteString(w, `{"error":{"message":"upstream exploded","type":"server_error"}}`)
+		return
+	}
+	resp := map[string]any{
+		"id": "chatcmpl-1", "object": "chat.completion", "model": req.Model,
+		"choices": []any{map[string]any{
+			"index":         0,
+			"message":       map[string]any{"role": "assistant", "content": f.content},
+			"finish_reason": "stop",
+		}},
+	}
+	json.NewEncoder(w).Encode(resp)
+}
+
+func (f *fakeChat) seen() (requests int, auth, models []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests, append([]string(nil), f.auth...), append([]string(nil), f.models...)
+}
+
+func TestAskWithChatModel(t *testing.T) {
+	t.Parallel()
+	const (
+		key      = "test-key"
+		question = "做自行车的，评上省级数字化车间能奖多少钱？"
+		reply    = "评上省级数字化车间的企业可获得40万元奖励[1]。"
+	)
+	// A short timeout and no retries keep the failing case fast; debug
+	// logging puts as much as possible on stderr, where the key must not
+	// be.
+	cfg := configFile(t, "log:\n  level: debug\nllm:\n  max_retries: 0\n  timeout: 5s\n")
+	tests := []struct {
+		name   string
+		status int
+		// want are pieces of the answer, in this order.
+		want []string
+		// notWant must not be in the answer.
+		notWant      []string
+		wantRequests int
+		// cites is the citation numbers kept (nil: any).
+		cites []int
+	}{
+		{
+			name: "generated", status: http.StatusOK,
+			want:         []string{reply, "来源：", "[1]《", "冀制强省办〔2018〕2号"},
+			notWant:      []string{"智能回答暂时不可用", "以下为政策原文摘录", "[2]《"},
+			wantRequests: 1,
+			cites:        []int{1},
+		},
+		{
+			name: "server error falls back to extracts", status: http.StatusInternalServerError,
+			want:         []string{"智能回答暂时不可用", "来源：", "冀制强省办〔2018〕2号"},
+			notWant:      []string{reply},
+			wantRequests: 1, // llm.max_retries: 0
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeChat{status: tt.status, content: reply}
+			srv := httptest.NewServer(fake)
+			defer srv.Close()
+			c := indexedCLI().with(
+				"OPENAI_BASE_URL", srv.URL+"/v1",
+				"OPENAI_API_KEY", key,
+				"POLICYBOT_LLM_MODEL", "fake",
+			)
+			out, stderr, err := c.run(t, "", "--config", cfg, "ask", "--json", question)
+			if err != nil {
+				t.Fatalf("got error %v, want none; stderr:\n%s", err, stderr)
+			}
+			a := decodeAnswer(t, out)
+			if !a.Found {
+				t.Errorf("got found false, want true")
+			}
+			rest := a.Answer
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("got answer without %q (in order):\n%s", w, a.Answer)
+				}
+				rest = rest[i+len(w):]
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(a.Answer, w) {
+					t.Errorf("got answer with %q:\n%s", w, a.Answer)
+				}
+			}
+			if tt.cites != nil {
+				var got []int
+				for _, ct := range a.Citations {
+					got = append(got, ct.N)
+				}
+				if len(got) != len(tt.cites) || got[0] != tt.cites[0] {
+					t.Errorf("got citations %v, want %v", got, tt.cites)
+				}
+			}
+			n, auth, models := fake.seen()
+			if n != tt.wantRequests {
+				t.Errorf("got %d requests, want %d", n, tt.wantRequests)
+			}
+			for i := range auth {
+				if auth[i] != "Bearer "+key {
+					t.Errorf("request %d: got Authorization %q, want %q", i+1, auth[i], "Bearer "+key)
+				}
+				if models[i] != "fake" {
+					t.Errorf("request %d: got model %q, want fake", i+1, models[i])
+				}
+			}
+			if strings.Contains(stderr, key) || strings.Contains(out, key) {
+				t.Errorf("the API key appears in the output; stderr:\n%s", stderr)
+			}
+			// The user sees a fixed note; the cause goes to the log.
+			if tt.status != http.StatusOK && (!strings.Contains(stderr, "level=WARN") || !strings.Contains(stderr, "status code: 500")) {
+				t.Errorf("got stderr without a warning giving the cause of the fallback:\n%s", stderr)
+			}
+			if strings.Contains(a.Answer, "status code") || strings.Contains(a.Answer, "upstream exploded") {
+				t.Errorf("got answer with the error's text:\n%s", a.Answer)
+			}
+		})
+	}
+}
+
+// TestChat writes the Q&A record into the shared data folder, so it does
+// not run in parallel.
+func TestChat(t *testing.T) {
+	c := indexedCLI()
+	tests := []struct {
+		name  string
+		stdin string
+		// turns are pieces of the output after each prompt, one per
+		// input line; the last prompt is answered by EOF.
+		turns [][]string
+	}{
+		{
+			name:  "answer, source, reset, scope",
+			stdin: "做自行车的，评上省级数字化车间能奖多少钱？\n原文 1\n重置\n范围\n",
+			turns: [][]string{
+				{"40万元", "来源：", "[1]《", "冀制强省办〔2018〕2号"},
+				{"[1]《", "》（冀制强省办〔2018〕2号）", "\n15. 支持企业建设智能工厂或数字化车间", "省级智能制造专项资金列支"},
+				{"对话已清除"},
+				{"我能查询的是", "河北"},
+			},
+		},
+		{
+			name:  "help and a source before any answer, no final newline",
+			stdin: "帮助\n原文 1",
+			turns: [][]string{
+				{"可用命令", "原文 N", "重置"},
+				{"还没有可以查看原文的回答"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := c.mustRun(t, tt.stdin, "chat")
+			parts := strings.Split(out, "\n> ")
+			if got, want := len(parts), len(tt.turns)+2; got != want {
+				t.Fatalf("got %d prompts, want %d:\n%s", got-1, want-1, out)
+			}
+			if banner := parts[0]; !strings.Contains(banner, "离线摘录模式") || !strings.Contains(banner, "我能查询的是") {
+				t.Errorf("got banner %q, want the mode and the scope", banner)
+			}
+			for i, want := range tt.turns {
+				rest := parts[i+1]
+				for _, w := range want {
+					j := strings.Index(rest, w)
+					if j < 0 {
+						t.Errorf("turn %d: got %q, want %q (in order)", i+1, parts[i+1], w)
+						break
+					}
+					rest = rest[j+len(w):]
+				}
+			}
+			if last := parts[len(parts)-1]; strings.TrimSpace(last) != "" {
+				t.Errorf("got %q after the last prompt, want nothing", last)
+			}
+		})
+	}
+}
+
+// listenWatcher is a stderr that passes on the address the web console
+// logs once it is listening.
+type listenWatcher struct {
+	syncBuffer
+	once sync.Once
+	addr chan string
+}
+
+func (w *listenWatcher) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	if _, after, ok := strings.Cut(string(p), `msg="web console listening" addr=`); ok {
+		if f := strings.Fields(after); len(f) > 0 {
+			w.once.Do(func() { w.addr <- f[0] })
+		}
+	}
+	return n, err
+}
+
+// TestServeLoopback opens the Q&A record in the shared data folder, so it
+// does not run in parallel.
+func TestServeLoopback(t *testing.T) {
+	c := indexedCLI()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stderr := &listenWatcher{addr: make(chan string, 1)}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", c.dataDir, "serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, stderr, c.getenv)
+	}()
+	var addr string
+	select {
+	case addr = <-stderr.addr:
+	case err := <-done:
+		t.Fatalf("run returned %v before listening; stderr:\n%s", err, stderr.String())
+	}
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("got listen address %q, want 127.0.0.1:port", addr)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+	resp, err := client.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz: got status %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("got %v after cancelling, want nil; stderr:\n%s", err, stderr.String())
+	}
+}
