@@ -35,6 +35,20 @@ import (
 // The result is then validated. getenv is usually os.Getenv; nil means an
 // empty environment.
 func Load(path string, getenv func(string) string) (Config, error) {
+	c, err := Read(path, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Read is Load without the validation, for callers that still apply
+// command-line flags (--data-dir, --corpus) and then call Validate once,
+// so a flag can supply what the file leaves out.
+func Read(path string, getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -53,9 +67,6 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	}
 	c.override(getenv)
 	c.derive()
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
 	return c, nil
 }
 

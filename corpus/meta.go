@@ -142,6 +142,10 @@ func parseHeader(lines []string) header {
 	var h header
 	var issuers, titles []string
 	for i, l := range lines {
+		if i == 0 && headingLevel(l) >= 0 {
+			// The text starts straight with 第一条 or 一、: it has no header.
+			break
+		}
 		if docNoRe.MatchString(l) {
 			h.docNo = l
 			h.lines = i + 1

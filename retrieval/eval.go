@@ -174,7 +174,7 @@ func squeeze(s string) string {
 	}, s)
 }
 
-// Write prints the report as a table: overall first, then each kind.
+// Write prints the report as a table: each kind, then overall.
 func (r Report) Write(w io.Writer) error {
 	line := func(name string, m Metrics) string {
 		return fmt.Sprintf("%-14s n=%-3d clause hit@1 %.2f  hit@5 %.2f  doc hit@5 %.2f  MRR@10 %.2f  not-found: unanswerable %.2f (%d)  answerable %.2f\n",

@@ -241,6 +241,21 @@ func TestExtraCorpusFolder(t *testing.T) {
 			t.Fatalf("got documents %v, want [test-drone-2018 test-boat-2018]", ids)
 		}
 	})
+	t.Run("the flag supplies the only folder", func(t *testing.T) {
+		// corpus.builtin: false with no folder in the file is valid once
+		// --corpus gives one: flags apply before validation.
+		only := configFile(t, "corpus:\n  builtin: false\n")
+		docs := listDocsJSON(t, c, "--config", only, "--corpus", boats)
+		if len(docs) != 1 || str(t, docs[0]["id"]) != "test-boat-2018" {
+			t.Fatalf("got %d documents, want only test-boat-2018", len(docs))
+		}
+	})
+	t.Run("the same folder twice", func(t *testing.T) {
+		docs := listDocsJSON(t, c, "--config", cfg, "--corpus", drones)
+		if len(docs) != 1 {
+			t.Fatalf("got %d documents, want the folder's 1 once", len(docs))
+		}
+	})
 	t.Run("retrieval finds a flag's document", func(t *testing.T) {
 		out, _ := c.mustRun(t, "", "--config", cfg, "--corpus", boats, "retrieve", "--json", "-k", "1", "新建游艇码头有补助吗？")
 		_, found, hits := checkRetrieve(t, out)

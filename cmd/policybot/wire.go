@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/policybot/policybot/bot"
@@ -34,14 +35,20 @@ func (g *global) load() error {
 	if path == "" {
 		path = g.getenv("POLICYBOT_CONFIG")
 	}
-	cfg, err := config.Load(path, g.getenv)
+	cfg, err := config.Read(path, g.getenv)
 	if err != nil {
 		return err
 	}
 	if g.dataDir != "" {
 		cfg.DataDir = g.dataDir
 	}
-	cfg.Corpus.Dirs = append(cfg.Corpus.Dirs, g.corpusDirs...)
+	for _, d := range g.corpusDirs {
+		// The same folder in the file and on the command line is one
+		// folder, not a clash of every document with itself.
+		if !slices.Contains(cfg.Corpus.Dirs, d) {
+			cfg.Corpus.Dirs = append(cfg.Corpus.Dirs, d)
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
