@@ -61,6 +61,31 @@ func buildIndexThenRun(m *testing.M) int {
 	return m.Run()
 }
 
+// indexedCopy is a fresh data folder holding a copy of the test index,
+// for tests that write to their data folder but need not build the index.
+func indexedCopy(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join(indexedDataDir, "index")
+	files, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dst, "index"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(src, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, "index", f.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
 // with returns c with more environment variables; c is unchanged.
 func (c cli) with(kv ...string) cli {
 	env := make(map[string]string, len(c.env)+len(kv)/2)

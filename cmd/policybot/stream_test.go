@@ -127,8 +127,8 @@ func TestChatStreams(t *testing.T) {
 		question = "做自行车的，评上省级数字化车间能奖多少钱？"
 		clause   = "\n15. 支持企业建设智能工厂或数字化车间"
 	)
-	// The cases share the data folder: the index is built once.
-	dataDir := t.TempDir()
+	// The cases share a copy of the test index: nothing is rebuilt.
+	dataDir := indexedCopy(t)
 	tests := []struct {
 		name   string
 		deltas []string
