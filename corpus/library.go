@@ -27,6 +27,9 @@ type Scope struct {
 	Topics       []string `yaml:"topics"`
 	Cities       []string `yaml:"cities"`
 	OtherRegions []string `yaml:"other_regions"`
+	// Partners maps a region to the word by which the corpus speaks of
+	// working with it (北京 → 京津).
+	Partners map[string]string `yaml:"partners"`
 }
 
 // Summary is the scope in one Chinese sentence for users.

@@ -99,7 +99,10 @@ func (ix *Index) judge(question string, pq parsedQuery, lex []scored) string {
 	home := strings.Contains(q, "河北") || strings.Contains(q, "省里") || strings.Contains(q, "我省") || strings.Contains(q, "全省")
 	if !home {
 		for _, r := range ix.scope.OtherRegions {
-			if strings.Contains(q, r) {
+			if !strings.Contains(q, r) {
+				continue
+			}
+			if regionIsSubject(q, r) || !ix.partnerIn(r, lex) {
 				return ReasonOtherRegion
 			}
 		}
@@ -219,4 +222,39 @@ func sortedTerms(q map[string]float64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// partnerIn says whether the best clause speaks of the region, by name or
+// by the corpus's word for working with it (北京 → 京津): then the region
+// is part of the question (科技创新券在北京天津能不能用), not its subject.
+func (ix *Index) partnerIn(region string, lex []scored) bool {
+	if len(lex) == 0 {
+		return false
+	}
+	text := ix.entries[lex[0].doc].text
+	if strings.Contains(text, region) {
+		return true
+	}
+	w := ix.scope.Partners[region]
+	return w != "" && strings.Contains(text, w)
+}
+
+// regionIsSubject says whether a question asks about a region's own
+// policy — 天津对…, 北京的…, 上海市有什么… — rather than naming it as a
+// place or partner (在北京能不能用, 和天津合作).
+func regionIsSubject(q, region string) bool {
+	for i := strings.Index(q, region); i >= 0; {
+		rest := strings.TrimPrefix(q[i+len(region):], "市")
+		for _, w := range []string{"对", "的", "有", "出台", "给", "奖", "补", "政策", "规定", "地区", "那边", "当地"} {
+			if strings.HasPrefix(rest, w) {
+				return true
+			}
+		}
+		j := strings.Index(q[i+len(region):], region)
+		if j < 0 {
+			break
+		}
+		i += len(region) + j
+	}
+	return false
 }

@@ -1,0 +1,64 @@
+package retrieval
+
+import (
+	"context"
+	"testing"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+func TestRegionIsSubject(t *testing.T) {
+	tests := []struct {
+		q, region string
+		want      bool
+	}{
+		{"天津对高新技术企业认定有什么奖励？", "天津", true},
+		{"北京的高新技术企业有什么奖励", "北京", true},
+		{"上海市有什么补贴", "上海", true},
+		{"科技创新券在北京天津能不能用", "北京", false},
+		{"科技创新券在北京天津能不能用", "天津", false},
+		{"从北京搬过来有什么支持", "北京", false},
+		{"和天津合作，天津的企业能享受吗", "天津", true}, // the second mention is the subject
+	}
+	for _, tt := range tests {
+		t.Run(tt.q+"/"+tt.region, func(t *testing.T) {
+			if got := regionIsSubject(tt.q, tt.region); got != tt.want {
+				t.Errorf("regionIsSubject(%q, %q) = %v, want %v", tt.q, tt.region, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPartnerRegions: a region the corpus deals with jointly is in scope
+// when the clause found speaks of the partnership; its own policies are
+// not.
+func TestPartnerRegions(t *testing.T) {
+	lib, err := corpus.Load(corpus.Options{Builtin: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(context.Background(), lib, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		q          string
+		wantFound  bool
+		wantReason string
+	}{
+		{"科技创新券在北京天津能不能用", true, ""},
+		{"北京的高新技术企业有什么奖励", false, ReasonOtherRegion},
+		{"山东的科技创新券能用吗", false, ReasonOtherRegion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			res, err := ix.Search(context.Background(), Query{Question: tt.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Found != tt.wantFound || res.Reason != tt.wantReason {
+				t.Errorf("found %v reason %q, want %v %q", res.Found, res.Reason, tt.wantFound, tt.wantReason)
+			}
+		})
+	}
+}
