@@ -227,8 +227,8 @@ func TestAPIEmbedderFailures(t *testing.T) {
 				if err != nil {
 					t.Fatalf("build: %v", err)
 				}
-				if ix.Len() != chunkCount(lib) {
-					t.Errorf("index has %d chunks, want %d", ix.Len(), chunkCount(lib))
+				if ix.count() != chunkCount(lib) {
+					t.Errorf("index has %d chunks, want %d", ix.count(), chunkCount(lib))
 				}
 				return
 			}

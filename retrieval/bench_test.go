@@ -122,7 +122,7 @@ func synthIndex(b *testing.B, chunks int) *synthBuilt {
 		heapMB: float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20),
 		loadS:  t1.Sub(t0).Seconds(),
 		buildS: t2.Sub(t1).Seconds(),
-		chunks: ix.Len(),
+		chunks: ix.count(),
 	}
 	// Questions made of words from the corpus: a piece of one article of
 	// eight documents spread through it.

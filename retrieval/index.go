@@ -198,8 +198,8 @@ func indexText(d *corpus.Document, c corpus.Chunk) string {
 	return b.String()
 }
 
-// Len is the number of indexed chunks.
-func (ix *Index) Len() int { return len(ix.entries) }
+// count is the number of indexed chunks.
+func (ix *Index) count() int { return len(ix.entries) }
 
 // Search finds the clauses answering q.
 func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
@@ -278,16 +278,6 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	res.Reason = ix.judge(q.Question, pq, lex)
 	res.Found = res.Reason == ""
 	return res, nil
-}
-
-// Chunk returns a document and chunk by chunk id, for showing a clause in
-// full.
-func (ix *Index) Chunk(id string) (*corpus.Document, corpus.Chunk, bool) {
-	i, ok := ix.byID[id]
-	if !ok {
-		return nil, corpus.Chunk{}, false
-	}
-	return ix.entries[i].doc, ix.entries[i].chunk, true
 }
 
 // fuse combines the two rankings by their scores, each scaled to [0,1]

@@ -358,8 +358,8 @@ func TestDamagedStoreIsRebuilt(t *testing.T) {
 			if !rec.has(tt.level, tt.msg) {
 				t.Errorf("logged %q, want a %s record saying %q", rec.messages(), tt.level, tt.msg)
 			}
-			if ix.Len() != chunkCount(lib) {
-				t.Errorf("index has %d chunks, want %d", ix.Len(), chunkCount(lib))
+			if ix.count() != chunkCount(lib) {
+				t.Errorf("index has %d chunks, want %d", ix.count(), chunkCount(lib))
 			}
 			// The rebuilt store is whole again.
 			emb2 := &countingEmbedder{model: "fake-a"}
@@ -403,7 +403,7 @@ func TestEmbedderFailureFailsBuild(t *testing.T) {
 			dir := storeDirOf(t, src)
 			ix, err := Build(context.Background(), loadDir(t, src), Options{Dir: dir, Embedder: tt.emb})
 			if err == nil {
-				t.Fatalf("build succeeded (%d chunks), want an error", ix.Len())
+				t.Fatalf("build succeeded (%d chunks), want an error", ix.count())
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

@@ -37,6 +37,7 @@ Commands:
   corpus     list or show the documents (corpus list [--json], corpus show ID)
   wechat     run the WeChat bot
   serve      run the HTTP API and the staff console
+  review     print the Q&A record with the staff's good/wrong marks
 
 Global flags:
   --config FILE    config file (or POLICYBOT_CONFIG); none means defaults
@@ -81,6 +82,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"corpus":   cmdCorpus,
 		"wechat":   cmdWeChat,
 		"serve":    cmdServe,
+		"review":   cmdReview,
 	}
 	c, ok := cmds[rest[0]]
 	if !ok {

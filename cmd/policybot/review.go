@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/policybot/policybot/bot"
+)
+
+func cmdReview(ctx context.Context, g *global, args []string) error {
+	fs := newFlags(g, "review", "", "Print the Q&A record with the staff's marks, newest last, so wrong answers can be found and the corpus, vocabulary or prompts fixed.")
+	since := fs.Duration("since", 7*24*time.Hour, "how far back to read")
+	wrong := fs.Bool("wrong", false, "only answers marked wrong")
+	unmarked := fs.Bool("unmarked", false, "only answers nobody has marked yet")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *wrong && *unmarked {
+		return errors.New("review: --wrong and --unmarked exclude each other")
+	}
+	if err := g.load(); err != nil {
+		return err
+	}
+	j, err := bot.OpenJournal(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	from := time.Now().Add(-*since)
+	entries, err := j.Entries(ctx, from)
+	if err != nil {
+		return err
+	}
+	marks, err := j.Marks(ctx, from)
+	if err != nil {
+		return err
+	}
+	// The last mark of an entry is the one that stands.
+	last := map[string]bot.Mark{}
+	for _, m := range marks {
+		last[m.Ref] = m
+	}
+	w := bufio.NewWriter(g.stdout)
+	shown := 0
+	for _, e := range entries {
+		m, marked := last[e.ID]
+		if (*wrong && (!marked || m.Good)) || (*unmarked && marked) {
+			continue
+		}
+		shown++
+		verdict := "未标记"
+		if marked && m.Good {
+			verdict = "✓ 正确"
+		} else if marked {
+			verdict = "✗ 错误"
+		}
+		if marked && m.Comment != "" {
+			verdict += "：" + m.Comment
+		}
+		fmt.Fprintf(w, "── %s  %s  %s  %d ms  id %s\n", e.Time.Local().Format("2006-01-02 15:04"), e.Channel, verdict, e.LatencyMS, e.ID)
+		fmt.Fprintf(w, "问：%s\n", e.Question)
+		if e.Error != "" {
+			fmt.Fprintf(w, "错误：%s\n", e.Error)
+		}
+		answer, _, _ := strings.Cut(e.Answer, "\n\n来源：")
+		fmt.Fprintf(w, "答：%s\n", answer)
+		for _, c := range e.Citations {
+			fmt.Fprintf(w, "  [%d] %s %s %s\n", c.N, c.DocID, c.DocNo, c.Clause)
+		}
+		if !e.Found {
+			fmt.Fprintln(w, "  （未找到依据）")
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "%d of %d answers since %s\n", shown, len(entries), from.Local().Format("2006-01-02 15:04"))
+	return w.Flush()
+}
