@@ -170,7 +170,12 @@ func (c *chunker) add(p []string, lbl string, lines []string) {
 func (c *chunker) emit(n *node) {
 	lbl := label(n)
 	if n.level < 0 {
+		// The text before the first numbered division; a document short
+		// enough to be one chunk is cited whole.
 		lbl = "正文"
+		if n.size() <= c.size.Max {
+			lbl = "全文"
+		}
 	}
 	if n.size() <= c.size.Max {
 		if n.level == levelChapter && len(n.children) > 0 {

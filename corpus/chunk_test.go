@@ -212,7 +212,7 @@ func TestCutLabels(t *testing.T) {
 		{
 			name: "small siblings merge",
 			body: "某通知\n各市：\n一、甲。\n二、乙。\n三、丙。",
-			want: []string{"正文 | "},
+			want: []string{"全文 | "},
 		},
 	}
 	for _, tt := range tests {

@@ -45,6 +45,9 @@ type entry struct {
 	// period marks a clause stating when something applies: 自…至…,
 	// 有效期, 自…起施行.
 	period bool
+	// formula marks a chunk that is only a notice's formulas — salutation,
+	// 现将……通知如下, 印发给你们, signature — and no policy of its own.
+	formula bool
 }
 
 // Index searches a corpus's chunks by fused lexical and vector ranking.
@@ -103,7 +106,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 				k := foldDocNo(d.DocNo)
 				ix.docNos[k] = append(ix.docNos[k], len(ix.entries))
 			}
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text)}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text), formula: onlyFormulas(c.Text, d.Title)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -215,9 +218,16 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	const pool = 50
 	allow := ix.allow(q)
-	var boost func(int) float64
-	if validityRe.MatchString(q.Question) {
-		boost = ix.favourPeriods
+	validity := validityRe.MatchString(q.Question)
+	boost := func(i int) float64 {
+		w := 1.0
+		if ix.entries[i].formula {
+			w *= formulaWeight
+		}
+		if validity {
+			w *= ix.favourPeriods(i)
+		}
+		return w
 	}
 	lex := ix.lex.search(pq.weights, allow, boost, pool)
 	qv, err := ix.emb.Embed(ctx, []string{pq.embedText}, nil)
@@ -385,3 +395,25 @@ func isZero(v []float32) bool {
 	}
 	return true
 }
+
+// formulaRe matches the lines of a notice that carry no policy: the
+// salutation, the transmittal sentence, the signature and its date.
+var formulaRe = regexp.MustCompile(`^(?:.{0,80}[：:]|.{0,60}(?:如下|印发给你们|印发你们|请遵照执行|请认真贯彻执行|请认真贯彻落实|请认真抓好贯彻落实)[。：:]?|.{0,30}(?:厅|局|部|委|政府|办公室|办公厅)|\d{4}年\d{1,2}月\d{1,2}日|特此公告。?)$`)
+
+// onlyFormulas says whether every line of a chunk is a formula or its
+// document's title repeated.
+func onlyFormulas(text, title string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || formulaRe.MatchString(l) || strings.Contains(title, l) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// formulaWeight scales the lexical score of a chunk holding only a
+// notice's formulas: they repeat the title's words and, being short,
+// would outrank the clauses that answer.
+const formulaWeight = 0.5
