@@ -53,6 +53,8 @@ type Pipeline struct {
 	// departments maps a domain (财政, 科技…) to the department whose
 	// interpretation in the corpus covers it: who to ask about it.
 	departments map[string]string
+	// numbered are the documents with a 文号, which clauses may cite.
+	numbered []corpus.Document
 }
 
 // NewPipeline assembles a pipeline. gen may be nil: answers are then
@@ -74,12 +76,16 @@ func NewPipeline(s searcher, lib library, gen Generator, p *prompts.Set, opts Pi
 		log = slog.New(slog.DiscardHandler)
 	}
 	deps := map[string]string{}
+	var numbered []corpus.Document
 	for _, d := range lib.Documents() {
 		if d.Kind == "解读" && d.Issuer != "" && d.Domain != "" {
 			deps[d.Domain] = d.Issuer
 		}
+		if d.DocNo != "" {
+			numbered = append(numbered, d)
+		}
 	}
-	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log, departments: deps}
+	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log, departments: deps, numbered: numbered}
 }
 
 // Messages users see. Causes go to the log, never to users.
@@ -187,7 +193,7 @@ func (p *Pipeline) generate(ctx context.Context, question string, history []stri
 		doc, _ := p.lib.Document(c.DocID)
 		d.Clauses = append(d.Clauses, prompts.Clause{
 			N: c.N, Title: c.Title, DocNo: c.DocNo, Label: c.Clause,
-			Issued: p.issuedText(doc), Validity: p.validity(doc), Text: c.Text,
+			Issued: p.issuedText(doc), Validity: strings.Join(append([]string{p.validity(doc)}, p.clauseNotes(c)...), ""), Text: c.Text,
 		})
 	}
 	system, err := p.prompts.Render(prompts.System, d)
@@ -285,7 +291,11 @@ func (p *Pipeline) compose(body string, cites []Citation) string {
 }
 
 // notes says, once per cited document, whether its stated period has
-// ended: the documents are from 2008–2018 and users ask today.
+// ended: the documents are from 2008–2018 and users ask today. A clause
+// can outlive or predate its document's period, so the notes also cover
+// the periods a cited clause states itself (自2018年1月1日至2020年12月31日,
+// 延长至2020年4月30日) and the documents it names by number (an
+// interpretation quoting 财税〔2018〕54号).
 func (p *Pipeline) notes(cites []Citation) []string {
 	byDoc := map[string][]int{}
 	var order []string
@@ -303,7 +313,66 @@ func (p *Pipeline) notes(cites []Citation) []string {
 		}
 		out = append(out, refs(byDoc[id])+p.validity(doc))
 	}
+	seen := map[string]bool{}
+	for _, c := range cites {
+		for _, n := range p.clauseNotes(c) {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, fmt.Sprintf("[%d]%s", c.N, n))
+			}
+		}
+	}
 	return out
+}
+
+// clauseEndRe finds the end of a period a clause states: 至2020年12月31日,
+// 延长至2020年4月30日, 截至2018年底 is left alone (it is a date, not a period).
+var clauseEndRe = regexp.MustCompile(`(?:自|在)?\s*\d{4}年\d{1,2}月\d{1,2}日(?:起)?\s*至\s*(\d{4})年(\d{1,2})月(\d{1,2})日|(?:期限|期)延长至\s*(\d{4})年(\d{1,2})月(\d{1,2})日`)
+
+// clauseNotes are the validity notes a clause's own text calls for.
+func (p *Pipeline) clauseNotes(c Citation) []string {
+	var out []string
+	doc, _ := p.lib.Document(c.DocID)
+	now := p.opts.Now()
+	// Documents the clause names by number; their periods are noted with
+	// their names, so a clause period ending the same day is not repeated.
+	text := foldDocNo(c.Text)
+	var named []corpus.Document
+	ends := map[string]bool{doc.EffectiveUntil: true}
+	for _, ref := range p.numbered {
+		if ref.ID != c.DocID && ref.EffectiveUntil != "" && strings.Contains(text, foldDocNo(ref.DocNo)) {
+			named = append(named, ref)
+			ends[ref.EffectiveUntil] = true
+		}
+	}
+	for _, m := range clauseEndRe.FindAllStringSubmatch(c.Text, -1) {
+		y, mo, d := m[1], m[2], m[3]
+		if y == "" {
+			y, mo, d = m[4], m[5], m[6]
+		}
+		end, err := time.Parse("2006-1-2", y+"-"+mo+"-"+d)
+		if err != nil || ends[end.Format(time.DateOnly)] {
+			// Noted already, with the document it belongs to.
+			continue
+		}
+		if now.After(end.AddDate(0, 0, 1)) {
+			out = append(out, fmt.Sprintf("条款所述期限已于%s结束。", chineseDate(end.Format(time.DateOnly))))
+		}
+	}
+	for _, ref := range named {
+		if ref.Expired(now) {
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限已于%s结束。", ref.Cite(), chineseDate(ref.EffectiveUntil)))
+		} else {
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", ref.Cite(), chineseDate(ref.EffectiveUntil)))
+		}
+	}
+	return out
+}
+
+// foldDocNo makes the bracket forms of a document number alike, so
+// 冀政办字﹝2017﹞127号 in one text matches 冀政办字〔2017〕127号 in another.
+func foldDocNo(s string) string {
+	return strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", " ", "").Replace(s)
 }
 
 func refs(ns []int) string {
