@@ -55,11 +55,11 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 	now := p.opts.Now()
 	// Documents the clause names by number; their periods are noted with
 	// their names, so a clause period ending the same day is not repeated.
-	text := foldDocNo(c.Text)
+	text := corpus.FoldDocNo(c.Text)
 	var named []corpus.Document
 	ends := map[string]bool{doc.EffectiveUntil: true}
 	for _, ref := range p.numbered {
-		if ref.ID != c.DocID && ref.EffectiveUntil != "" && strings.Contains(text, foldDocNo(ref.DocNo)) {
+		if ref.ID != c.DocID && ref.EffectiveUntil != "" && strings.Contains(text, corpus.FoldDocNo(ref.DocNo)) {
 			named = append(named, ref)
 			ends[ref.EffectiveUntil] = true
 		}
@@ -86,12 +86,6 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 		}
 	}
 	return out
-}
-
-// foldDocNo makes the bracket forms of a document number alike, so
-// 冀政办字﹝2017﹞127号 in one text matches 冀政办字〔2017〕127号 in another.
-func foldDocNo(s string) string {
-	return strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", " ", "").Replace(s)
 }
 
 func refs(ns []int) string {

@@ -236,3 +236,11 @@ func (d *Document) Cite() string {
 	}
 	return fmt.Sprintf("《%s》（%s）", d.Title, d.DocNo)
 }
+
+// docNoFolder makes the bracket forms printed in 文号 alike.
+var docNoFolder = strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", "（", "〔", "）", "〕", "(", "〔", ")", "〕", " ", "")
+
+// FoldDocNo makes the several bracket forms of a document number alike —
+// 冀政办字﹝2017﹞127号, 冀政办字〔2017〕127号, 冀政办字[2017]127号 — so a
+// number in one text can be found in another. Fold both sides.
+func FoldDocNo(s string) string { return docNoFolder.Replace(s) }

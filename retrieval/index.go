@@ -103,7 +103,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		for _, c := range d.Chunks {
 			if d.DocNo != "" {
-				k := foldDocNo(d.DocNo)
+				k := corpus.FoldDocNo(d.DocNo)
 				ix.docNos[k] = append(ix.docNos[k], len(ix.entries))
 			}
 			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text), formula: onlyFormulas(c.Text, d.Title)}
@@ -324,12 +324,6 @@ func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) [
 	return out
 }
 
-// foldDocNo makes the several bracket forms of a document number alike:
-// 冀政办字﹝2017﹞127号, 冀政办字〔2017〕127号 and 冀政办字[2017]127号.
-func foldDocNo(s string) string {
-	return strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", "（", "〔", "）", "〕", "(", "〔", ")", "〕", " ", "").Replace(s)
-}
-
 // allow is the filter a query asks for: the documents its question names
 // by number, and its domain, kind and in-force filters; nil for none.
 func (ix *Index) allow(q Query) func(int) bool {
@@ -350,7 +344,7 @@ func (ix *Index) allow(q Query) func(int) bool {
 // named restricts a search to the documents a question names by number;
 // nil when it names none.
 func (ix *Index) named(question string) func(int) bool {
-	q := foldDocNo(question)
+	q := corpus.FoldDocNo(question)
 	var set map[int]bool
 	for no, chunks := range ix.docNos {
 		if !strings.Contains(q, no) {
