@@ -62,7 +62,7 @@ type Index struct {
 	rerank  Reranker
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
-	absent  []string
+	absent  []string     // vocabulary topics the corpus never mentions
 	// docNos maps each document number, brackets folded, to the
 	// positions of its chunks: a question naming 财税〔2018〕77号 is
 	// about that document.
@@ -70,11 +70,8 @@ type Index struct {
 	// vecWeight weighs the vector ranking against the lexical one.
 	vecWeight float64
 	now       func() time.Time
-	// standaloneScale scales the history's weight for a question that
-	// does not look like a follow-up.
-	standaloneScale float64 // vocabulary topics the corpus never mentions
-	k               int
-	log             *slog.Logger
+	k         int
+	log       *slog.Logger
 }
 
 // Build indexes every chunk of the library. Embeddings are loaded from
@@ -93,18 +90,15 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, docNos: map[string][]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
 		d := &docs[i]
-		if d.DocNo != "" && ix.docNos == nil {
-			ix.docNos = map[string][]int{}
-		}
+		no := corpus.FoldDocNo(d.DocNo)
 		for _, c := range d.Chunks {
-			if d.DocNo != "" {
-				k := corpus.FoldDocNo(d.DocNo)
-				ix.docNos[k] = append(ix.docNos[k], len(ix.entries))
+			if no != "" {
+				ix.docNos[no] = append(ix.docNos[no], len(ix.entries))
 			}
 			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text), formula: onlyFormulas(c.Text, d.Title)}
 			ix.byID[c.ID] = len(ix.entries)

@@ -78,7 +78,7 @@ var yearRe = regexp.MustCompile(`(?:19|20)\d{2}年`)
 
 // localPolicyRe spots a question about a city's or county's own policy
 // (石家庄市对…, 市里…), which a provincial corpus does not hold.
-var localPolicyRe = regexp.MustCompile(`(市里|市级|区里|县里|市政府自己|市里自己)`)
+var localPolicyRe = regexp.MustCompile(`市里|市级|区里|县里|市政府自己`)
 
 // Reasons a search is not found, in Result.Reason.
 const (
