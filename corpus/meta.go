@@ -19,9 +19,6 @@ var docNoInTextRe = regexp.MustCompile(`[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[�
 // yearRe finds the year printed in a 文号.
 var yearRe = regexp.MustCompile(`\d{4}`)
 
-// dateRe matches a printed date such as 2018年8月9日.
-var dateRe = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日`)
-
 // dateLineRe matches a signature date alone on a line.
 var dateLineRe = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$`)
 

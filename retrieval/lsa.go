@@ -35,13 +35,6 @@ const lsaMaxTerms = 8000
 // projected.
 const lsaMaxFit = 20000
 
-// NewLSA fits an LSA embedder of the given dimension on the corpus texts.
-func NewLSA(texts []string, dims int) *LSA {
-	l := newLSAVocabulary(texts, dims)
-	l.fit(texts)
-	return l
-}
-
 // newLSAVocabulary chooses the terms and their weights, which is cheap and
 // names the model; fit then computes the projection, which is not.
 func newLSAVocabulary(texts []string, dims int) *LSA {

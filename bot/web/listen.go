@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 	"time"
 )
 
@@ -69,26 +67,4 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		return fmt.Errorf("serve web console: %w", err)
 	}
 	return nil
-}
-
-// CheckListen refuses to serve the console beyond this machine without a
-// token: the API spends LLM money and the journal holds customers'
-// questions. Loopback addresses (127.0.0.0/8, ::1, localhost) need none.
-func CheckListen(addr, token string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("parse web listen address %q: %w", addr, err)
-	}
-	if token != "" || loopback(host) {
-		return nil
-	}
-	return fmt.Errorf("web listen address %s is reachable from other machines: set a web token", addr)
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }

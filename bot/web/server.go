@@ -54,8 +54,8 @@ type journal interface {
 type Options struct {
 	// Token, when set, is required on every request but /healthz, as
 	// "Authorization: Bearer <token>" or as the cookie that opening the page
-	// with ?token=<token> sets. Use CheckListen to refuse an empty token on a
-	// non-loopback address.
+	// with ?token=<token> sets. config.ValidateServe refuses an empty token
+	// on a non-loopback address before the server starts.
 	Token string
 	// MaxBodyBytes caps request bodies; 0 means 64 KiB.
 	MaxBodyBytes int64

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -102,7 +101,3 @@ func newFlags(g *global, name, args, about string) *flag.FlagSet {
 	}
 	return fs
 }
-
-// discard is a logger for code paths that take one but whose output is
-// unwanted.
-func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
