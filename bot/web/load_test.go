@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/prompts"
 	"github.com/policybot/policybot/retrieval"
@@ -30,7 +30,7 @@ const (
 // the answer pipeline without a chat model, as `policybot serve` runs it
 // when no LLM is configured.
 type loadStack struct {
-	p   *bot.Pipeline
+	p   *answer.Pipeline
 	ix  *retrieval.Index
 	lib *corpus.Library
 }
@@ -49,7 +49,7 @@ func newLoadStack(b *testing.B) loadStack {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return loadStack{p: bot.NewPipeline(ix, lib, nil, pr, bot.PipelineOptions{}, nil), ix: ix, lib: lib}
+	return loadStack{p: answer.New(ix, lib, nil, pr, answer.Options{}, nil), ix: ix, lib: lib}
 }
 
 // BenchmarkAskLoad measures /api/ask end to end over loopback with the

@@ -22,7 +22,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/retrieval"
 )
@@ -31,7 +33,7 @@ import (
 var assetFS embed.FS
 
 type answerer interface {
-	Answer(ctx context.Context, question string, history []string) (bot.Answer, error)
+	Answer(ctx context.Context, question string, history []string) (answer.Result, error)
 }
 
 type searcher interface {
@@ -43,8 +45,8 @@ type library interface {
 	Document(id string) (corpus.Document, bool)
 }
 
-type journal interface {
-	Append(ctx context.Context, e bot.Entry) error
+type recorder interface {
+	Append(ctx context.Context, e journal.Entry) error
 	Mark(ctx context.Context, id string, good bool, comment string) error
 }
 
@@ -115,7 +117,7 @@ type Server struct {
 	answerer answerer
 	searcher searcher
 	library  library
-	journal  journal // nil: answers are not recorded and feedback is refused
+	journal  recorder // nil: answers are not recorded and feedback is refused
 	opts     Options
 	log      *slog.Logger
 	limits   *limiter // nil: no rate limit
@@ -125,9 +127,9 @@ type Server struct {
 }
 
 // NewServer builds the console over its collaborators. j may be nil (an
-// untyped nil, not a nil *bot.Journal), in which case nothing is journaled
+// untyped nil, not a nil *journal.Files), in which case nothing is journaled
 // and /api/feedback answers 503.
-func NewServer(a answerer, s searcher, l library, j journal, opts Options, log *slog.Logger) *Server {
+func NewServer(a answerer, s searcher, l library, j recorder, opts Options, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -329,10 +331,10 @@ type askRequest struct {
 	History  []string `json:"history"`
 }
 
-// askResponse is bot.Answer's contract plus the journal id that
+// askResponse is answer.Result's contract plus the journal id that
 // /api/feedback refers to; the id is empty when nothing was journaled.
 type askResponse struct {
-	bot.Answer
+	answer.Result
 	ID string `json:"id"`
 }
 
@@ -356,16 +358,16 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	ans, err := s.answerer.Answer(ctx, question, history)
 	latency := s.opts.Now().Sub(start)
 
-	journaled := s.record(r, bot.Entry{
+	journaled := s.record(r, journal.Entry{
 		ID:        id,
 		Time:      start,
 		Channel:   channel,
-		Chat:      bot.ChatHash(clientIP(r)),
+		Chat:      journal.ChatHash(clientIP(r)),
 		Question:  question,
 		History:   history,
 		Answer:    ans.Text,
 		Found:     ans.Found,
-		Citations: ans.Citations,
+		Citations: chat.Recorded(ans.Citations),
 		LatencyMS: latency.Milliseconds(),
 		Error:     errText(err),
 	})
@@ -373,7 +375,7 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 		s.upstreamFailed(ctx, w, r, "answer question", id, err, msgAnswerFailed)
 		return
 	}
-	resp := askResponse{Answer: ans}
+	resp := askResponse{Result: ans}
 	if journaled {
 		resp.ID = id
 	}
@@ -385,7 +387,7 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 // record journals one exchange. A journal failure must not cost the staff
 // member the draft they are waiting for, so it is logged here and the
 // answer goes out without an id (the page then disables feedback).
-func (s *Server) record(r *http.Request, e bot.Entry) bool {
+func (s *Server) record(r *http.Request, e journal.Entry) bool {
 	if s.journal == nil {
 		return false
 	}

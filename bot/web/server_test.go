@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/retrieval"
 )
@@ -29,7 +30,7 @@ type askCall struct {
 }
 
 type fakeAnswerer struct {
-	answer bot.Answer
+	answer answer.Result
 	err    error
 	panic  bool
 	block  bool // wait for the context to end, then return its error
@@ -38,7 +39,7 @@ type fakeAnswerer struct {
 	calls []askCall
 }
 
-func (f *fakeAnswerer) Answer(ctx context.Context, question string, history []string) (bot.Answer, error) {
+func (f *fakeAnswerer) Answer(ctx context.Context, question string, history []string) (answer.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, askCall{question, history})
 	panics, block := f.panic, f.block
@@ -48,9 +49,9 @@ func (f *fakeAnswerer) Answer(ctx context.Context, question string, history []st
 		panic("answerer exploded")
 	case block:
 		<-ctx.Done()
-		return bot.Answer{}, fmt.Errorf("generate: %w", ctx.Err())
+		return answer.Result{}, fmt.Errorf("generate: %w", ctx.Err())
 	case f.err != nil:
-		return bot.Answer{}, f.err
+		return answer.Result{}, f.err
 	}
 	return f.answer, nil
 }
@@ -100,11 +101,11 @@ type fakeJournal struct {
 	markErr   error
 
 	mu      sync.Mutex
-	entries []bot.Entry
+	entries []journal.Entry
 	marks   []markCall
 }
 
-func (f *fakeJournal) Append(ctx context.Context, e bot.Entry) error {
+func (f *fakeJournal) Append(ctx context.Context, e journal.Entry) error {
 	if f.appendErr != nil {
 		return f.appendErr
 	}
@@ -124,10 +125,10 @@ func (f *fakeJournal) Mark(ctx context.Context, id string, good bool, comment st
 	return nil
 }
 
-func (f *fakeJournal) Entries() []bot.Entry {
+func (f *fakeJournal) Entries() []journal.Entry {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]bot.Entry(nil), f.entries...)
+	return append([]journal.Entry(nil), f.entries...)
 }
 
 func (f *fakeJournal) Marks() []markCall {
@@ -175,8 +176,8 @@ func testDoc() corpus.Document {
 	return d
 }
 
-func testCitation() bot.Citation {
-	return bot.Citation{
+func testCitation() answer.Citation {
+	return answer.Citation{
 		N: 1, DocID: testDocID, Title: "关于进一步支持小微企业发展的若干措施", DocNo: "冀政办字〔2018〕12号",
 		Clause: "第二条", Issued: "2018-03-15", Expired: true, Text: citedText,
 	}
@@ -220,15 +221,15 @@ func (b *syncBuffer) String() string {
 // newFixture builds a server over fakes; noJournal leaves the journal nil.
 func newFixture(opts Options, noJournal bool) *fixture {
 	f := &fixture{
-		answerer: &fakeAnswerer{answer: bot.Answer{
-			Text: testAnswer, Found: true, Query: "小微企业 税收优惠", Citations: []bot.Citation{testCitation()},
+		answerer: &fakeAnswerer{answer: answer.Result{
+			Text: testAnswer, Found: true, Query: "小微企业 税收优惠", Citations: []answer.Citation{testCitation()},
 		}},
 		searcher: &fakeSearcher{result: testResult()},
 		journal:  &fakeJournal{},
 		logs:     &syncBuffer{},
 	}
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var j journal
+	var j recorder
 	if !noJournal {
 		j = f.journal
 	}
@@ -310,8 +311,8 @@ func TestAPI(t *testing.T) {
 					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body.String())
 				}
 				got := decodeBody[askResponse](t, w)
-				if !reflect.DeepEqual(got.Answer, f.answerer.answer) {
-					t.Errorf("answer: got %+v, want %+v", got.Answer, f.answerer.answer)
+				if !reflect.DeepEqual(got.Result, f.answerer.answer) {
+					t.Errorf("answer: got %+v, want %+v", got.Result, f.answerer.answer)
 				}
 				wantCall := []askCall{{"小微企业有什么税收优惠？", []string{"我们是小微企业"}}}
 				if calls := f.answerer.Calls(); !reflect.DeepEqual(calls, wantCall) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 const answer = "答复：研发费用可按规定加计扣除。\n来源：[1]《测试》（冀财金〔2016〕27号）第九条"
@@ -25,16 +25,16 @@ const answer = "答复：研发费用可按规定加计扣除。\n来源：[1]�
 // a group as the core does.
 type fakeHandler struct {
 	mu   sync.Mutex
-	msgs []bot.Message
+	msgs []chat.Message
 	// started, when set, gets each message as Handle begins; release, when
 	// set, holds Handle until it is closed.
-	started chan bot.Message
+	started chan chat.Message
 	release chan struct{}
 	// finished counts Handle calls that have returned.
 	finished int
 }
 
-func (h *fakeHandler) Handle(ctx context.Context, m bot.Message, send bot.Sender) error {
+func (h *fakeHandler) Handle(ctx context.Context, m chat.Message, send chat.Sender) error {
 	h.mu.Lock()
 	h.msgs = append(h.msgs, m)
 	h.mu.Unlock()
@@ -49,20 +49,20 @@ func (h *fakeHandler) Handle(ctx context.Context, m bot.Message, send bot.Sender
 	if h.release != nil {
 		<-h.release
 	}
-	if m.Self || m.Kind != bot.KindText {
+	if m.Self || m.Kind != chat.KindText {
 		return nil
 	}
-	r := bot.Reply{Text: answer}
+	r := chat.Reply{Text: answer}
 	if m.Group {
 		r.Mention = m.SenderName
 	}
 	return send(ctx, r)
 }
 
-func (h *fakeHandler) snapshot() (msgs []bot.Message, finished int) {
+func (h *fakeHandler) snapshot() (msgs []chat.Message, finished int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]bot.Message(nil), h.msgs...), h.finished
+	return append([]chat.Message(nil), h.msgs...), h.finished
 }
 
 // runInBackground starts Run and returns the channel its result arrives on.
@@ -135,14 +135,14 @@ func TestRunHotLoginAnswersAndExitsOnLogout(t *testing.T) {
 
 	t.Run("the core gets the two questions", func(t *testing.T) {
 		got, _ := h.snapshot()
-		want := []bot.Message{
+		want := []chat.Message{
 			{
 				ID: "1001", ChatID: fakeFriend, SenderID: fakeFriend, SenderName: "张老板",
-				Text: "研发费用加计扣除有哪些政策？", Kind: bot.KindText, Time: time.Unix(1795000001, 0),
+				Text: "研发费用加计扣除有哪些政策？", Kind: chat.KindText, Time: time.Unix(1795000001, 0),
 			},
 			{
 				ID: "1005", ChatID: fakeGroup, SenderID: fakeMember, SenderName: "李会计",
-				Text: groupQuestion, Kind: bot.KindText, Group: true, Mentioned: true, Time: time.Unix(1795000002, 0),
+				Text: groupQuestion, Kind: chat.KindText, Group: true, Mentioned: true, Time: time.Unix(1795000002, 0),
 			},
 		}
 		if len(got) != len(want) {
@@ -265,7 +265,7 @@ func TestRunQRLoginThenShutdownFinishesAnswers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nested", "dir", "storage.json")
 	logs := &syncBuffer{}
 	var qr syncBuffer
-	h := &fakeHandler{started: make(chan bot.Message, 1), release: make(chan struct{})}
+	h := &fakeHandler{started: make(chan chat.Message, 1), release: make(chan struct{})}
 	opts := Options{
 		StoragePath:   path,
 		QROut:         &qr,
@@ -504,7 +504,7 @@ func TestRunGroupAllowList(t *testing.T) {
 	}
 
 	got, finished := h.snapshot()
-	byID := map[string]bot.Message{}
+	byID := map[string]chat.Message{}
 	for _, m := range got {
 		byID[m.ID] = m
 	}

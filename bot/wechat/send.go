@@ -8,7 +8,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 // outbox sends for one session from the answer goroutines.
@@ -48,11 +48,11 @@ func newOutbox(wb *openwechat.Bot) *outbox {
 	}
 }
 
-// sender returns the bot.Sender for one chat. In a group it puts the
+// sender returns the chat.Sender for one chat. In a group it puts the
 // mention in front of the text the way WeChat clients write it.
-func (o *outbox) sender(chat string, group bool) bot.Sender {
-	return func(ctx context.Context, r bot.Reply) error {
-		return o.text(ctx, chat, render(r, group))
+func (o *outbox) sender(chatID string, group bool) chat.Sender {
+	return func(ctx context.Context, r chat.Reply) error {
+		return o.text(ctx, chatID, render(r, group))
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 // qrContent is what the login QR code encodes; the phone opens it.
@@ -214,33 +214,33 @@ func (s *session) spawn(what, id string, fn func(ctx context.Context) error) {
 	}()
 }
 
-// translate turns a library message into a bot.Message. ok is false for
+// translate turns a library message into a chat.Message. ok is false for
 // protocol traffic that is nobody's question: status syncs, system notes,
 // recalls, calls, official accounts; and for groups outside Options.Groups. The lookups of the sender's name go
 // through the library's contact cache and so must run in its goroutine.
-func (s *session) translate(m *openwechat.Message, now time.Time) (msg bot.Message, ok bool) {
+func (s *session) translate(m *openwechat.Message, now time.Time) (msg chat.Message, ok bool) {
 	self := s.wb.Storage.Response.User
-	chat, group, mine, ok := route(m.FromUserName, m.ToUserName, self.UserName)
+	chatID, group, mine, ok := route(m.FromUserName, m.ToUserName, self.UserName)
 	if !ok {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
 	kind, ok := kindOf(m.MsgType, m.AppMsgType, m.Url)
 	if !ok {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
-	msg = bot.Message{
+	msg = chat.Message{
 		ID:     m.MsgId,
-		ChatID: chat,
+		ChatID: chatID,
 		Kind:   kind,
 		Group:  group,
 		Self:   mine,
 		Time:   sentAt(m.CreateTime, now),
 	}
-	if kind == bot.KindText {
+	if kind == chat.KindText {
 		msg.Text = m.Content
 	}
 	if group && !s.groupAllowed(m, mine) {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
 	switch {
 	case mine:
@@ -264,7 +264,7 @@ func (s *session) translate(m *openwechat.Message, now time.Time) (msg bot.Messa
 			break
 		}
 		if u.IsMP() {
-			return bot.Message{}, false
+			return chat.Message{}, false
 		}
 		msg.SenderName = displayName(u)
 	}

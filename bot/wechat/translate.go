@@ -8,7 +8,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 // mentionSep ends an @-mention: WeChat clients write "@Name" then U+2005
@@ -42,40 +42,40 @@ func route(from, to, self string) (chat string, group, mine, ok bool) {
 	return chat, strings.HasPrefix(chat, groupPrefix), mine, true
 }
 
-// kindOf maps the library's message types to bot.Kind. ok is false for the
+// kindOf maps the library's message types to chat.Kind. ok is false for the
 // types that are protocol traffic rather than something a person sent.
-func kindOf(t openwechat.MessageType, app openwechat.AppMessageType, url string) (k bot.Kind, ok bool) {
+func kindOf(t openwechat.MessageType, app openwechat.AppMessageType, url string) (k chat.Kind, ok bool) {
 	switch t {
 	case openwechat.MsgTypeText:
 		if url != "" { // a location shared as a map link
-			return bot.KindOther, true
+			return chat.KindOther, true
 		}
-		return bot.KindText, true
+		return chat.KindText, true
 	case openwechat.MsgTypeImage:
-		return bot.KindImage, true
+		return chat.KindImage, true
 	case openwechat.MsgTypeVoice:
-		return bot.KindVoice, true
+		return chat.KindVoice, true
 	case openwechat.MsgTypeVideo, openwechat.MsgTypeMicroVideo:
-		return bot.KindVideo, true
+		return chat.KindVideo, true
 	case openwechat.MsgTypeEmoticon:
-		return bot.KindSticker, true
+		return chat.KindSticker, true
 	case openwechat.MsgTypeShareCard, openwechat.MsgTypeLocation:
-		return bot.KindOther, true
+		return chat.KindOther, true
 	case openwechat.MsgTypeApp:
 		switch app {
 		case openwechat.AppMsgTypeAttach:
-			return bot.KindFile, true
+			return chat.KindFile, true
 		case openwechat.AppMsgTypeImg:
-			return bot.KindImage, true
+			return chat.KindImage, true
 		case openwechat.AppMsgTypeVideo:
-			return bot.KindVideo, true
+			return chat.KindVideo, true
 		case openwechat.AppMsgTypeEmoji, openwechat.AppMsgTypeEmotion:
-			return bot.KindSticker, true
+			return chat.KindSticker, true
 		case openwechat.AppMsgTypeCardTicket, openwechat.AppMsgTypeRealtimeShareLocation,
 			openwechat.AppMsgTypeTransfers, openwechat.AppMsgTypeRedEnvelopes:
-			return bot.KindOther, true
+			return chat.KindOther, true
 		}
-		return bot.KindLink, true
+		return chat.KindLink, true
 	}
 	// Status syncs (51), system notes, recalls, calls, friend
 	// suggestions and types the library does not know.
@@ -138,7 +138,7 @@ func (g groupSet) allows(name string) bool {
 
 // render is the text sent for a reply. Mentions are only rendered in
 // groups; in a private chat they would be noise.
-func render(r bot.Reply, group bool) string {
+func render(r chat.Reply, group bool) string {
 	if !group || r.Mention == "" {
 		return r.Text
 	}

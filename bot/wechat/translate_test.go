@@ -9,7 +9,7 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 func TestRoute(t *testing.T) {
@@ -48,26 +48,26 @@ func TestKindOf(t *testing.T) {
 		typ    openwechat.MessageType
 		app    openwechat.AppMessageType
 		url    string
-		want   bot.Kind
+		want   chat.Kind
 		wantOK bool
 	}{
-		{"text", openwechat.MsgTypeText, 0, "", bot.KindText, true},
-		{"location as text with map link", openwechat.MsgTypeText, 0, "https://apis.map.qq.com/x", bot.KindOther, true},
-		{"image", openwechat.MsgTypeImage, 0, "", bot.KindImage, true},
-		{"voice", openwechat.MsgTypeVoice, 0, "", bot.KindVoice, true},
-		{"video", openwechat.MsgTypeVideo, 0, "", bot.KindVideo, true},
-		{"micro video", openwechat.MsgTypeMicroVideo, 0, "", bot.KindVideo, true},
-		{"emoticon", openwechat.MsgTypeEmoticon, 0, "", bot.KindSticker, true},
-		{"card", openwechat.MsgTypeShareCard, 0, "", bot.KindOther, true},
-		{"location", openwechat.MsgTypeLocation, 0, "", bot.KindOther, true},
-		{"app article", openwechat.MsgTypeApp, openwechat.AppMsgTypeUrl, "", bot.KindLink, true},
-		{"app mini program", openwechat.MsgTypeApp, 33, "", bot.KindLink, true},
-		{"app attachment", openwechat.MsgTypeApp, openwechat.AppMsgTypeAttach, "", bot.KindFile, true},
-		{"app image", openwechat.MsgTypeApp, openwechat.AppMsgTypeImg, "", bot.KindImage, true},
-		{"app video", openwechat.MsgTypeApp, openwechat.AppMsgTypeVideo, "", bot.KindVideo, true},
-		{"app emoji", openwechat.MsgTypeApp, openwechat.AppMsgTypeEmoji, "", bot.KindSticker, true},
-		{"app transfer", openwechat.MsgTypeApp, openwechat.AppMsgTypeTransfers, "", bot.KindOther, true},
-		{"app red envelope", openwechat.MsgTypeApp, openwechat.AppMsgTypeRedEnvelopes, "", bot.KindOther, true},
+		{"text", openwechat.MsgTypeText, 0, "", chat.KindText, true},
+		{"location as text with map link", openwechat.MsgTypeText, 0, "https://apis.map.qq.com/x", chat.KindOther, true},
+		{"image", openwechat.MsgTypeImage, 0, "", chat.KindImage, true},
+		{"voice", openwechat.MsgTypeVoice, 0, "", chat.KindVoice, true},
+		{"video", openwechat.MsgTypeVideo, 0, "", chat.KindVideo, true},
+		{"micro video", openwechat.MsgTypeMicroVideo, 0, "", chat.KindVideo, true},
+		{"emoticon", openwechat.MsgTypeEmoticon, 0, "", chat.KindSticker, true},
+		{"card", openwechat.MsgTypeShareCard, 0, "", chat.KindOther, true},
+		{"location", openwechat.MsgTypeLocation, 0, "", chat.KindOther, true},
+		{"app article", openwechat.MsgTypeApp, openwechat.AppMsgTypeUrl, "", chat.KindLink, true},
+		{"app mini program", openwechat.MsgTypeApp, 33, "", chat.KindLink, true},
+		{"app attachment", openwechat.MsgTypeApp, openwechat.AppMsgTypeAttach, "", chat.KindFile, true},
+		{"app image", openwechat.MsgTypeApp, openwechat.AppMsgTypeImg, "", chat.KindImage, true},
+		{"app video", openwechat.MsgTypeApp, openwechat.AppMsgTypeVideo, "", chat.KindVideo, true},
+		{"app emoji", openwechat.MsgTypeApp, openwechat.AppMsgTypeEmoji, "", chat.KindSticker, true},
+		{"app transfer", openwechat.MsgTypeApp, openwechat.AppMsgTypeTransfers, "", chat.KindOther, true},
+		{"app red envelope", openwechat.MsgTypeApp, openwechat.AppMsgTypeRedEnvelopes, "", chat.KindOther, true},
 		{"status notify", 51, 0, "", 0, false},
 		{"system", openwechat.MsgTypeSys, 0, "", 0, false},
 		{"recalled", openwechat.MsgTypeRecalled, 0, "", 0, false},
@@ -152,14 +152,14 @@ func TestDisplayName(t *testing.T) {
 func TestRender(t *testing.T) {
 	tests := []struct {
 		name  string
-		r     bot.Reply
+		r     chat.Reply
 		group bool
 		want  string
 	}{
-		{"group with mention", bot.Reply{Text: "答复", Mention: "李会计"}, true, "@李会计\u2005答复"},
-		{"group without mention", bot.Reply{Text: "答复"}, true, "答复"},
-		{"private ignores mention", bot.Reply{Text: "答复", Mention: "李会计"}, false, "答复"},
-		{"private", bot.Reply{Text: "答复"}, false, "答复"},
+		{"group with mention", chat.Reply{Text: "答复", Mention: "李会计"}, true, "@李会计\u2005答复"},
+		{"group without mention", chat.Reply{Text: "答复"}, true, "答复"},
+		{"private ignores mention", chat.Reply{Text: "答复", Mention: "李会计"}, false, "答复"},
+		{"private", chat.Reply{Text: "答复"}, false, "答复"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

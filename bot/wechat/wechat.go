@@ -1,7 +1,7 @@
 // Package wechat connects the conversation core to a personal WeChat
 // account through the web-WeChat protocol (github.com/eatmoreapple/openwechat).
 //
-// It only translates: library messages become bot.Message, bot.Reply becomes
+// It only translates: library messages become chat.Message, chat.Reply becomes
 // a text message sent back. Group rules, commands, limits, splitting, pacing
 // and ordering all belong to the core. The package also owns what only a
 // transport can do: logging in (hot login, falling back to a QR code),
@@ -19,12 +19,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/chat"
 )
 
-// handler is what Run feeds: in production *bot.Conversations.
+// handler is what Run feeds: in production *chat.Conversations.
 type handler interface {
-	Handle(ctx context.Context, m bot.Message, send bot.Sender) error
+	Handle(ctx context.Context, m chat.Message, send chat.Sender) error
 }
 
 // Options configures Run. The zero value of each field means its default,

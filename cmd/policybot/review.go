@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/journal"
 )
 
 func cmdReview(ctx context.Context, g *global, args []string) error {
@@ -26,7 +26,7 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
-	j, err := bot.OpenJournal(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	j, err := journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 		return err
 	}
 	// The last mark of an entry is the one that stands.
-	last := map[string]bot.Mark{}
+	last := map[string]journal.Mark{}
 	for _, m := range marks {
 		last[m.Ref] = m
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/journal"
 )
 
 // TestReview: answers from a chat are in the record, a staff mark shows
@@ -21,7 +21,7 @@ func TestReview(t *testing.T) {
 	if err := run(context.Background(), []string{"--data-dir", dir, "chat"}, stdin, &out, &errOut, noEnv); err != nil {
 		t.Fatalf("chat: %v\n%s", err, errOut.String())
 	}
-	j, err := bot.OpenJournal(filepath.Join(dir, "qa"), time.Hour, nil)
+	j, err := journal.Open(filepath.Join(dir, "qa"), time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

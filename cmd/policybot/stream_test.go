@@ -13,7 +13,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 // stFake is an OpenAI chat completions API that streams its one answer
@@ -257,19 +258,19 @@ func TestChatStreams(t *testing.T) {
 }
 
 // stStreamer plays the pipeline's part for the terminal: play streams and
-// may send replies meanwhile, as bot.Conversations would; then text is
+// may send replies meanwhile, as chat.Conversations would; then text is
 // the answer.
 type stStreamer struct {
 	play func(ctx context.Context, onDelta func(string))
 	text string
 }
 
-func (s stStreamer) AnswerStream(ctx context.Context, _ string, _ []string, onDelta func(string)) (bot.Answer, error) {
+func (s stStreamer) AnswerStream(ctx context.Context, _ string, _ []string, onDelta func(string)) (answer.Result, error) {
 	s.play(ctx, onDelta)
-	return bot.Answer{Text: s.text, Found: true}, nil
+	return answer.Result{Text: s.text, Found: true}, nil
 }
 
-// TestTerminalStream drives the terminal as bot.Conversations does: Answer,
+// TestTerminalStream drives the terminal as chat.Conversations does: Answer,
 // with any pending note sent meanwhile, then the reply.
 func TestTerminalStream(t *testing.T) {
 	const (
@@ -279,7 +280,7 @@ func TestTerminalStream(t *testing.T) {
 	)
 	var term *terminal
 	send := func(ctx context.Context, s string) {
-		if err := term.send(ctx, bot.Reply{Text: s}); err != nil {
+		if err := term.send(ctx, chat.Reply{Text: s}); err != nil {
 			t.Errorf("send(%q): %v", s, err)
 		}
 	}

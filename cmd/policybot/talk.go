@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/bot/web"
 	"github.com/policybot/policybot/bot/wechat"
 	"github.com/policybot/policybot/corpus"
@@ -48,9 +50,9 @@ func cmdAsk(ctx context.Context, g *global, args []string) error {
 }
 
 // options maps the config onto the conversation core.
-func (g *global) conversationOptions(lib *corpus.Library, channel string) bot.Options {
+func (g *global) conversationOptions(lib *corpus.Library, channel string) chat.Options {
 	b := g.cfg.Bot
-	return bot.Options{
+	return chat.Options{
 		HistoryTurns:  b.HistoryTurns,
 		IdleTimeout:   b.IdleTimeout,
 		MaxInputChars: b.MaxInputChars,
@@ -68,16 +70,16 @@ func (g *global) conversationOptions(lib *corpus.Library, channel string) bot.Op
 }
 
 // journal opens the Q&A record when it is enabled.
-func (g *global) journal() (*bot.Journal, error) {
+func (g *global) journal() (*journal.Files, error) {
 	if !g.cfg.Bot.Record.Enabled {
 		return nil, nil
 	}
-	return bot.OpenJournal(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	return journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
 }
 
 // answerer is what the conversation core asks for answers.
 type answerer interface {
-	Answer(ctx context.Context, question string, history []string) (bot.Answer, error)
+	Answer(ctx context.Context, question string, history []string) (answer.Result, error)
 }
 
 // conversations wires the answer pipeline into the conversation core for
@@ -85,7 +87,7 @@ type answerer interface {
 // not nil, stands between the pipeline and the core (the terminal does,
 // to show answers as they are written). The returned close ends the Q&A
 // record.
-func (g *global) conversations(ctx context.Context, channel string, adjust func(*bot.Options), wrap func(*bot.Pipeline) answerer) (*bot.Conversations, *corpus.Library, func(), error) {
+func (g *global) conversations(ctx context.Context, channel string, adjust func(*chat.Options), wrap func(*answer.Pipeline) answerer) (*chat.Conversations, *corpus.Library, func(), error) {
 	p, _, lib, err := g.pipeline(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -111,7 +113,7 @@ func (g *global) conversations(ctx context.Context, channel string, adjust func(
 			}
 		}
 	}
-	return bot.NewConversations(a, opts, g.log), lib, closeJournal, nil
+	return chat.New(a, opts, g.log), lib, closeJournal, nil
 }
 
 func cmdChat(ctx context.Context, g *global, args []string) error {
@@ -123,10 +125,10 @@ func cmdChat(ctx context.Context, g *global, args []string) error {
 		return err
 	}
 	var term *terminal
-	conv, lib, closeJournal, err := g.conversations(ctx, "cli", func(o *bot.Options) {
+	conv, lib, closeJournal, err := g.conversations(ctx, "cli", func(o *chat.Options) {
 		// One person at a keyboard: no pacing, no splitting pauses.
 		o.SendInterval, o.PartPause, o.ReplyMaxChars, o.UserPerMinute, o.UserBurst = 0, 0, 100000, 600, 100
-	}, func(p *bot.Pipeline) answerer {
+	}, func(p *answer.Pipeline) answerer {
 		// The terminal stands between the pipeline and the core, to show
 		// answers as they are written.
 		term = &terminal{p: p, out: g.stdout}
@@ -152,7 +154,7 @@ func cmdChat(ctx context.Context, g *global, args []string) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		m := bot.Message{ID: fmt.Sprint(n), ChatID: "terminal", SenderID: "terminal", Text: in.Text(), Kind: bot.KindText, Time: time.Now()}
+		m := chat.Message{ID: fmt.Sprint(n), ChatID: "terminal", SenderID: "terminal", Text: in.Text(), Kind: chat.KindText, Time: time.Now()}
 		if err := conv.Handle(ctx, m, term.send); err != nil {
 			return err
 		}
@@ -205,7 +207,7 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 		return err
 	}
 	var jr interface {
-		Append(context.Context, bot.Entry) error
+		Append(context.Context, journal.Entry) error
 		Mark(context.Context, string, bool, string) error
 	}
 	if j != nil {

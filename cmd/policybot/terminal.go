@@ -8,7 +8,8 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
 )
 
 // The lines that tell the reader the streamed text above is superseded.
@@ -19,11 +20,11 @@ const (
 
 // answerStreamer is what the terminal needs from the answer pipeline.
 type answerStreamer interface {
-	AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (bot.Answer, error)
+	AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (answer.Result, error)
 }
 
 // terminal shows answers as the model writes them. It stands on both sides
-// of bot.Conversations, so that commands, history and the Q&A record keep
+// of chat.Conversations, so that commands, history and the Q&A record keep
 // working: as its answerer it prints the body while it streams, and as its
 // Sender it prints of each reply only what the stream has not shown.
 // Conversations runs Answer in a goroutine of its own and may give up on
@@ -34,7 +35,7 @@ type terminal struct {
 
 	mu       sync.Mutex
 	ctx      context.Context // the streaming answer's; nil when none
-	streamed strings.Builder // its deltas as received, for bot.Revise
+	streamed strings.Builder // its deltas as received, for answer.Revise
 	held     string          // trailing blanks not printed yet: the body may end there
 	open     bool            // streamed text is on screen and its line not ended
 	answer   string          // the text of the reply that completes the stream
@@ -43,7 +44,7 @@ type terminal struct {
 }
 
 // Answer answers with the pipeline, printing the body as it arrives.
-func (t *terminal) Answer(ctx context.Context, question string, history []string) (bot.Answer, error) {
+func (t *terminal) Answer(ctx context.Context, question string, history []string) (answer.Result, error) {
 	t.mu.Lock()
 	t.ctx, t.held, t.answer, t.rest = ctx, "", "", ""
 	t.streamed.Reset()
@@ -59,12 +60,12 @@ func (t *terminal) Answer(ctx context.Context, question string, history []string
 	if err != nil {
 		return a, err
 	}
-	rev, rest := bot.Revise(a, t.streamed.String())
+	rev, rest := answer.Revise(a, t.streamed.String())
 	t.answer = strings.TrimSpace(a.Text)
 	switch {
-	case rev == bot.RevisionCorrected:
+	case rev == answer.RevisionCorrected:
 		t.rest = "\n\n" + noteCorrected + "\n" + rest + "\n"
-	case rev == bot.RevisionReplaced:
+	case rev == answer.RevisionReplaced:
 		t.rest = "\n\n" + noteReplaced + "\n" + rest + "\n"
 	case t.open:
 		t.rest = rest + "\n"
@@ -99,7 +100,7 @@ func (t *terminal) delta(ctx context.Context, s string) {
 }
 
 // send is the Sender for the chat's replies.
-func (t *terminal) send(_ context.Context, r bot.Reply) error {
+func (t *terminal) send(_ context.Context, r chat.Reply) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.err; err != nil {

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/config"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/llm"
@@ -144,7 +144,7 @@ func (g *global) generator() (*chatModel, error) {
 	return &chatModel{c: c}, nil
 }
 
-// chatModel is the llm client seen as bot.StreamGenerator.
+// chatModel is the llm client seen as answer.StreamGenerator.
 type chatModel struct{ c *llm.Client }
 
 func (m *chatModel) Complete(ctx context.Context, system, user string) (string, error) {
@@ -160,7 +160,7 @@ func chatMessages(system, user string) []llm.Message {
 }
 
 // pipeline wires corpus, index, prompts and the model into answers.
-func (g *global) pipeline(ctx context.Context) (*bot.Pipeline, *retrieval.Index, *corpus.Library, error) {
+func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Index, *corpus.Library, error) {
 	ix, lib, err := g.searchIndex(ctx)
 	if err != nil {
 		return nil, nil, nil, err
@@ -173,11 +173,11 @@ func (g *global) pipeline(ctx context.Context) (*bot.Pipeline, *retrieval.Index,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var bg bot.Generator
+	var bg answer.Generator
 	if gen != nil {
 		bg = gen
 	}
-	p := bot.NewPipeline(ix, lib, bg, pr, bot.PipelineOptions{
+	p := answer.New(ix, lib, bg, pr, answer.Options{
 		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout,
 	}, g.log)
 	return p, ix, lib, nil

@@ -1,9 +1,11 @@
-package bot
+package chat
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/policybot/policybot/bot/answer"
 )
 
 // The fixed lines users see. They are friendly on purpose and never carry
@@ -121,7 +123,7 @@ func helpText(opts Options, group bool) string {
 
 // sourceText is the reply to 原文 N: the cited clause in full, headed the
 // way citations are written in answers.
-func sourceText(last Answer, ok bool, n int) string {
+func sourceText(last answer.Result, ok bool, n int) string {
 	switch {
 	case n == 0:
 		return msgSourceUsage

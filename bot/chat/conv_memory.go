@@ -1,8 +1,10 @@
-package bot
+package chat
 
 import (
 	"sync"
 	"time"
+
+	"github.com/policybot/policybot/bot/answer"
 )
 
 // memory holds what the bot remembers of each chat: the recent questions,
@@ -19,8 +21,8 @@ type memory struct {
 }
 
 type chatMemory struct {
-	questions []string // oldest first, at most turns
-	last      *Answer  // nil before the first answer
+	questions []string       // oldest first, at most turns
+	last      *answer.Result // nil before the first answer
 	seen      time.Time
 }
 
@@ -61,7 +63,7 @@ func (m *memory) history(chat string) []string {
 }
 
 // remember records an answered question and its answer at now.
-func (m *memory) remember(chat, question string, a Answer, now time.Time) {
+func (m *memory) remember(chat, question string, a answer.Result, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.chats[chat]
@@ -81,12 +83,12 @@ func (m *memory) remember(chat, question string, a Answer, now time.Time) {
 }
 
 // lastAnswer returns chat's last answer, if any.
-func (m *memory) lastAnswer(chat string) (Answer, bool) {
+func (m *memory) lastAnswer(chat string) (answer.Result, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.chats[chat]
 	if !ok || c.last == nil {
-		return Answer{}, false
+		return answer.Result{}, false
 	}
 	return *c.last, true
 }

@@ -1,4 +1,4 @@
-package bot
+package answer
 
 import (
 	"context"
@@ -33,8 +33,8 @@ type Generator interface {
 	Complete(ctx context.Context, system, user string) (string, error)
 }
 
-// PipelineOptions tune answering. Zero values take the defaults.
-type PipelineOptions struct {
+// Options tune answering. Zero values take the defaults.
+type Options struct {
 	K        int              // clauses retrieved and shown; default 5
 	MaxChars int              // cap on a generated answer body; default 500
 	Timeout  time.Duration    // per generation; default 60s
@@ -47,7 +47,7 @@ type Pipeline struct {
 	lib     library
 	gen     Generator
 	prompts *prompts.Set
-	opts    PipelineOptions
+	opts    Options
 	log     *slog.Logger
 	// departments maps a domain (财政, 科技…) to the department whose
 	// interpretation in the corpus covers it: who to ask about it.
@@ -56,9 +56,9 @@ type Pipeline struct {
 	numbered []corpus.Document
 }
 
-// NewPipeline assembles a pipeline. gen may be nil: answers are then
+// New assembles a pipeline. gen may be nil: answers are then
 // quoted extracts.
-func NewPipeline(s searcher, lib library, gen Generator, p *prompts.Set, opts PipelineOptions, log *slog.Logger) *Pipeline {
+func New(s searcher, lib library, gen Generator, p *prompts.Set, opts Options, log *slog.Logger) *Pipeline {
 	if opts.K <= 0 {
 		opts.K = 5
 	}
@@ -95,13 +95,13 @@ const (
 )
 
 // Answer answers one question.
-func (p *Pipeline) Answer(ctx context.Context, question string, history []string) (Answer, error) {
+func (p *Pipeline) Answer(ctx context.Context, question string, history []string) (Result, error) {
 	return p.answer(ctx, question, history, nil)
 }
 
-// answer is Answer and AnswerStream: onDelta, when not nil, is offered the
+// answer is Result and AnswerStream: onDelta, when not nil, is offered the
 // model's text as it arrives (see AnswerStream).
-func (p *Pipeline) answer(ctx context.Context, question string, history []string, onDelta func(string)) (Answer, error) {
+func (p *Pipeline) answer(ctx context.Context, question string, history []string, onDelta func(string)) (Result, error) {
 	question = strings.TrimSpace(question)
 	q := retrieval.Query{Question: question, History: history, K: p.opts.K}
 	if p.gen != nil && len(history) > 0 {
@@ -113,45 +113,51 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	}
 	res, err := p.search.Search(ctx, q)
 	if err != nil {
-		return Answer{}, fmt.Errorf("answer: %w", err)
+		return Result{}, fmt.Errorf("answer: %w", err)
 	}
-	ans := Answer{Query: res.Query, Found: res.Found}
+	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason}
 	if !res.Found || len(res.Hits) == 0 {
 		ans.Found = false
-		ans.Text = p.notCovered(res)
+		ans.Body = p.notCovered(res)
 		ans.Citations = []Citation{}
-		return ans, nil
+		return p.finish(ans), nil
 	}
 	cites := p.citations(res.Hits)
 	if p.gen != nil {
 		text, err := p.generate(ctx, question, history, cites, onDelta)
 		if err == nil {
 			body, used := verify(text, len(cites))
+			ans.Body = body
 			if len(used) == 0 {
-				ans.Text = p.compose(unverifiedNote+"\n"+body, cites)
+				ans.Note = unverifiedNote
 				ans.Citations = cites
-				return ans, nil
+				return p.finish(ans), nil
 			}
-			var kept []Citation
+			ans.Citations = []Citation{}
 			for _, c := range cites {
 				if used[c.N] {
-					kept = append(kept, c)
+					ans.Citations = append(ans.Citations, c)
 				}
 			}
-			ans.Citations = kept
-			ans.Text = p.compose(body, kept)
-			return ans, nil
+			return p.finish(ans), nil
 		}
 		p.log.Warn("generate answer failed; falling back to extracts", "err", err)
-		ex, used := p.extract(res, cites)
-		ans.Citations = used
-		ans.Text = p.compose(unavailableNote+"\n"+ex, used)
-		return ans, nil
+		ans.Note = unavailableNote
+	} else {
+		ans.Note = offlineNote
 	}
-	ex, used := p.extract(res, cites)
-	ans.Citations = used
-	ans.Text = p.compose(offlineNote+"\n"+ex, used)
-	return ans, nil
+	ans.Body, ans.Citations = p.extract(res, cites)
+	return p.finish(ans), nil
+}
+
+// finish adds the validity notes of the citations and the whole text.
+func (p *Pipeline) finish(a Result) Result {
+	a.Validity = p.notes(a.Citations)
+	if a.Validity == nil {
+		a.Validity = []string{}
+	}
+	a.Text = p.compose(a)
+	return a
 }
 
 func (p *Pipeline) rewrite(ctx context.Context, question string, history []string) (string, error) {
@@ -266,22 +272,26 @@ func plain(s string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-// compose adds the 来源 block and the validity notes to an answer body.
-func (p *Pipeline) compose(body string, cites []Citation) string {
+// compose lays an answer out as one plain text: the note, the body, the
+// 来源 block and the 时效提示 block.
+func (p *Pipeline) compose(a Result) string {
 	var b strings.Builder
-	b.WriteString(strings.TrimSpace(body))
-	if len(cites) == 0 {
+	if a.Note != "" {
+		b.WriteString(a.Note)
+		b.WriteString("\n")
+	}
+	b.WriteString(strings.TrimSpace(a.Body))
+	if len(a.Citations) == 0 {
 		return b.String()
 	}
 	b.WriteString(sourcesHead)
-	for _, c := range cites {
+	for _, c := range a.Citations {
 		doc, _ := p.lib.Document(c.DocID)
 		fmt.Fprintf(&b, "\n[%d]%s%s，发布于%s", c.N, doc.Cite(), c.Clause, p.issuedText(doc))
 	}
-	notes := p.notes(cites)
-	if len(notes) > 0 {
+	if len(a.Validity) > 0 {
 		b.WriteString("\n\n时效提示：")
-		for _, n := range notes {
+		for _, n := range a.Validity {
 			b.WriteString("\n")
 			b.WriteString(n)
 		}

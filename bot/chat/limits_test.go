@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/policybot/policybot/bot/answer"
 )
 
 var convT0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.Local)
@@ -165,7 +167,7 @@ func TestMemory(t *testing.T) {
 	m := newMemory(2, 30*time.Minute)
 	m.touch("c", convT0)
 	for i, q := range []string{"一", "二", "三"} {
-		m.remember("c", q, Answer{Text: "答" + q}, convT0.Add(time.Duration(i)*time.Minute))
+		m.remember("c", q, answer.Result{Text: "答" + q}, convT0.Add(time.Duration(i)*time.Minute))
 	}
 	if got, want := fmt.Sprint(m.history("c")), "[二 三]"; got != want {
 		t.Errorf("history = %s, want %s", got, want)

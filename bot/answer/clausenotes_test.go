@@ -1,11 +1,11 @@
-package bot_test
+package answer_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/corpus"
 )
 
@@ -66,7 +66,7 @@ func TestPipelineClauseNotes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hits := plHits(t, env.lib, tt.doc, plChunkByLabel(t, env.lib, tt.doc, tt.lbl))
 			now := tt.now
-			p := plBuild(t, env, plSearcher{hits: hits}, nil, bot.PipelineOptions{Now: func() time.Time { return now }}, nil)
+			p := plBuild(t, env, plSearcher{hits: hits}, nil, answer.Options{Now: func() time.Time { return now }}, nil)
 			ans := plAsk(t, p, "这项政策还有效吗？", nil)
 			_, notes, _ := strings.Cut(ans.Text, "时效提示：")
 			for _, w := range tt.want {

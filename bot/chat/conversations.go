@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -9,13 +9,16 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/journal"
 )
 
 // answerer turns a question into a cited answer. history holds the earlier
 // questions of the same chat, oldest first, so that follow-ups such as
 // "那申请条件呢？" can be understood.
 type answerer interface {
-	Answer(ctx context.Context, question string, history []string) (Answer, error)
+	Answer(ctx context.Context, question string, history []string) (answer.Result, error)
 }
 
 // Options tunes a Conversations. A zero field takes the default named in
@@ -71,7 +74,7 @@ type Options struct {
 	// limits. Default time.Now.
 	Now func() time.Time
 	// Journal, when not nil, records every answered question.
-	Journal *Journal
+	Journal *journal.Files
 }
 
 // Defaults of Options, and the bounds of the duplicate-id memory.
@@ -140,9 +143,9 @@ type Conversations struct {
 	turns *turns
 }
 
-// NewConversations returns a Conversations answering with a. A nil log
+// New returns a Conversations answering with a. A nil log
 // discards.
-func NewConversations(a answerer, opts Options, log *slog.Logger) *Conversations {
+func New(a answerer, opts Options, log *slog.Logger) *Conversations {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -230,7 +233,7 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 // ask gets an answer for question and sends it, or the apology.
 func (c *Conversations) ask(ctx context.Context, m Message, question string, out outbox) error {
 	history := c.mem.history(m.ChatID)
-	c.log.Debug("question", "chat", ChatHash(m.ChatID), "question", question, "history", len(history))
+	c.log.Debug("question", "chat", journal.ChatHash(m.ChatID), "question", question, "history", len(history))
 	start := time.Now()
 	a, err := c.answer(ctx, question, history, out)
 	latency := time.Since(start)
@@ -240,8 +243,8 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 			// The chat is unreachable; an apology would fail the same way.
 			return err
 		}
-		c.log.Error("answer failed", "chat", ChatHash(m.ChatID), "latency", latency, "err", err)
-		c.log.Debug("failed question", "chat", ChatHash(m.ChatID), "question", question)
+		c.log.Error("answer failed", "chat", journal.ChatHash(m.ChatID), "latency", latency, "err", err)
+		c.log.Debug("failed question", "chat", journal.ChatHash(m.ChatID), "question", question)
 		sendErr = out.reply(ctx, msgFailed)
 	} else {
 		c.mem.remember(m.ChatID, question, a, c.opts.Now())
@@ -249,14 +252,14 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 	}
 	var jErr error
 	if c.opts.Journal != nil {
-		e := Entry{
+		e := journal.Entry{
 			Channel:   c.opts.Channel,
-			Chat:      ChatHash(m.ChatID),
+			Chat:      journal.ChatHash(m.ChatID),
 			Question:  question,
 			History:   history,
 			Answer:    a.Text,
 			Found:     a.Found,
-			Citations: a.Citations,
+			Citations: Recorded(a.Citations),
 			LatencyMS: latency.Milliseconds(),
 		}
 		if err != nil {
@@ -275,11 +278,11 @@ var errSendPending = errors.New("send pending note")
 
 // answer calls the answerer under AnswerTimeout, sending the pending note
 // if it takes longer than PendingAfter.
-func (c *Conversations) answer(ctx context.Context, question string, history []string, out outbox) (Answer, error) {
+func (c *Conversations) answer(ctx context.Context, question string, history []string, out outbox) (answer.Result, error) {
 	actx, cancel := context.WithTimeout(ctx, c.opts.AnswerTimeout)
 	defer cancel()
 	type result struct {
-		a   Answer
+		a   answer.Result
 		err error
 	}
 	done := make(chan result, 1) // buffered: an abandoned call must not block
@@ -305,18 +308,18 @@ func (c *Conversations) answer(ctx context.Context, question string, history []s
 		case r := <-done:
 			switch {
 			case r.err != nil:
-				return Answer{}, fmt.Errorf("answer question: %w", r.err)
+				return answer.Result{}, fmt.Errorf("answer question: %w", r.err)
 			case strings.TrimSpace(r.a.Text) == "":
-				return Answer{}, errors.New("answer question: empty answer")
+				return answer.Result{}, errors.New("answer question: empty answer")
 			}
 			return r.a, nil
 		case <-pending:
 			pending = nil
 			if err := out.reply(ctx, msgPending); err != nil {
-				return Answer{}, fmt.Errorf("%w: %w", errSendPending, err)
+				return answer.Result{}, fmt.Errorf("%w: %w", errSendPending, err)
 			}
 		case <-actx.Done():
-			return Answer{}, fmt.Errorf("answer question: %w", actx.Err())
+			return answer.Result{}, fmt.Errorf("answer question: %w", actx.Err())
 		}
 	}
 }
@@ -393,4 +396,17 @@ func (o outbox) reply(ctx context.Context, text string) error {
 		}
 	}
 	return nil
+}
+
+// Recorded is how the Q&A record keeps citations: without their text,
+// which the corpus holds.
+func Recorded(cs []answer.Citation) []journal.Citation {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]journal.Citation, len(cs))
+	for i, c := range cs {
+		out[i] = journal.Citation{N: c.N, DocID: c.DocID, Title: c.Title, DocNo: c.DocNo, Clause: c.Clause, Issued: c.Issued, Expired: c.Expired, ChunkID: c.ChunkID}
+	}
+	return out
 }

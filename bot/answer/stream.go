@@ -1,4 +1,4 @@
-package bot
+package answer
 
 import (
 	"context"
@@ -19,15 +19,15 @@ type StreamGenerator interface {
 // sourcesHead starts the 来源 block that compose appends to a body.
 const sourcesHead = "\n\n来源："
 
-// AnswerStream is Answer that shows the model's answer while it is being
+// AnswerStream is Result that shows the model's answer while it is being
 // written: when the Generator is a StreamGenerator, onDelta receives the
 // raw text as it arrives, on the caller's goroutine and never after
 // AnswerStream returns. Offline, with a Generator that cannot stream, or
-// when the corpus does not cover the question, onDelta is never called. The returned Answer is exactly what
+// when the corpus does not cover the question, onDelta is never called. The returned Result is exactly what
 // Answer gives for the same model text. Since the [n] markers can only be
 // verified once the whole text is there, the caller must then ask Revise
 // whether what it showed still stands.
-func (p *Pipeline) AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (Answer, error) {
+func (p *Pipeline) AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (Result, error) {
 	return p.answer(ctx, question, history, onDelta)
 }
 
@@ -59,14 +59,14 @@ const (
 	RevisionReplaced
 )
 
-// Revise compares a, an Answer returned by AnswerStream, with streamed,
+// Revise compares a, an Result returned by AnswerStream, with streamed,
 // the pieces AnswerStream passed to onDelta for it, concatenated. It says
 // whether streamed stands and returns what is left to show: with
 // RevisionNone, the rest of a.Text after the streamed body (the 来源 and
 // 时效提示 blocks, from their blank line on), or all of a.Text when
 // nothing visible was streamed; otherwise all of a.Text, to be shown in
 // place of streamed.
-func Revise(a Answer, streamed string) (Revision, string) {
+func Revise(a Result, streamed string) (Revision, string) {
 	shown := strings.TrimSpace(streamed)
 	if shown == "" {
 		return RevisionNone, a.Text

@@ -1,7 +1,7 @@
-// Package bot turns a question and its conversation into a cited reply.
-// It is transport-agnostic: WeChat, the terminal and the web console all
-// hand it a Message and send back the Replies it returns.
-package bot
+// Package chat is the conversation core every channel answers through:
+// sessions and history, commands, limits, per-chat order, the Q&A record,
+// and laying an answer out as messages within a channel's limits.
+package chat
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bot_test
+package answer_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/llm"
 	"github.com/policybot/policybot/prompts"
@@ -161,7 +161,7 @@ func (f *plFake) requests() []plRequest {
 	return append([]plRequest(nil), f.reqs...)
 }
 
-// plGen adapts the real llm client to bot.Generator, as cmd does.
+// plGen adapts the real llm client to answer.Generator, as cmd does.
 type plGen struct{ c *llm.Client }
 
 func (g plGen) Complete(ctx context.Context, system, user string) (string, error) {
@@ -208,7 +208,7 @@ type plSearch interface {
 
 // plBuild wires a pipeline. A nil fake means offline; mod may change the
 // llm client's config.
-func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts bot.PipelineOptions, mod func(*llm.Config)) *bot.Pipeline {
+func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts answer.Options, mod func(*llm.Config)) *answer.Pipeline {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = plNow
@@ -217,7 +217,7 @@ func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts bot.PipelineOp
 		s = env.ix
 	}
 	if f == nil {
-		return bot.NewPipeline(s, env.lib, nil, env.set, opts, nil)
+		return answer.New(s, env.lib, nil, env.set, opts, nil)
 	}
 	cfg := llm.Config{BaseURL: f.url, APIKey: "sk-test", Model: "test-model", Timeout: 10 * time.Second, MaxRetries: 1, RetryBase: time.Millisecond}
 	if mod != nil {
@@ -227,10 +227,10 @@ func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts bot.PipelineOp
 	if err != nil {
 		t.Fatalf("llm.New: %v", err)
 	}
-	return bot.NewPipeline(s, env.lib, plGen{c}, env.set, opts, nil)
+	return answer.New(s, env.lib, plGen{c}, env.set, opts, nil)
 }
 
-func plAsk(t *testing.T, p *bot.Pipeline, question string, history []string) bot.Answer {
+func plAsk(t *testing.T, p *answer.Pipeline, question string, history []string) answer.Result {
 	t.Helper()
 	ans, err := p.Answer(context.Background(), question, history)
 	if err != nil {
@@ -277,7 +277,7 @@ func plBody(text string) string {
 	return body
 }
 
-func plNs(cs []bot.Citation) []int {
+func plNs(cs []answer.Citation) []int {
 	ns := []int{}
 	for _, c := range cs {
 		ns = append(ns, c.N)
@@ -303,7 +303,7 @@ func TestPipelinePrompt(t *testing.T) {
 			rewritten := "首台套重大技术装备综合险保费补贴单个企业年度最高补贴多少？"
 			script := []plReply{{content: rewritten}, {content: "省级财政给予补贴[1]。"}}
 			f := plNewFake(t, script[1-tt.answerAt:]...)
-			p := plBuild(t, env, nil, f, bot.PipelineOptions{}, nil)
+			p := plBuild(t, env, nil, f, answer.Options{}, nil)
 			ans := plAsk(t, p, tt.question, tt.history)
 			reqs := f.requests()
 			if got, want := len(reqs), tt.answerAt+1; got != want {
@@ -389,7 +389,7 @@ func TestPipelineMarkers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := plNewFake(t, plReply{content: tt.model})
-			ans := plAsk(t, plBuild(t, env, nil, f, bot.PipelineOptions{}, nil), plBike, nil)
+			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), plBike, nil)
 			if !ans.Found {
 				t.Errorf("Found = false, want true")
 			}
@@ -415,7 +415,7 @@ func TestPipelineMarkers(t *testing.T) {
 			for _, c := range ans.Citations {
 				h := res.Hits[c.N-1]
 				d, _ := env.lib.Document(h.DocID)
-				want := bot.Citation{N: c.N, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
+				want := answer.Citation{N: c.N, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
 					Issued: d.Issued, Expired: d.Expired(plNow()), Text: h.Text, ChunkID: h.ChunkID}
 				if c != want {
 					t.Errorf("citation %d = %+v, want %+v", c.N, c, want)
@@ -444,38 +444,41 @@ func TestPipelineMarkers(t *testing.T) {
 
 func TestPipelineModelFailure(t *testing.T) {
 	env := plSetup(t)
-	offline := plAsk(t, plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil), plBike, nil)
+	offline := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), plBike, nil)
 	if !strings.HasPrefix(offline.Text, plOfflineNote+"\n") || len(offline.Citations) == 0 {
 		t.Fatalf("precondition: offline answer = %q with %d citations", offline.Text, len(offline.Citations))
 	}
-	fallback := bot.Answer{
+	fallback := answer.Result{
 		Text:      plUnavailableNote + strings.TrimPrefix(offline.Text, plOfflineNote),
 		Found:     true,
 		Query:     offline.Query,
+		Note:      plUnavailableNote,
+		Body:      offline.Body,
 		Citations: offline.Citations,
+		Validity:  offline.Validity,
 	}
 	generated := "省级数字化车间奖励40万元[1]。"
 	tests := []struct {
 		name     string
 		script   []plReply
-		opts     bot.PipelineOptions
+		opts     answer.Options
 		mod      func(*llm.Config)
 		wantText string // "" means the fallback
 		wantReqs int
 	}{
-		{"429 then success", []plReply{{status: 429}, {content: generated}}, bot.PipelineOptions{}, nil, generated, 2},
-		{"500 every time", []plReply{{status: 500}}, bot.PipelineOptions{}, nil, "", 2},
-		{"503 every time, more retries", []plReply{{status: 503}}, bot.PipelineOptions{}, func(c *llm.Config) { c.MaxRetries = 3 }, "", 4},
-		{"llm attempt timeout", []plReply{{hang: true}}, bot.PipelineOptions{}, func(c *llm.Config) { c.Timeout = 100 * time.Millisecond }, "", 2},
-		{"pipeline timeout", []plReply{{hang: true}}, bot.PipelineOptions{Timeout: 200 * time.Millisecond}, nil, "", 1},
+		{"429 then success", []plReply{{status: 429}, {content: generated}}, answer.Options{}, nil, generated, 2},
+		{"500 every time", []plReply{{status: 500}}, answer.Options{}, nil, "", 2},
+		{"503 every time, more retries", []plReply{{status: 503}}, answer.Options{}, func(c *llm.Config) { c.MaxRetries = 3 }, "", 4},
+		{"llm attempt timeout", []plReply{{hang: true}}, answer.Options{}, func(c *llm.Config) { c.Timeout = 100 * time.Millisecond }, "", 2},
+		{"pipeline timeout", []plReply{{hang: true}}, answer.Options{Timeout: 200 * time.Millisecond}, nil, "", 1},
 		// A body cut short reads like a broken connection, which llm retries.
-		{"truncated JSON", []plReply{{raw: `{"id":"chatcmpl-x","choices":[{"message":{"content":"省级`}}, bot.PipelineOptions{}, nil, "", 2},
-		{"malformed JSON", []plReply{{raw: `{"id":"chatcmpl-x","choices":[{"message":{"content":省级}}]}`}}, bot.PipelineOptions{}, nil, "", 1},
-		{"not JSON", []plReply{{raw: "<html>502 Bad Gateway</html>"}}, bot.PipelineOptions{}, nil, "", 1},
-		{"no choices", []plReply{{raw: `{"id":"chatcmpl-x","object":"chat.completion","choices":[]}`}}, bot.PipelineOptions{}, nil, "", 1},
-		{"empty content", []plReply{{content: "  "}}, bot.PipelineOptions{}, nil, "", 1},
-		{"only Markdown", []plReply{{content: "**\n#"}}, bot.PipelineOptions{}, nil, "", 1},
-		{"rejected key", []plReply{{status: 401}}, bot.PipelineOptions{}, nil, "", 1},
+		{"truncated JSON", []plReply{{raw: `{"id":"chatcmpl-x","choices":[{"message":{"content":"省级`}}, answer.Options{}, nil, "", 2},
+		{"malformed JSON", []plReply{{raw: `{"id":"chatcmpl-x","choices":[{"message":{"content":省级}}]}`}}, answer.Options{}, nil, "", 1},
+		{"not JSON", []plReply{{raw: "<html>502 Bad Gateway</html>"}}, answer.Options{}, nil, "", 1},
+		{"no choices", []plReply{{raw: `{"id":"chatcmpl-x","object":"chat.completion","choices":[]}`}}, answer.Options{}, nil, "", 1},
+		{"empty content", []plReply{{content: "  "}}, answer.Options{}, nil, "", 1},
+		{"only Markdown", []plReply{{content: "**\n#"}}, answer.Options{}, nil, "", 1},
+		{"rejected key", []plReply{{status: 401}}, answer.Options{}, nil, "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -532,7 +535,7 @@ func TestPipelineLengthCap(t *testing.T) {
 				t.Fatalf("precondition: model answer has %d characters", n)
 			}
 			f := plNewFake(t, plReply{content: tt.model})
-			ans := plAsk(t, plBuild(t, env, nil, f, bot.PipelineOptions{MaxChars: tt.maxChars}, nil), plBike, nil)
+			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{MaxChars: tt.maxChars}, nil), plBike, nil)
 			body := strings.TrimPrefix(plBody(ans.Text), plUnverifiedNote+"\n")
 			if n := utf8.RuneCountInString(body); n > max {
 				t.Errorf("body has %d characters, want at most %d", n, max)
@@ -556,7 +559,7 @@ func TestPipelineMarkdown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := plNewFake(t, plReply{content: tt.model})
-			ans := plAsk(t, plBuild(t, env, nil, f, bot.PipelineOptions{}, nil), plBike, nil)
+			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), plBike, nil)
 			if got := plBody(ans.Text); got != tt.want {
 				t.Errorf("body = %q, want %q", got, tt.want)
 			}
@@ -584,7 +587,7 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil)
+	p := plBuild(t, env, nil, nil, answer.Options{}, nil)
 	scope := env.lib.Scope().Summary()
 	var failed []string
 	for _, it := range items {
@@ -631,7 +634,7 @@ func TestPipelineExpiredPolicy(t *testing.T) {
 	env := plSetup(t)
 	const q = "财税〔2018〕77号小型微利企业所得税优惠政策还有效吗"
 	const ended = "该文件规定的执行期限已于2020年12月31日结束"
-	check := func(t *testing.T, ans bot.Answer) {
+	check := func(t *testing.T, ans answer.Result) {
 		t.Helper()
 		var cited bool
 		for _, c := range ans.Citations {
@@ -651,11 +654,11 @@ func TestPipelineExpiredPolicy(t *testing.T) {
 		}
 	}
 	t.Run("offline", func(t *testing.T) {
-		check(t, plAsk(t, plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil), q, nil))
+		check(t, plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), q, nil))
 	})
 	t.Run("model", func(t *testing.T) {
 		f := plNewFake(t, plReply{content: "该政策执行期限已于2020年12月31日结束[1][2][3][4][5]。"})
-		ans := plAsk(t, plBuild(t, env, nil, f, bot.PipelineOptions{}, nil), q, nil)
+		ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), q, nil)
 		check(t, ans)
 		reqs := f.requests()
 		if len(reqs) != 1 {
@@ -705,7 +708,7 @@ func TestPipelineValidityNotes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hits := plHits(t, env.lib, tt.refs...)
-			p := plBuild(t, env, plSearcher{hits: hits}, nil, bot.PipelineOptions{Now: tt.now}, nil)
+			p := plBuild(t, env, plSearcher{hits: hits}, nil, answer.Options{Now: tt.now}, nil)
 			ans := plAsk(t, p, "这项政策还有效吗？", nil)
 			if len(ans.Citations) != len(hits) {
 				t.Fatalf("citations = %v, want all %d clauses", plNs(ans.Citations), len(hits))
@@ -755,7 +758,7 @@ func TestPipelinePromptInjection(t *testing.T) {
 	t.Run("model", func(t *testing.T) {
 		f := plNewFake(t, plReply{content: "我只能依据收录的政策文件作答。省级数字化车间奖励40万元[1]。"})
 		hits := plHits(t, env.lib, "jzqsb-2018-2", 0)
-		ans := plAsk(t, plBuild(t, env, plSearcher{hits: hits}, f, bot.PipelineOptions{}, nil), attack, nil)
+		ans := plAsk(t, plBuild(t, env, plSearcher{hits: hits}, f, answer.Options{}, nil), attack, nil)
 		reqs := f.requests()
 		if len(reqs) != 1 || len(reqs[0].Messages) != 2 {
 			t.Fatalf("requests = %+v, want one with two messages", reqs)
@@ -780,7 +783,7 @@ func TestPipelinePromptInjection(t *testing.T) {
 		noLeak(t, ans.Text)
 	})
 	t.Run("offline", func(t *testing.T) {
-		ans := plAsk(t, plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil), attack, nil)
+		ans := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), attack, nil)
 		noLeak(t, ans.Text)
 		if ans.Found {
 			if len(ans.Citations) == 0 || !strings.HasPrefix(ans.Text, plOfflineNote) || !strings.Contains(ans.Text, "来源：") {
@@ -797,7 +800,7 @@ func TestPipelineRewrite(t *testing.T) {
 	const (
 		question  = "一家企业一年最多能补多少？"
 		rewritten = "首台套重大技术装备综合险保费补贴单个企业年度最高补贴多少？"
-		answer    = "单个企业年度最高不超过200万元[1]。"
+		modelAnswer = "单个企业年度最高不超过200万元[1]。"
 	)
 	history := []string{"首台套的保险补贴是怎么算的？"}
 	if res := plSearchHits(t, env, rewritten, nil); !res.Found {
@@ -813,10 +816,10 @@ func TestPipelineRewrite(t *testing.T) {
 		wantQuery string
 		wantReqs  int
 	}{
-		{"model rewrites", []plReply{{content: "  " + rewritten + "\n"}, {content: answer}}, rewritten, 2},
-		{"rewrite rejected", []plReply{{status: 400}, {content: answer}}, offlineQuery, 2},
-		{"rewrite garbage", []plReply{{raw: "{not json"}, {content: answer}}, offlineQuery, 2},
-		{"rewrite too long", []plReply{{content: strings.Repeat("首台套补贴", 50)}, {content: answer}}, offlineQuery, 2},
+		{"model rewrites", []plReply{{content: "  " + rewritten + "\n"}, {content: modelAnswer}}, rewritten, 2},
+		{"rewrite rejected", []plReply{{status: 400}, {content: modelAnswer}}, offlineQuery, 2},
+		{"rewrite garbage", []plReply{{raw: "{not json"}, {content: modelAnswer}}, offlineQuery, 2},
+		{"rewrite too long", []plReply{{content: strings.Repeat("首台套补贴", 50)}, {content: modelAnswer}}, offlineQuery, 2},
 		{"offline", nil, offlineQuery, 0},
 	}
 	for _, tt := range tests {
@@ -825,7 +828,7 @@ func TestPipelineRewrite(t *testing.T) {
 			if tt.script != nil {
 				f = plNewFake(t, tt.script...)
 			}
-			ans := plAsk(t, plBuild(t, env, nil, f, bot.PipelineOptions{}, func(c *llm.Config) { c.MaxRetries = 0 }), question, history)
+			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, func(c *llm.Config) { c.MaxRetries = 0 }), question, history)
 			if ans.Query != tt.wantQuery {
 				t.Errorf("Query = %q, want %q", ans.Query, tt.wantQuery)
 			}
@@ -835,8 +838,8 @@ func TestPipelineRewrite(t *testing.T) {
 			if f == nil {
 				return
 			}
-			if got := plBody(ans.Text); got != answer {
-				t.Errorf("body = %q, want the generated %q", got, answer)
+			if got := plBody(ans.Text); got != modelAnswer {
+				t.Errorf("body = %q, want the generated %q", got, modelAnswer)
 			}
 			reqs := f.requests()
 			if len(reqs) != tt.wantReqs {
@@ -861,7 +864,7 @@ func TestPipelineSearchError(t *testing.T) {
 	env := plSetup(t)
 	cause := errors.New("index closed")
 	f := plNewFake(t, plReply{content: "不应被调用[1]。"})
-	p := plBuild(t, env, plSearcher{err: cause}, f, bot.PipelineOptions{}, nil)
+	p := plBuild(t, env, plSearcher{err: cause}, f, answer.Options{}, nil)
 	ans, err := p.Answer(context.Background(), plBike, nil)
 	if !errors.Is(err, cause) {
 		t.Errorf("Answer error = %v, want it to wrap %v", err, cause)

@@ -1,4 +1,6 @@
-package bot
+// Package journal owns the Q&A record: every question and answer, with
+// its delivery, and the staff's marks on them, as daily JSON-lines files.
+package journal
 
 import (
 	"bufio"
@@ -18,7 +20,7 @@ import (
 	"time"
 )
 
-// Entry is one question and its answer as kept in the Journal, for staff to
+// Entry is one question and its answer as kept in the record, for staff to
 // review answer quality. Chat is a hash, not the transport's chat id, so the
 // record does not point back at a WeChat account.
 type Entry struct {
@@ -30,9 +32,22 @@ type Entry struct {
 	History   []string   `json:"history,omitempty"`
 	Answer    string     `json:"answer"`
 	Found     bool       `json:"found"`
-	Citations []Citation `json:"citations,omitempty"` // without Text, which the corpus holds
+	Citations []Citation `json:"citations,omitempty"`
 	LatencyMS int64      `json:"latency_ms"`
 	Error     string     `json:"error,omitempty"`
+}
+
+// Citation is one clause an answer cited, as recorded: enough to find it
+// in the corpus again, without its text, which the corpus holds.
+type Citation struct {
+	N       int    `json:"n"`
+	DocID   string `json:"doc_id"`
+	Title   string `json:"title"`
+	DocNo   string `json:"doc_no"`
+	Clause  string `json:"clause"`
+	Issued  string `json:"issued"`
+	Expired bool   `json:"expired"`
+	ChunkID string `json:"chunk_id"`
 }
 
 // Mark is a reviewer's judgement of one Entry.
@@ -43,11 +58,11 @@ type Mark struct {
 	Time    time.Time `json:"time"`
 }
 
-// Journal appends entries and marks as JSON lines to one file per local
+// Files appends entries and marks as JSON lines to one file per local
 // day, named 2006-01-02.jsonl, in its directory. A file per day makes
 // retention a matter of deleting whole files, which happens on open and
 // whenever the day changes. It is safe for concurrent use.
-type Journal struct {
+type Files struct {
 	dir       string
 	retention time.Duration
 	log       *slog.Logger
@@ -61,17 +76,17 @@ type Journal struct {
 
 const journalDay = "2006-01-02"
 
-// OpenJournal opens the journal in dir, creating the directory if needed,
+// Open opens the record in dir, creating the directory if needed,
 // and deletes day files older than retention. A retention of zero or less
 // keeps everything.
-func OpenJournal(dir string, retention time.Duration, log *slog.Logger) (*Journal, error) {
+func Open(dir string, retention time.Duration, log *slog.Logger) (*Files, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create journal dir %s: %w", dir, err)
 	}
-	j := &Journal{dir: dir, retention: retention, log: log, now: time.Now}
+	j := &Files{dir: dir, retention: retention, log: log, now: time.Now}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := j.rotate(j.now()); err != nil {
@@ -81,8 +96,8 @@ func OpenJournal(dir string, retention time.Duration, log *slog.Logger) (*Journa
 }
 
 // Append writes e, filling ID with random hex and Time with the current
-// time when they are empty. Citation texts are not stored.
-func (j *Journal) Append(ctx context.Context, e Entry) error {
+// time when they are empty.
+func (j *Files) Append(ctx context.Context, e Entry) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("append journal entry: %w", err)
 	}
@@ -92,12 +107,6 @@ func (j *Journal) Append(ctx context.Context, e Entry) error {
 	if e.Time.IsZero() {
 		e.Time = j.now()
 	}
-	cites := make([]Citation, len(e.Citations))
-	for i, c := range e.Citations {
-		c.Text = ""
-		cites[i] = c
-	}
-	e.Citations = cites
 	rec := struct {
 		Type string `json:"type"`
 		Entry
@@ -110,7 +119,7 @@ func (j *Journal) Append(ctx context.Context, e Entry) error {
 
 // Mark records a reviewer's judgement of the entry with the given id.
 // Later marks of the same entry supersede earlier ones.
-func (j *Journal) Mark(ctx context.Context, id string, good bool, comment string) error {
+func (j *Files) Mark(ctx context.Context, id string, good bool, comment string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("mark journal entry %s: %w", id, err)
 	}
@@ -128,7 +137,7 @@ func (j *Journal) Mark(ctx context.Context, id string, good bool, comment string
 }
 
 // Entries returns the entries written at or after since, oldest first.
-func (j *Journal) Entries(ctx context.Context, since time.Time) ([]Entry, error) {
+func (j *Files) Entries(ctx context.Context, since time.Time) ([]Entry, error) {
 	var out []Entry
 	err := j.read(ctx, since, func(typ string, raw []byte) error {
 		if typ != "qa" {
@@ -152,7 +161,7 @@ func (j *Journal) Entries(ctx context.Context, since time.Time) ([]Entry, error)
 // Marks returns the marks written at or after since, oldest first. Marks
 // are always written after their entry, so Marks(since) covers every mark
 // of Entries(since).
-func (j *Journal) Marks(ctx context.Context, since time.Time) ([]Mark, error) {
+func (j *Files) Marks(ctx context.Context, since time.Time) ([]Mark, error) {
 	var out []Mark
 	err := j.read(ctx, since, func(typ string, raw []byte) error {
 		if typ != "mark" {
@@ -174,7 +183,7 @@ func (j *Journal) Marks(ctx context.Context, since time.Time) ([]Mark, error) {
 }
 
 // Close closes the current file. Later appends fail.
-func (j *Journal) Close() error {
+func (j *Files) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
@@ -199,7 +208,7 @@ func ChatHash(chatID string) string {
 
 // write appends v as one line, with a single write so that concurrent
 // writers never interleave inside a line.
-func (j *Journal) write(v any) error {
+func (j *Files) write(v any) error {
 	line, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
@@ -221,7 +230,7 @@ func (j *Journal) write(v any) error {
 
 // rotate makes the open file the one for now's day, pruning old days when
 // it changes. j.mu must be held.
-func (j *Journal) rotate(now time.Time) error {
+func (j *Files) rotate(now time.Time) error {
 	day := now.Format(journalDay)
 	if j.file != nil && day == j.day {
 		return nil
@@ -246,7 +255,7 @@ func (j *Journal) rotate(now time.Time) error {
 
 // prune deletes day files older than the retention. Files that do not
 // look like day files are left alone.
-func (j *Journal) prune(now time.Time) error {
+func (j *Files) prune(now time.Time) error {
 	if j.retention <= 0 {
 		return nil
 	}
@@ -274,7 +283,7 @@ type dayFile struct {
 }
 
 // days lists the day files in the directory, oldest first.
-func (j *Journal) days() ([]dayFile, error) {
+func (j *Files) days() ([]dayFile, error) {
 	ents, err := os.ReadDir(j.dir)
 	if err != nil {
 		return nil, fmt.Errorf("list journal dir %s: %w", j.dir, err)
@@ -300,7 +309,7 @@ func (j *Journal) days() ([]dayFile, error) {
 // that may hold records from since on. A line that does not parse (a torn
 // write after a crash) is skipped with a warning rather than hiding the
 // rest of the day from reviewers.
-func (j *Journal) read(ctx context.Context, since time.Time, fn func(typ string, raw []byte) error) error {
+func (j *Files) read(ctx context.Context, since time.Time, fn func(typ string, raw []byte) error) error {
 	// Holding the lock keeps a half-written line out of view.
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -325,7 +334,7 @@ func (j *Journal) read(ctx context.Context, since time.Time, fn func(typ string,
 	return nil
 }
 
-func (j *Journal) readFile(name string, fn func(typ string, raw []byte) error) error {
+func (j *Files) readFile(name string, fn func(typ string, raw []byte) error) error {
 	f, err := os.Open(filepath.Join(j.dir, name))
 	if err != nil {
 		return fmt.Errorf("open %s: %w", name, err)

@@ -1,8 +1,10 @@
-package bot
+package chat
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/policybot/policybot/bot/answer"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -42,14 +44,14 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestSourceText(t *testing.T) {
-	two := Answer{Text: "答", Citations: []Citation{
+	two := answer.Result{Text: "答", Citations: []answer.Citation{
 		{N: 1, Title: "关于支持企业发展的若干措施", DocNo: "冀政发〔2018〕1号", Clause: "第三条", Text: "对小微企业给予补贴。"},
 		{N: 2, Title: "无文号的通知", Clause: "第一条", Text: "正文。"},
 	}}
-	one := Answer{Text: "答", Citations: two.Citations[:1]}
+	one := answer.Result{Text: "答", Citations: two.Citations[:1]}
 	tests := []struct {
 		name string
-		last Answer
+		last answer.Result
 		ok   bool
 		n    int
 		want string
@@ -60,8 +62,8 @@ func TestSourceText(t *testing.T) {
 		{"bad number", two, true, -1, "上一个回答没有这条出处，请发送“原文 1”到“原文 2”查看。"},
 		{"only one", one, true, 5, msgOnlySource},
 		{"no number", two, true, 0, msgSourceUsage},
-		{"no answer", Answer{}, false, 1, msgNoAnswerYet},
-		{"no citations", Answer{Text: "答"}, true, 1, msgNoCitations},
+		{"no answer", answer.Result{}, false, 1, msgNoAnswerYet},
+		{"no citations", answer.Result{Text: "答"}, true, 1, msgNoCitations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package bot_test
+package answer_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policybot/policybot/bot"
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/llm"
 )
 
@@ -107,7 +107,7 @@ func (f *stFake) streamed() []bool {
 	return append([]bool(nil), f.streams...)
 }
 
-// stGen adapts the real llm client to bot.StreamGenerator, as cmd does.
+// stGen adapts the real llm client to answer.StreamGenerator, as cmd does.
 type stGen struct{ c *llm.Client }
 
 func stMessages(system, user string) []llm.Message {
@@ -124,14 +124,14 @@ func (g stGen) Stream(ctx context.Context, system, user string, onDelta func(str
 
 // stBuild wires a pipeline over the real index whose model is the fake,
 // reached through the real llm client.
-func stBuild(t *testing.T, f *stFake) *bot.Pipeline {
+func stBuild(t *testing.T, f *stFake) *answer.Pipeline {
 	t.Helper()
 	env := plSetup(t)
 	c, err := llm.New(llm.Config{BaseURL: f.url, APIKey: "sk-test", Model: "test-model", Timeout: 10 * time.Second, MaxRetries: 1, RetryBase: time.Millisecond}, nil)
 	if err != nil {
 		t.Fatalf("llm.New: %v", err)
 	}
-	return bot.NewPipeline(env.ix, env.lib, stGen{c}, env.set, bot.PipelineOptions{Now: plNow}, nil)
+	return answer.New(env.ix, env.lib, stGen{c}, env.set, answer.Options{Now: plNow}, nil)
 }
 
 // stDeltas records what AnswerStream passes to onDelta.
@@ -154,12 +154,15 @@ func (d *stDeltas) all() []string {
 
 func TestAnswerStream(t *testing.T) {
 	env := plSetup(t)
-	offline := plAsk(t, plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil), plBike, nil)
-	fallback := bot.Answer{
+	offline := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), plBike, nil)
+	fallback := answer.Result{
 		Text:      plUnavailableNote + strings.TrimPrefix(offline.Text, plOfflineNote),
 		Found:     true,
 		Query:     offline.Query,
+		Note:      plUnavailableNote,
+		Body:      offline.Body,
 		Citations: offline.Citations,
+		Validity:  offline.Validity,
 	}
 	tests := []struct {
 		name   string
@@ -170,7 +173,7 @@ func TestAnswerStream(t *testing.T) {
 		// fallback extract, which Answer gives for the same script too.
 		wantBody  string
 		wantCites []int
-		wantRev   bot.Revision
+		wantRev   answer.Revision
 		wantReqs  int
 	}{
 		{
@@ -179,7 +182,7 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"省级数字化车间", "奖励40万元", "[1]", "。"},
 			wantBody:   "省级数字化车间奖励40万元[1]。",
 			wantCites:  []int{1},
-			wantRev:    bot.RevisionNone,
+			wantRev:    answer.RevisionNone,
 			wantReqs:   1,
 		},
 		{
@@ -188,7 +191,7 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"\n", "奖励40万元[1]", "。\n"},
 			wantBody:   "奖励40万元[1]。",
 			wantCites:  []int{1},
-			wantRev:    bot.RevisionNone,
+			wantRev:    answer.RevisionNone,
 			wantReqs:   1,
 		},
 		{
@@ -197,7 +200,7 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"奖励40万元[1]。", "智能工厂90万元[9]。"},
 			wantBody:   "奖励40万元[1]。智能工厂90万元。",
 			wantCites:  []int{1},
-			wantRev:    bot.RevisionCorrected,
+			wantRev:    answer.RevisionCorrected,
 			wantReqs:   1,
 		},
 		{
@@ -206,7 +209,7 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"奖励", "40万元[7]。"},
 			wantBody:   plUnverifiedNote + "\n奖励40万元。",
 			wantCites:  []int{1, 2, 3, 4, 5},
-			wantRev:    bot.RevisionCorrected,
+			wantRev:    answer.RevisionCorrected,
 			wantReqs:   1,
 		},
 		{
@@ -215,13 +218,13 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"**奖励40万元**", "[2]。"},
 			wantBody:   "奖励40万元[2]。",
 			wantCites:  []int{2},
-			wantRev:    bot.RevisionCorrected,
+			wantRev:    answer.RevisionCorrected,
 			wantReqs:   1,
 		},
 		{
 			name:     "500 before the stream",
 			script:   []stReply{{status: http.StatusInternalServerError}},
-			wantRev:  bot.RevisionNone,
+			wantRev:  answer.RevisionNone,
 			wantReqs: 2, // one retry: nothing had been shown
 		},
 		{
@@ -230,14 +233,14 @@ func TestAnswerStream(t *testing.T) {
 			wantDeltas: []string{"奖励40万元[1]。"},
 			wantBody:   "奖励40万元[1]。",
 			wantCites:  []int{1},
-			wantRev:    bot.RevisionNone,
+			wantRev:    answer.RevisionNone,
 			wantReqs:   2,
 		},
 		{
 			name:       "cut mid-way",
 			script:     []stReply{{deltas: []string{"省级数字化车间", "奖励"}, cut: true}},
 			wantDeltas: []string{"省级数字化车间", "奖励"},
-			wantRev:    bot.RevisionReplaced,
+			wantRev:    answer.RevisionReplaced,
 			wantReqs:   1, // no retry once text was shown
 		},
 	}
@@ -264,7 +267,7 @@ func TestAnswerStream(t *testing.T) {
 				}
 			}
 			streamed := strings.Join(got, "")
-			rev, rest := bot.Revise(ans, streamed)
+			rev, rest := answer.Revise(ans, streamed)
 			if rev != tt.wantRev {
 				t.Errorf("revision = %v, want %v", rev, tt.wantRev)
 			}
@@ -287,7 +290,7 @@ func TestAnswerStream(t *testing.T) {
 				t.Errorf("text lacks 来源 or 时效提示:\n%s", ans.Text)
 			}
 			switch rev {
-			case bot.RevisionNone:
+			case answer.RevisionNone:
 				if strings.TrimSpace(streamed)+rest != ans.Text {
 					t.Errorf("streamed %q + rest %q is not the answer %q", streamed, rest, ans.Text)
 				}
@@ -316,16 +319,16 @@ func TestAnswerStreamNoDeltas(t *testing.T) {
 		name      string
 		question  string
 		wantFound bool
-		build     func(t *testing.T) *bot.Pipeline
+		build     func(t *testing.T) *answer.Pipeline
 	}{
-		{"offline", plBike, true, func(t *testing.T) *bot.Pipeline {
-			return plBuild(t, env, nil, nil, bot.PipelineOptions{}, nil)
+		{"offline", plBike, true, func(t *testing.T) *answer.Pipeline {
+			return plBuild(t, env, nil, nil, answer.Options{}, nil)
 		}},
-		{"generator without Stream", plBike, true, func(t *testing.T) *bot.Pipeline {
-			return plBuild(t, env, nil, plNewFake(t, plReply{content: "奖励40万元[1]。"}), bot.PipelineOptions{}, nil)
+		{"generator without Stream", plBike, true, func(t *testing.T) *answer.Pipeline {
+			return plBuild(t, env, nil, plNewFake(t, plReply{content: "奖励40万元[1]。"}), answer.Options{}, nil)
 		}},
 		// The scope message needs no model, so nothing streams.
-		{"not covered", "北京市2023年的人才公寓怎么申请？", false, func(t *testing.T) *bot.Pipeline {
+		{"not covered", "北京市2023年的人才公寓怎么申请？", false, func(t *testing.T) *answer.Pipeline {
 			return stBuild(t, stNewFake(t, stReply{deltas: []string{"不该出现"}}))
 		}},
 	}
@@ -346,8 +349,8 @@ func TestAnswerStreamNoDeltas(t *testing.T) {
 			if want := plAsk(t, p, tt.question, nil); !reflect.DeepEqual(ans, want) {
 				t.Errorf("AnswerStream =\n%+v\nAnswer =\n%+v", ans, want)
 			}
-			if rev, rest := bot.Revise(ans, ""); rev != bot.RevisionNone || rest != ans.Text {
-				t.Errorf("Revise(answer, \"\") = %v, %q; want %v and the whole text", rev, rest, bot.RevisionNone)
+			if rev, rest := answer.Revise(ans, ""); rev != answer.RevisionNone || rest != ans.Text {
+				t.Errorf("Revise(answer, \"\") = %v, %q; want %v and the whole text", rev, rest, answer.RevisionNone)
 			}
 		})
 	}
@@ -362,23 +365,23 @@ func TestRevise(t *testing.T) {
 		name     string
 		text     string
 		streamed string
-		wantRev  bot.Revision
+		wantRev  answer.Revision
 		wantRest string
 	}{
-		{"nothing streamed", body + sources, "", bot.RevisionNone, body + sources},
-		{"only blanks streamed", body + sources, " \n", bot.RevisionNone, body + sources},
-		{"body as streamed", body + sources, body, bot.RevisionNone, sources},
-		{"blanks around the stream", body + sources, "\n " + body + "\n", bot.RevisionNone, sources},
-		{"no 来源", body, body, bot.RevisionNone, ""},
-		{"marker dropped", "奖励40万元。" + sources, "奖励40万元[9]。", bot.RevisionCorrected, "奖励40万元。" + sources},
-		{"unverified note", plUnverifiedNote + "\n奖励40万元。" + sources, "奖励40万元。", bot.RevisionCorrected, plUnverifiedNote + "\n奖励40万元。" + sources},
-		{"streamed is a prefix", body + sources, "奖励40万元", bot.RevisionCorrected, body + sources},
-		{"cut for length", body + sources, body + "另有规定。", bot.RevisionCorrected, body + sources},
-		{"fallback", plUnavailableNote + "\n[1]一、：“……”" + sources, "奖励", bot.RevisionReplaced, plUnavailableNote + "\n[1]一、：“……”" + sources},
+		{"nothing streamed", body + sources, "", answer.RevisionNone, body + sources},
+		{"only blanks streamed", body + sources, " \n", answer.RevisionNone, body + sources},
+		{"body as streamed", body + sources, body, answer.RevisionNone, sources},
+		{"blanks around the stream", body + sources, "\n " + body + "\n", answer.RevisionNone, sources},
+		{"no 来源", body, body, answer.RevisionNone, ""},
+		{"marker dropped", "奖励40万元。" + sources, "奖励40万元[9]。", answer.RevisionCorrected, "奖励40万元。" + sources},
+		{"unverified note", plUnverifiedNote + "\n奖励40万元。" + sources, "奖励40万元。", answer.RevisionCorrected, plUnverifiedNote + "\n奖励40万元。" + sources},
+		{"streamed is a prefix", body + sources, "奖励40万元", answer.RevisionCorrected, body + sources},
+		{"cut for length", body + sources, body + "另有规定。", answer.RevisionCorrected, body + sources},
+		{"fallback", plUnavailableNote + "\n[1]一、：“……”" + sources, "奖励", answer.RevisionReplaced, plUnavailableNote + "\n[1]一、：“……”" + sources},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rev, rest := bot.Revise(bot.Answer{Text: tt.text, Found: true}, tt.streamed)
+			rev, rest := answer.Revise(answer.Result{Text: tt.text, Found: true}, tt.streamed)
 			if rev != tt.wantRev || rest != tt.wantRest {
 				t.Errorf("Revise = %v, %q; want %v, %q", rev, rest, tt.wantRev, tt.wantRest)
 			}

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/policybot/policybot/bot/answer"
 )
 
 // convCall is one call the fake answerer received.
@@ -24,17 +26,17 @@ type convCall struct {
 type convAnswerer struct {
 	mu     sync.Mutex
 	calls  []convCall
-	answer func(ctx context.Context, question string) (Answer, error)
+	answer func(ctx context.Context, question string) (answer.Result, error)
 }
 
-func (f *convAnswerer) Answer(ctx context.Context, question string, history []string) (Answer, error) {
+func (f *convAnswerer) Answer(ctx context.Context, question string, history []string) (answer.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, convCall{question, history})
 	f.mu.Unlock()
 	if f.answer != nil {
 		return f.answer(ctx, question)
 	}
-	return Answer{Text: "答：" + question, Found: true, Citations: convCitations}, nil
+	return answer.Result{Text: "答：" + question, Found: true, Citations: convCitations}, nil
 }
 
 func (f *convAnswerer) questions() []string {
@@ -57,7 +59,7 @@ func (f *convAnswerer) histories() []string {
 	return hs
 }
 
-var convCitations = []Citation{
+var convCitations = []answer.Citation{
 	{N: 1, DocID: "d1", Title: "关于支持企业发展的若干措施", DocNo: "冀政发〔2018〕1号", Clause: "第三条", Text: "对小微企业给予补贴。"},
 	{N: 2, DocID: "d2", Title: "关于稳定就业的通知", DocNo: "冀政办〔2018〕2号", Clause: "第五条", Text: "对稳岗企业返还失业保险费。"},
 }
@@ -166,7 +168,7 @@ func TestHandleRouting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &convAnswerer{}
-			c := NewConversations(a, tt.opts, nil)
+			c := New(a, tt.opts, nil)
 			var rec convRecorder
 			if err := c.Handle(t.Context(), tt.msg, rec.send); err != nil {
 				t.Fatalf("Handle: %v", err)
@@ -328,7 +330,7 @@ func TestHandleSequences(t *testing.T) {
 				tt.opts.UserBurst = 100
 			}
 			a := &convAnswerer{}
-			c := NewConversations(a, tt.opts, nil)
+			c := New(a, tt.opts, nil)
 			runConvSteps(t, c, clock, tt.steps)
 			if got, want := fmt.Sprintf("%q", a.questions()), fmt.Sprintf("%q", tt.wantAsked); got != want {
 				t.Errorf("asked: got %s, want %s", got, want)
@@ -356,17 +358,17 @@ func TestHandlePending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			noted := make(chan struct{})
-			a := &convAnswerer{answer: func(ctx context.Context, q string) (Answer, error) {
+			a := &convAnswerer{answer: func(ctx context.Context, q string) (answer.Result, error) {
 				if tt.slow {
 					select {
 					case <-noted:
 					case <-ctx.Done():
-						return Answer{}, ctx.Err()
+						return answer.Result{}, ctx.Err()
 					}
 				}
-				return Answer{Text: "答：" + q, Found: true}, nil
+				return answer.Result{Text: "答：" + q, Found: true}, nil
 			}}
-			c := NewConversations(a, Options{PendingAfter: tt.pendingAfter}, nil)
+			c := New(a, Options{PendingAfter: tt.pendingAfter}, nil)
 			rec := convRecorder{onSend: func(r Reply) {
 				if r.Text == msgPending {
 					close(noted)
@@ -387,21 +389,21 @@ func TestHandleAnswerFailure(t *testing.T) {
 	tests := []struct {
 		name    string
 		timeout time.Duration
-		answer  func(ctx context.Context, q string) (Answer, error)
+		answer  func(ctx context.Context, q string) (answer.Result, error)
 		wantLog string
 	}{
-		{"error", 0, func(context.Context, string) (Answer, error) {
-			return Answer{}, errors.New(secret)
+		{"error", 0, func(context.Context, string) (answer.Result, error) {
+			return answer.Result{}, errors.New(secret)
 		}, "upstream 502"},
-		{"empty answer", 0, func(context.Context, string) (Answer, error) {
-			return Answer{Text: " "}, nil
+		{"empty answer", 0, func(context.Context, string) (answer.Result, error) {
+			return answer.Result{Text: " "}, nil
 		}, "empty answer"},
-		{"panic", 0, func(context.Context, string) (Answer, error) {
+		{"panic", 0, func(context.Context, string) (answer.Result, error) {
 			panic("nil map")
 		}, "answerer panicked: nil map"},
-		{"timeout", time.Millisecond, func(ctx context.Context, _ string) (Answer, error) {
+		{"timeout", time.Millisecond, func(ctx context.Context, _ string) (answer.Result, error) {
 			<-ctx.Done()
-			return Answer{}, ctx.Err()
+			return answer.Result{}, ctx.Err()
 		}, "deadline exceeded"},
 	}
 	for _, tt := range tests {
@@ -409,7 +411,7 @@ func TestHandleAnswerFailure(t *testing.T) {
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			a := &convAnswerer{answer: tt.answer}
-			c := NewConversations(a, Options{AnswerTimeout: tt.timeout}, log)
+			c := New(a, Options{AnswerTimeout: tt.timeout}, log)
 			var rec convRecorder
 			if err := c.Handle(t.Context(), convPrivate("1", "我的问题"), rec.send); err != nil {
 				t.Fatalf("Handle: %v", err)
@@ -448,7 +450,7 @@ func TestHandleStopsWhenCancelled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewConversations(&convAnswerer{}, tt.opts, nil)
+			c := New(&convAnswerer{}, tt.opts, nil)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			rec := convRecorder{onSend: func(Reply) { cancel() }}
@@ -464,7 +466,7 @@ func TestHandleStopsWhenCancelled(t *testing.T) {
 }
 
 func TestHandleSendError(t *testing.T) {
-	c := NewConversations(&convAnswerer{}, Options{}, nil)
+	c := New(&convAnswerer{}, Options{}, nil)
 	boom := errors.New("wechat offline")
 	err := c.Handle(t.Context(), convPrivate("1", "补贴"), func(context.Context, Reply) error { return boom })
 	if !errors.Is(err, boom) {
@@ -477,14 +479,14 @@ func TestHandleSendError(t *testing.T) {
 func TestHandleOrderWithinChat(t *testing.T) {
 	slowCalled := make(chan struct{})
 	release := make(chan struct{})
-	a := &convAnswerer{answer: func(_ context.Context, q string) (Answer, error) {
+	a := &convAnswerer{answer: func(_ context.Context, q string) (answer.Result, error) {
 		if q == "慢" {
 			close(slowCalled)
 			<-release
 		}
-		return Answer{Text: "答：" + q, Found: true}, nil
+		return answer.Result{Text: "答：" + q, Found: true}, nil
 	}}
-	c := NewConversations(a, Options{}, nil)
+	c := New(a, Options{}, nil)
 	var rec convRecorder
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -521,7 +523,7 @@ func TestHandleManyChats(t *testing.T) {
 		mu       sync.Mutex
 		inFlight int
 	)
-	a := &convAnswerer{answer: func(_ context.Context, q string) (Answer, error) {
+	a := &convAnswerer{answer: func(_ context.Context, q string) (answer.Result, error) {
 		mu.Lock()
 		inFlight++
 		mu.Unlock()
@@ -532,9 +534,9 @@ func TestHandleManyChats(t *testing.T) {
 		mu.Lock()
 		inFlight--
 		mu.Unlock()
-		return Answer{Text: "答：" + q, Found: true}, nil
+		return answer.Result{Text: "答：" + q, Found: true}, nil
 	}}
-	c := NewConversations(a, Options{UserBurst: perChat, ReplyMaxChars: 5}, nil)
+	c := New(a, Options{UserBurst: perChat, ReplyMaxChars: 5}, nil)
 	recs := make([]convRecorder, chats)
 	errs := make(chan error, chats*perChat)
 	var wg sync.WaitGroup
