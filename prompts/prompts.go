@@ -61,6 +61,7 @@ type Clause struct {
 // Data is what the templates render.
 type Data struct {
 	Today    string   // 2026年11月27日
+	Scope    string   // what the corpus covers, one sentence; may be empty
 	Question string   // the user's question, as data
 	History  []string // earlier user messages, oldest first
 	Clauses  []Clause

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,9 +59,7 @@ type Index struct {
 	emb     Embedder
 	vocab   *Vocabulary
 	rerank  Reranker
-	scope   corpus.Scope
-	years   map[int]bool // years the corpus mentions anywhere
-	absent  []string     // vocabulary topics the corpus never mentions
+	judge   *judge // whether the corpus can answer at all
 	// docNos maps each document number, brackets folded, to the
 	// positions of its chunks: a question naming 财税〔2018〕77号 is
 	// about that document.
@@ -90,7 +87,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, docNos: map[string][]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, scope: lib.Scope(), k: opts.K, log: opts.Log, years: map[int]bool{}}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, docNos: map[string][]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
@@ -105,10 +102,6 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
 		}
-		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
-			y, _ := strconv.Atoi(m[:4])
-			ix.years[y] = true
-		}
 	}
 	if len(ix.entries) == 0 {
 		return nil, errors.New("build index: the corpus has no chunks")
@@ -116,15 +109,10 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	if ix.now == nil {
 		ix.now = time.Now
 	}
-	all := strings.Join(texts, "\n")
-	for _, t := range ix.vocab.Topics {
-		if !strings.Contains(all, t) {
-			ix.absent = append(ix.absent, t)
-		}
-	}
 	// The title is indexed with each clause: scoring titles once per
 	// document instead was measured and found worse (hit@1 0.71 vs 0.78).
 	ix.lex = newBM25(texts)
+	ix.judge = newJudge(lib.Scope(), docs, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
 		l, err := loadOrFitLSA(texts, lsaDims, opts.Dir, opts.Log)
@@ -279,7 +267,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		hits[i].Rank = i + 1
 	}
 	res.Hits = hits
-	res.Reason = ix.judge(q.Question, pq, lex)
+	res.Reason = ix.judge.reason(q.Question, pq, lex)
 	res.Found = res.Reason == ""
 	return res, nil
 }

@@ -193,7 +193,7 @@ func asDataAll(ss []string) []string {
 }
 
 func (p *Pipeline) generate(ctx context.Context, question string, history []string, cites []Citation, onDelta func(string)) (string, error) {
-	d := prompts.Data{Today: p.today(), Question: asData(question), History: asDataAll(history), MaxChars: p.opts.MaxChars}
+	d := prompts.Data{Today: p.today(), Scope: p.scopeLine(), Question: asData(question), History: asDataAll(history), MaxChars: p.opts.MaxChars}
 	for _, c := range cites {
 		doc, _ := p.lib.Document(c.DocID)
 		d.Clauses = append(d.Clauses, prompts.Clause{
@@ -306,11 +306,19 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 	sc := p.lib.Scope()
 	switch res.Reason {
 	case retrieval.ReasonOtherRegion:
-		fmt.Fprintf(&b, "抱歉，您问的是其他地区的政策，我只收录了%s的政策文件，不便替其他地区作答。\n", sc.Region)
+		region := sc.Region
+		if region == "" {
+			region = "所收录地区"
+		}
+		fmt.Fprintf(&b, "抱歉，您问的是其他地区的政策，我只收录了%s的政策文件，不便替其他地区作答。\n", region)
 	case retrieval.ReasonLocalPolicy:
 		b.WriteString("抱歉，您问的是市、县自己出台的政策，我收录的是省级政策文件，里面没有这些规定。\n")
 	case retrieval.ReasonYear:
-		fmt.Fprintf(&b, "抱歉，您问的年份不在我收录的文件范围内（收录的文件发布于%d—%d年），无法据此回答当年的政策。\n", sc.Years[0], sc.Years[1])
+		b.WriteString("抱歉，您问的年份不在我收录的文件范围内")
+		if sc.Years[0] > 0 {
+			fmt.Fprintf(&b, "（收录的文件发布于%d—%d年）", sc.Years[0], sc.Years[1])
+		}
+		b.WriteString("，无法据此回答当年的政策。\n")
 	case retrieval.ReasonDeferred:
 		b.WriteString("收录的文件提到了这件事，但只写明将另行制定办法或“一事一议”，没有规定具体标准，我不便替文件给出答案。\n")
 		if len(res.Hits) > 0 {
@@ -345,10 +353,36 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 			where = append(where, w)
 		}
 	}
-	if len(where) > 0 {
-		fmt.Fprintf(&b, "\n建议咨询%s，或当地政务服务热线12345。", strings.Join(where, "、"))
-	} else {
-		b.WriteString("\n建议咨询当地政务服务热线12345；税收问题可拨打12366。")
+	ct := sc.Contacts
+	switch {
+	case len(where) > 0 && ct.Hotline != "":
+		fmt.Fprintf(&b, "\n建议咨询%s，或%s。", strings.Join(where, "、"), ct.Hotline)
+	case len(where) > 0:
+		fmt.Fprintf(&b, "\n建议咨询%s。", strings.Join(where, "、"))
+	case ct.Fallback != "":
+		fmt.Fprintf(&b, "\n建议咨询%s。", ct.Fallback)
+	default:
+		b.WriteString("\n建议咨询有关主管部门。")
 	}
+	return b.String()
+}
+
+// scopeLine tells the model what the clauses come from, so that it can say
+// what the corpus does not cover.
+func (p *Pipeline) scopeLine() string {
+	sc := p.lib.Scope()
+	var b strings.Builder
+	if sc.Name != "" {
+		fmt.Fprintf(&b, "条款出自《%s》", sc.Name)
+	} else {
+		b.WriteString("条款出自收录的政策文件")
+	}
+	if where := sc.Region + sc.Level; where != "" {
+		fmt.Fprintf(&b, "（%s）", where)
+	}
+	if sc.Years[0] > 0 {
+		fmt.Fprintf(&b, "，发布于%d—%d年", sc.Years[0], sc.Years[1])
+	}
+	b.WriteString("。")
 	return b.String()
 }

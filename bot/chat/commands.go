@@ -24,11 +24,9 @@ const (
 	msgOnlySource   = "上一个回答只有 1 条出处，请发送“原文 1”查看。"
 	msgSourceUsage  = "请在“原文”后面加上出处编号，例如“原文 1”。"
 
-	defaultScope = "我能回答 2018 年河北省出台的涉企支持政策（财税、金融、就业、创新、审批服务等方面）的相关问题。" +
-		"回答会注明依据的文件名称、文号和条款，并说明发文时间和文件是否已过有效期。" +
-		"其他地区、其他年份或具体个案的审批结果，请咨询有关主管部门。"
+	msgScope = "我能回答已收录的政策文件中的问题，回答会注明依据的文件名称、文号和条款，并说明发文时间和文件是否已过有效期。"
 
-	helpIntro = "您好！我是河北省 2018 年涉企支持政策问答助手。直接把问题发给我即可，例如“科技型中小企业能享受哪些支持？”。" +
+	helpIntro = "您好！我是政策助手。直接把问题发给我即可，例如“科技型中小企业能享受哪些支持？”。" +
 		"每个回答都会注明依据的《文件名》（文号）和条款，并说明发文时间、文件是否已过有效期；内容仅供参考，以政策原文和主管部门解释为准。"
 	helpCommands = "可用命令：\n" +
 		"帮助 — 查看本说明\n" +
@@ -109,6 +107,9 @@ func helpText(opts Options, group bool) string {
 	}
 	var b strings.Builder
 	b.WriteString(helpIntro)
+	if opts.Scope != "" {
+		b.WriteString(opts.Scope)
+	}
 	b.WriteString("\n\n")
 	b.WriteString(helpCommands)
 	if group {

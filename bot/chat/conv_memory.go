@@ -35,7 +35,7 @@ func newMemory(turns int, idle time.Duration) *memory {
 func (m *memory) touch(chat string, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if now.Sub(m.lastSweep) >= m.idle {
+	if m.idle > 0 && now.Sub(m.lastSweep) >= m.idle {
 		for k, v := range m.chats {
 			if now.Sub(v.seen) >= m.idle {
 				delete(m.chats, k)
@@ -44,7 +44,7 @@ func (m *memory) touch(chat string, now time.Time) {
 		m.lastSweep = now
 	}
 	c, ok := m.chats[chat]
-	if !ok || now.Sub(c.seen) >= m.idle {
+	if !ok || m.idle > 0 && now.Sub(c.seen) >= m.idle {
 		c = &chatMemory{}
 		m.chats[chat] = c
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -16,36 +17,39 @@ import (
 
 // answerer turns a question into a cited answer. history holds the earlier
 // questions of the same chat, oldest first, so that follow-ups such as
-// "那申请条件呢？" can be understood.
+// "那申请条件呢？" can be understood. onDelta, when not nil, is offered
+// the answer's text while it is written (see answer.Revise).
 type answerer interface {
-	Answer(ctx context.Context, question string, history []string) (answer.Result, error)
+	AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (answer.Result, error)
 }
 
-// Options tunes a Conversations. A zero field takes the default named in
-// its comment; where none is named, zero turns the feature off.
+// Options tunes a Conversations. The program's defaults live in config;
+// here a zero field turns its feature off, as each comment says.
 type Options struct {
 	// HistoryTurns is how many earlier questions of a chat are passed to
-	// the answerer. Default 3; negative keeps no history.
+	// the answerer; zero passes none.
 	HistoryTurns int
 	// IdleTimeout is how long a chat may be silent before its history and
-	// last answer are forgotten. Default 30 minutes.
+	// last answer are forgotten; zero never forgets.
 	IdleTimeout time.Duration
 	// MaxInputChars is the longest question, in runes, that is answered;
-	// longer ones get a note asking to shorten. Default 500.
+	// longer ones get a note asking to shorten. Zero sets no limit.
 	MaxInputChars int
-	// AnswerTimeout bounds one call of the answerer. Default 90 seconds.
+	// AnswerTimeout bounds one call of the answerer; zero leaves it to
+	// the caller's context.
 	AnswerTimeout time.Duration
 	// PendingAfter is how long the answerer may take before the user gets
 	// "正在查询，请稍候…" once. Zero never sends the note.
 	PendingAfter time.Duration
 	// UserPerMinute is how many messages one sender may send per minute,
-	// on average; commands count too, since each costs a send. Default 10.
+	// on average; commands count too, since each costs a send. Zero sets
+	// no limit.
 	UserPerMinute float64
 	// UserBurst is how many messages one sender may send at once before
-	// UserPerMinute applies. Default 5.
+	// UserPerMinute applies; at least 1 when UserPerMinute is set.
 	UserBurst int
-	// ReplyMaxChars is the longest single reply, in runes; longer replies
-	// are cut with Split. Default 1000.
+	// ReplyMaxChars is the longest single message the channel takes, in
+	// runes; longer replies are cut with Split. Zero never cuts.
 	ReplyMaxChars int
 	// PartPause is the pause between the parts of one split reply. Zero
 	// sends them back to back (still subject to SendInterval).
@@ -61,72 +65,26 @@ type Options struct {
 	// a list of ids because WeChat group ids change at every login: the
 	// transport resolves the configured group names to its current ids.
 	AllowGroup func(chatID string) bool
-	// Scope is the reply to 范围: what the bot can answer, usually built by
-	// the caller from the corpus. Default: a generic description of the
-	// 2018 Hebei enterprise-support policies.
+	// Scope is the reply to 范围: what the bot can answer, built by the
+	// caller from the corpus's scope. Empty gives a general line.
 	Scope string
 	// HelpText replaces the built-in reply to 帮助 when not empty.
 	HelpText string
 	// Channel names the transport in journal entries: "wechat", "web" or
-	// "cli". Default "wechat".
+	// "cli".
 	Channel string
 	// Now tells the time for idle forgetting, duplicate detection and rate
-	// limits. Default time.Now.
+	// limits. Nil means time.Now.
 	Now func() time.Time
 	// Journal, when not nil, records every answered question.
 	Journal *journal.Files
 }
 
-// Defaults of Options, and the bounds of the duplicate-id memory.
+// The bounds of the duplicate-id memory.
 const (
-	defaultHistoryTurns  = 3
-	defaultIdleTimeout   = 30 * time.Minute
-	defaultMaxInputChars = 500
-	defaultAnswerTimeout = 90 * time.Second
-	defaultUserPerMinute = 10
-	defaultUserBurst     = 5
-	defaultReplyMaxChars = 1000
-	defaultChannel       = "wechat"
-	seenMax              = 10000
-	seenTTL              = time.Hour
+	seenMax = 10000
+	seenTTL = time.Hour
 )
-
-func (o Options) withDefaults() Options {
-	switch {
-	case o.HistoryTurns == 0:
-		o.HistoryTurns = defaultHistoryTurns
-	case o.HistoryTurns < 0:
-		o.HistoryTurns = 0
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = defaultIdleTimeout
-	}
-	if o.MaxInputChars <= 0 {
-		o.MaxInputChars = defaultMaxInputChars
-	}
-	if o.AnswerTimeout <= 0 {
-		o.AnswerTimeout = defaultAnswerTimeout
-	}
-	if o.UserPerMinute <= 0 {
-		o.UserPerMinute = defaultUserPerMinute
-	}
-	if o.UserBurst <= 0 {
-		o.UserBurst = defaultUserBurst
-	}
-	if o.ReplyMaxChars <= 0 {
-		o.ReplyMaxChars = defaultReplyMaxChars
-	}
-	if o.Scope == "" {
-		o.Scope = defaultScope
-	}
-	if o.Channel == "" {
-		o.Channel = defaultChannel
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return o
-}
 
 // Conversations is the transport-agnostic conversation core: it decides
 // which messages to answer, runs commands, applies limits, remembers each
@@ -149,7 +107,9 @@ func New(a answerer, opts Options, log *slog.Logger) *Conversations {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts = opts.withDefaults()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	return &Conversations{
 		a:     a,
 		opts:  opts,
@@ -219,12 +179,15 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 		c.mem.forget(m.ChatID)
 		return out.reply(ctx, msgReset)
 	case cmdScope:
+		if c.opts.Scope == "" {
+			return out.reply(ctx, msgScope)
+		}
 		return out.reply(ctx, c.opts.Scope)
 	case cmdSource:
 		last, ok := c.mem.lastAnswer(m.ChatID)
 		return out.reply(ctx, sourceText(last, ok, n))
 	}
-	if n := utf8.RuneCountInString(text); n > c.opts.MaxInputChars {
+	if n := utf8.RuneCountInString(text); c.opts.MaxInputChars > 0 && n > c.opts.MaxInputChars {
 		return out.reply(ctx, fmt.Sprintf(msgTooLong, n, c.opts.MaxInputChars))
 	}
 	return c.ask(ctx, m, text, out)
@@ -235,7 +198,7 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 	history := c.mem.history(m.ChatID)
 	c.log.Debug("question", "chat", journal.ChatHash(m.ChatID), "question", question, "history", len(history))
 	start := time.Now()
-	a, err := c.answer(ctx, question, history, out)
+	a, shown, err := c.answer(ctx, question, history, m.Show, out)
 	latency := time.Since(start)
 	var sendErr error
 	if err != nil {
@@ -245,31 +208,63 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 		}
 		c.log.Error("answer failed", "chat", journal.ChatHash(m.ChatID), "latency", latency, "err", err)
 		c.log.Debug("failed question", "chat", journal.ChatHash(m.ChatID), "question", question)
+		out.shown = shown != ""
 		sendErr = out.reply(ctx, msgFailed)
 	} else {
 		c.mem.remember(m.ChatID, question, a, c.opts.Now())
-		sendErr = out.reply(ctx, a.Text)
-	}
-	var jErr error
-	if c.opts.Journal != nil {
-		e := journal.Entry{
-			Channel:   c.opts.Channel,
-			Chat:      journal.ChatHash(m.ChatID),
-			Question:  question,
-			History:   history,
-			Answer:    a.Text,
-			Found:     a.Found,
-			Citations: Recorded(a.Citations),
-			LatencyMS: latency.Milliseconds(),
+		text := a.Text
+		if shown != "" {
+			text, out.shown = afterShown(a, shown), true
 		}
-		if err != nil {
-			e.Error = err.Error()
-		}
-		// The reply may have failed because ctx ended; the record is
-		// still worth keeping.
-		jErr = c.opts.Journal.Append(context.WithoutCancel(ctx), e)
+		sendErr = out.reply(ctx, text)
 	}
+	_, jErr := c.record(ctx, m.ChatID, question, history, a, latency, err)
 	return errors.Join(sendErr, jErr)
+}
+
+// The lines that tell a reader who saw an answer being written that what
+// they saw does not stand.
+const (
+	msgCorrected = "（以上回答经核对引用已更正，请以下面的回答为准：）"
+	msgReplaced  = "（以上回答未能完成，请以下面的内容为准：）"
+)
+
+// afterShown is what completes an answer whose text was shown while it
+// was written: the rest of it when what was shown stands, else a line
+// saying so and the whole answer.
+func afterShown(a answer.Result, shown string) string {
+	switch rev, rest := answer.Revise(a, shown); rev {
+	case answer.RevisionCorrected:
+		return msgCorrected + "\n" + rest
+	case answer.RevisionReplaced:
+		return msgReplaced + "\n" + rest
+	default:
+		return rest
+	}
+}
+
+// record writes one exchange to the Q&A record, if it is kept, and
+// returns its id.
+func (c *Conversations) record(ctx context.Context, chatID, question string, history []string, a answer.Result, latency time.Duration, err error) (string, error) {
+	if c.opts.Journal == nil {
+		return "", nil
+	}
+	e := journal.Entry{
+		Channel:   c.opts.Channel,
+		Chat:      journal.ChatHash(chatID),
+		Question:  question,
+		History:   history,
+		Answer:    a.Text,
+		Found:     a.Found,
+		Citations: recorded(a.Citations),
+		LatencyMS: latency.Milliseconds(),
+	}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	// The reply may have failed because ctx ended; the record is still
+	// worth keeping.
+	return c.opts.Journal.Append(context.WithoutCancel(ctx), e)
 }
 
 // errSendPending marks a failure to send the "please wait" note, which is
@@ -277,13 +272,41 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 var errSendPending = errors.New("send pending note")
 
 // answer calls the answerer under AnswerTimeout, sending the pending note
-// if it takes longer than PendingAfter.
-func (c *Conversations) answer(ctx context.Context, question string, history []string, out outbox) (answer.Result, error) {
-	actx, cancel := context.WithTimeout(ctx, c.opts.AnswerTimeout)
+// if it takes longer than PendingAfter and nothing is being shown. show,
+// when not nil, is given the text as the model writes it; what it was
+// given is returned with the answer.
+func (c *Conversations) answer(ctx context.Context, question string, history []string, show func(string), out outbox) (answer.Result, string, error) {
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if c.opts.AnswerTimeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, c.opts.AnswerTimeout)
+	}
 	defer cancel()
 	type result struct {
 		a   answer.Result
 		err error
+	}
+	var (
+		mu       sync.Mutex
+		shown    strings.Builder
+		finished bool // after the answer came back or was given up on
+	)
+	var onDelta func(string)
+	if show != nil {
+		onDelta = func(d string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if finished || actx.Err() != nil {
+				return
+			}
+			shown.WriteString(d)
+			show(d)
+		}
+	}
+	stop := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		finished = true
+		return shown.String()
 	}
 	done := make(chan result, 1) // buffered: an abandoned call must not block
 	go func() {
@@ -294,7 +317,7 @@ func (c *Conversations) answer(ctx context.Context, question string, history []s
 				done <- result{err: fmt.Errorf("answerer panicked: %v", p)}
 			}
 		}()
-		a, err := c.a.Answer(actx, question, history)
+		a, err := c.a.AnswerStream(actx, question, history, onDelta)
 		done <- result{a, err}
 	}()
 	var pending <-chan time.Time
@@ -306,20 +329,28 @@ func (c *Conversations) answer(ctx context.Context, question string, history []s
 	for {
 		select {
 		case r := <-done:
+			streamed := stop()
 			switch {
 			case r.err != nil:
-				return answer.Result{}, fmt.Errorf("answer question: %w", r.err)
+				return answer.Result{}, streamed, fmt.Errorf("answer question: %w", r.err)
 			case strings.TrimSpace(r.a.Text) == "":
-				return answer.Result{}, errors.New("answer question: empty answer")
+				return answer.Result{}, streamed, errors.New("answer question: empty answer")
 			}
-			return r.a, nil
+			return r.a, streamed, nil
 		case <-pending:
 			pending = nil
+			mu.Lock()
+			streaming := shown.Len() > 0
+			mu.Unlock()
+			if streaming {
+				// The answer is appearing already.
+				continue
+			}
 			if err := out.reply(ctx, msgPending); err != nil {
-				return answer.Result{}, fmt.Errorf("%w: %w", errSendPending, err)
+				return answer.Result{}, stop(), fmt.Errorf("%w: %w", errSendPending, err)
 			}
 		case <-actx.Done():
-			return answer.Result{}, fmt.Errorf("answer question: %w", actx.Err())
+			return answer.Result{}, stop(), fmt.Errorf("answer question: %w", actx.Err())
 		}
 	}
 }
@@ -379,6 +410,7 @@ type outbox struct {
 	c       *Conversations
 	send    Sender
 	mention string
+	shown   bool // the first part completes an answer shown while written
 }
 
 func (o outbox) reply(ctx context.Context, text string) error {
@@ -391,16 +423,16 @@ func (o outbox) reply(ctx context.Context, text string) error {
 		if err := o.c.pace.wait(ctx); err != nil {
 			return err
 		}
-		if err := o.send(ctx, Reply{Text: part, Mention: o.mention}); err != nil {
+		if err := o.send(ctx, Reply{Text: part, Mention: o.mention, Shown: o.shown && i == 0}); err != nil {
 			return fmt.Errorf("send reply part %d: %w", i+1, err)
 		}
 	}
 	return nil
 }
 
-// Recorded is how the Q&A record keeps citations: without their text,
+// recorded is how the Q&A record keeps citations: without their text,
 // which the corpus holds.
-func Recorded(cs []answer.Citation) []journal.Citation {
+func recorded(cs []answer.Citation) []journal.Citation {
 	if len(cs) == 0 {
 		return nil
 	}

@@ -29,7 +29,7 @@ type convAnswerer struct {
 	answer func(ctx context.Context, question string) (answer.Result, error)
 }
 
-func (f *convAnswerer) Answer(ctx context.Context, question string, history []string) (answer.Result, error) {
+func (f *convAnswerer) AnswerStream(ctx context.Context, question string, history []string, _ func(string)) (answer.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, convCall{question, history})
 	f.mu.Unlock()
@@ -157,8 +157,8 @@ func TestHandleRouting(t *testing.T) {
 		{"help", Options{}, convPrivate("1", "帮助"), []Reply{{Text: helpText(Options{}, false)}}, nil},
 		{"help slash", Options{}, convPrivate("1", "/help"), []Reply{{Text: helpText(Options{}, false)}}, nil},
 		{"help in group", Options{}, convGroup("1", "@政策助手 帮助", true), []Reply{{Text: helpText(Options{}, true), Mention: "张三"}}, nil},
-		{"scope", Options{Scope: "只答河北政策。"}, convPrivate("1", "范围"), []Reply{{Text: "只答河北政策。"}}, nil},
-		{"scope default", Options{}, convPrivate("1", "范围"), []Reply{{Text: defaultScope}}, nil},
+		{"scope", Options{Scope: "只答本省政策。"}, convPrivate("1", "范围"), []Reply{{Text: "只答本省政策。"}}, nil},
+		{"scope default", Options{}, convPrivate("1", "范围"), []Reply{{Text: msgScope}}, nil},
 		{"source before any answer", Options{}, convPrivate("1", "原文 1"), []Reply{{Text: msgNoAnswerYet}}, nil},
 		{"reset", Options{}, convPrivate("1", "重置"), []Reply{{Text: msgReset}}, nil},
 		{"split reply", Options{ReplyMaxChars: 4}, convPrivate("1", "补贴"), []Reply{{Text: "答：补贴"}}, []string{"补贴"}},
@@ -173,7 +173,7 @@ func TestHandleRouting(t *testing.T) {
 			if err := c.Handle(t.Context(), tt.msg, rec.send); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
-			if got, want := fmt.Sprintf("%q", rec.replies), fmt.Sprintf("%q", tt.wantReplies); got != want {
+			if got, want := fmt.Sprintf("%+v", rec.replies), fmt.Sprintf("%+v", tt.wantReplies); got != want {
 				t.Errorf("replies: got %s, want %s", got, want)
 			}
 			if got, want := fmt.Sprint(a.questions()), fmt.Sprint(tt.wantAsked); got != want {
@@ -216,6 +216,7 @@ func TestHandleSequences(t *testing.T) {
 		steps         []convStep
 		wantAsked     []string
 		wantHistories []string // joined with |
+		none          bool     // keep HistoryTurns 0; otherwise 0 means 3
 	}{
 		{
 			name: "duplicate id",
@@ -242,7 +243,8 @@ func TestHandleSequences(t *testing.T) {
 		},
 		{
 			name: "no history",
-			opts: Options{HistoryTurns: -1},
+			opts: Options{HistoryTurns: 0},
+			none: true,
 			steps: []convStep{
 				{msg: convPrivate("1", "一"), want: []string{"答：一"}},
 				{msg: convPrivate("2", "二"), want: []string{"答：二"}},
@@ -324,6 +326,12 @@ func TestHandleSequences(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := &convClock{t: convT0}
 			tt.opts.Now = clock.now
+			if tt.opts.HistoryTurns == 0 && !tt.none {
+				tt.opts.HistoryTurns = 3
+			}
+			if tt.opts.UserPerMinute == 0 {
+				tt.opts.UserPerMinute = 10
+			}
 			if tt.opts.UserBurst == 0 {
 				// The clock stands still, so only the rate-limit cases
 				// should meet the limit.
@@ -486,7 +494,7 @@ func TestHandleOrderWithinChat(t *testing.T) {
 		}
 		return answer.Result{Text: "答：" + q, Found: true}, nil
 	}}
-	c := New(a, Options{}, nil)
+	c := New(a, Options{HistoryTurns: 3}, nil)
 	var rec convRecorder
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

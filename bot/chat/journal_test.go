@@ -20,7 +20,7 @@ func TestConversationsJournal(t *testing.T) {
 		}
 		return answer.Result{Text: "答：" + q, Found: true, Citations: convCitations}, nil
 	}}
-	c := New(a, Options{Journal: j, Channel: "cli"}, nil)
+	c := New(a, Options{HistoryTurns: 3, Journal: j, Channel: "cli"}, nil)
 	for i, q := range []string{"好", "帮助", "坏"} {
 		var rec convRecorder
 		if err := c.Handle(t.Context(), convPrivate(fmt.Sprint(i), q), rec.send); err != nil {

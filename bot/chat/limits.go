@@ -75,7 +75,13 @@ type userLimit struct {
 	notified bool // the "too fast" note was sent since the last allowed message
 }
 
+// newUserLimits returns the limits of perMinute messages with a bucket of
+// burst, or nil, which allows everything, when perMinute is not positive.
 func newUserLimits(perMinute float64, burst int) *userLimits {
+	if perMinute <= 0 {
+		return nil
+	}
+	burst = max(burst, 1)
 	idle := time.Duration(float64(burst) / perMinute * float64(time.Minute))
 	return &userLimits{
 		every: rate.Limit(perMinute / 60),
@@ -98,6 +104,9 @@ const (
 // for the "too fast" note only the first time, so a user who keeps sending
 // does not make the bot send as many notes as they send messages.
 func (u *userLimits) allow(user string, now time.Time) verdict {
+	if u == nil {
+		return allowed
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if now.Sub(u.lastSweep) >= u.idle {

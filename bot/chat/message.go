@@ -37,12 +37,20 @@ type Message struct {
 	Mentioned  bool      // true when the bot was @-mentioned in a group
 	Self       bool      // true when the bot's own account sent it
 	Time       time.Time // when it was received
+	// Show, when not nil, is given the answer's text while the model
+	// writes it, for a channel that can display text as it grows (the
+	// terminal). The reply that completes such an answer has Shown set.
+	Show func(delta string)
 }
 
 // Reply is one message to send back to Message.ChatID.
 type Reply struct {
 	Text    string // plain text, already split to the transport's size
 	Mention string // display name to @-mention in a group, or empty
+	// Shown is set on the reply that completes an answer whose text was
+	// given to Message.Show: Text then continues what was shown, or, when
+	// what was shown did not stand, says so and gives the whole answer.
+	Shown bool
 }
 
 // Sender delivers one reply to the chat a message came from. Transports

@@ -96,10 +96,10 @@ func Open(dir string, retention time.Duration, log *slog.Logger) (*Files, error)
 }
 
 // Append writes e, filling ID with random hex and Time with the current
-// time when they are empty.
-func (j *Files) Append(ctx context.Context, e Entry) error {
+// time when they are empty, and returns its ID.
+func (j *Files) Append(ctx context.Context, e Entry) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("append journal entry: %w", err)
+		return "", fmt.Errorf("append journal entry: %w", err)
 	}
 	if e.ID == "" {
 		e.ID = newID()
@@ -112,9 +112,9 @@ func (j *Files) Append(ctx context.Context, e Entry) error {
 		Entry
 	}{"qa", e}
 	if err := j.write(rec); err != nil {
-		return fmt.Errorf("append journal entry %s: %w", e.ID, err)
+		return "", fmt.Errorf("append journal entry %s: %w", e.ID, err)
 	}
-	return nil
+	return e.ID, nil
 }
 
 // Mark records a reviewer's judgement of the entry with the given id.

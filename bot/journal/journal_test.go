@@ -38,7 +38,7 @@ func TestJournalRoundTrip(t *testing.T) {
 		{Channel: "cli", Chat: ChatHash("bob"), Question: "天气", Error: "answer question: boom"},
 	}
 	for _, e := range in {
-		if err := j.Append(t.Context(), e); err != nil {
+		if _, err := j.Append(t.Context(), e); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
@@ -155,14 +155,14 @@ func TestJournalRotation(t *testing.T) {
 	var mu sync.Mutex
 	now := start
 	j.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	if err := j.Append(t.Context(), Entry{Question: "第一天"}); err != nil {
+	if _, err := j.Append(t.Context(), Entry{Question: "第一天"}); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	for _, d := range []int{1, 2, 3} {
 		mu.Lock()
 		now = start.AddDate(0, 0, d)
 		mu.Unlock()
-		if err := j.Append(t.Context(), Entry{Question: fmt.Sprint("第", d+1, "天")}); err != nil {
+		if _, err := j.Append(t.Context(), Entry{Question: fmt.Sprint("第", d+1, "天")}); err != nil {
 			t.Fatalf("Append: %v", err)
 		}
 	}
@@ -197,7 +197,8 @@ func TestJournalConcurrentAppends(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				errs <- j.Append(t.Context(), Entry{Question: fmt.Sprint(w, "-", i), Answer: long})
+				_, err := j.Append(t.Context(), Entry{Question: fmt.Sprint(w, "-", i), Answer: long})
+				errs <- err
 			}
 		})
 	}
@@ -255,7 +256,7 @@ func TestJournalConcurrentAppends(t *testing.T) {
 func TestJournalSkipsTornLines(t *testing.T) {
 	dir := t.TempDir()
 	j := openTestJournal(t, dir, 0)
-	if err := j.Append(t.Context(), Entry{Question: "好的"}); err != nil {
+	if _, err := j.Append(t.Context(), Entry{Question: "好的"}); err != nil {
 		t.Fatal(err)
 	}
 	name := filepath.Join(dir, time.Now().Format(journalDay)+".jsonl")
@@ -267,7 +268,7 @@ func TestJournalSkipsTornLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if err := j.Append(t.Context(), Entry{Question: "也好"}); err != nil {
+	if _, err := j.Append(t.Context(), Entry{Question: "也好"}); err != nil {
 		t.Fatal(err)
 	}
 	es, err := j.Entries(t.Context(), time.Time{})
@@ -286,7 +287,8 @@ func TestJournalClosedAndCancelled(t *testing.T) {
 	}{
 		{"append after close", func(j *Files, ctx context.Context) error {
 			_ = j.Close()
-			return j.Append(ctx, Entry{Question: "q"})
+			_, err := j.Append(ctx, Entry{Question: "q"})
+			return err
 		}},
 		{"mark after close", func(j *Files, ctx context.Context) error {
 			_ = j.Close()
@@ -295,7 +297,8 @@ func TestJournalClosedAndCancelled(t *testing.T) {
 		{"append cancelled", func(j *Files, _ context.Context) error {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			return j.Append(ctx, Entry{Question: "q"})
+			_, err := j.Append(ctx, Entry{Question: "q"})
+			return err
 		}},
 	}
 	for _, tt := range tests {

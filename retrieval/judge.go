@@ -1,0 +1,252 @@
+package retrieval
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// Reasons a search is not found, in Result.Reason.
+const (
+	ReasonOtherRegion = "other_region" // names another province or city
+	ReasonLocalPolicy = "local_policy" // asks for a city's or county's own rules
+	ReasonTopic       = "topic"        // names a policy topic the corpus never mentions
+	ReasonYear        = "year"         // names a year the corpus never mentions
+	ReasonNoMatch     = "no_match"     // the best clause shares too little with the question
+	ReasonDeferred    = "deferred"     // the documents leave the specifics to other rules
+)
+
+// judge decides whether the corpus can answer a question at all, and if
+// not, why. The rules are code; what they compare against is data of the
+// loaded corpus: its scope (which regions are its own, which are not),
+// the years and vocabulary topics it mentions, and its term statistics.
+// A corpus without scope data is judged on its evidence alone.
+type judge struct {
+	scope   corpus.Scope
+	years   map[int]bool // years the corpus mentions anywhere
+	absent  []string     // vocabulary topics the corpus never mentions
+	entries []entry      // the index's chunks, by position
+	lex     *bm25
+}
+
+// newJudge is built once per index, after its chunks and BM25 statistics.
+func newJudge(scope corpus.Scope, docs []corpus.Document, entries []entry, lex *bm25, topics []string) *judge {
+	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex}
+	for i := range docs {
+		d := &docs[i]
+		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
+			y, _ := strconv.Atoi(m[:4])
+			j.years[y] = true
+		}
+	}
+	texts := make([]string, len(entries))
+	for i, e := range entries {
+		texts[i] = e.text
+	}
+	all := strings.Join(texts, "\n")
+	for _, t := range topics {
+		if !strings.Contains(all, t) {
+			j.absent = append(j.absent, t)
+		}
+	}
+	return j
+}
+
+var yearRe = regexp.MustCompile(`(?:19|20)\d{2}年`)
+
+// reason says why the corpus cannot answer, one of the Reason constants,
+// or "" when it can: a question about another region or a city's own
+// rules, a topic or year the corpus never mentions, words the best clause
+// barely holds, or specifics the documents leave to rules they do not
+// contain. lex is the lexical ranking, best first.
+func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
+	q := strings.TrimSpace(question)
+	if r := j.region(q, lex); r != "" {
+		return r
+	}
+	for _, t := range j.absent {
+		if strings.Contains(q, t) {
+			return ReasonTopic
+		}
+	}
+	for _, m := range yearRe.FindAllString(q, -1) {
+		y, _ := strconv.Atoi(m[:4])
+		if !j.years[y] {
+			return ReasonYear
+		}
+	}
+	// Coverage: the share of the question's informative weight that the
+	// best clause holds. Unrelated questions match only scattered
+	// characters.
+	if len(lex) == 0 || j.coverage(pq, lex[0].doc) < minCoverage {
+		return ReasonNoMatch
+	}
+	if j.deferred(pq, lex) {
+		return ReasonDeferred
+	}
+	return ""
+}
+
+// region applies the scope's rules: a question naming the corpus's own
+// region is in scope; one asking about another region's policy, or a
+// city's own rules, is not. Each rule fires only on the words the scope
+// lists, so with no scope data none does.
+func (j *judge) region(q string, lex []scored) string {
+	if containsAny(q, j.scope.Home) {
+		return ""
+	}
+	for _, r := range j.scope.OtherRegions {
+		if !strings.Contains(q, r) {
+			continue
+		}
+		if regionIsSubject(q, r) || !j.partnerIn(r, lex) {
+			return ReasonOtherRegion
+		}
+	}
+	if containsAny(q, j.scope.LocalPolicy) {
+		return ReasonLocalPolicy
+	}
+	for _, c := range j.scope.Cities {
+		for _, tail := range cityTails {
+			if strings.Contains(q, c+tail) {
+				return ReasonLocalPolicy
+			}
+		}
+	}
+	return ""
+}
+
+// Generic Chinese grammar, the same for every corpus, kept here in one
+// place: the words that, right after a place's name, make the place the
+// subject of a question (天津对…, 北京的…, 上海市有什么…) rather than a
+// place or partner named in passing (在北京能不能用, 和天津合作).
+var (
+	// subjectTails follow another region's name, after an optional 市.
+	subjectTails = []string{"对", "的", "有", "出台", "给", "奖", "补", "政策", "规定", "地区", "那边", "当地"}
+	// cityTails follow the name of one of the corpus's own cities. They
+	// are fewer than subjectTails: the corpus's policy applies in its own
+	// cities, so only a question plainly after the city's own rules is
+	// turned away.
+	cityTails = []string{"市对", "市的", "市有", "市出台", "对新", "有什么", "出台"}
+)
+
+// regionIsSubject says whether a question asks about a region's own
+// policy — 天津对…, 北京的…, 上海市有什么… — rather than naming it as a
+// place or partner (在北京能不能用, 和天津合作).
+func regionIsSubject(q, region string) bool {
+	for i := strings.Index(q, region); i >= 0; {
+		rest := strings.TrimPrefix(q[i+len(region):], "市")
+		for _, w := range subjectTails {
+			if strings.HasPrefix(rest, w) {
+				return true
+			}
+		}
+		j := strings.Index(q[i+len(region):], region)
+		if j < 0 {
+			break
+		}
+		i += len(region) + j
+	}
+	return false
+}
+
+// partnerIn says whether the best clause speaks of the region, by name or
+// by the corpus's word for working with it (北京 → 京津): then the region
+// is part of the question (科技创新券在北京天津能不能用), not its subject.
+func (j *judge) partnerIn(region string, lex []scored) bool {
+	if len(lex) == 0 {
+		return false
+	}
+	text := j.entries[lex[0].doc].text
+	if strings.Contains(text, region) {
+		return true
+	}
+	w := j.scope.Partners[region]
+	return w != "" && strings.Contains(text, w)
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// minCoverage was set on the evaluation set's answerable and unanswerable
+// questions (see the README).
+const minCoverage = 0.05
+
+// coverage is the share of the question's informative weight, terms of
+// two or more characters weighted by IDF, that the chunk holds.
+func (j *judge) coverage(pq parsedQuery, doc int) float64 {
+	text := j.entries[doc].text
+	var have, total float64
+	for _, t := range sortedTerms(pq.weights) {
+		w := pq.weights[t]
+		if len([]rune(t)) < 2 {
+			continue
+		}
+		idf := j.lex.idf(t)
+		if idf == 0 {
+			// A word the corpus never uses counts fully against it.
+			idf = j.maxIDF()
+		}
+		total += w * idf
+		if strings.Contains(text, t) {
+			have += w * idf
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return have / total
+}
+
+// maxIDF is the IDF of a term held by a single chunk, the rarest there is.
+func (j *judge) maxIDF() float64 {
+	return j.lex.idfN(1, float64(len(j.lex.lengths)))
+}
+
+// specificRe spots a question asking for specifics: an amount, a
+// standard, how something is decided.
+var specificRe = regexp.MustCompile(`具体|多少|几[个家档支年月天项条种类次成]|标准是|怎么认定|如何认定|怎么评|条件是`)
+
+// deferRe spots a clause that leaves the specifics to a rule not yet
+// written or to case-by-case decisions.
+var deferRe = regexp.MustCompile(`另行制定|另行规定|另行公布|一事一议|具体办法由|制定[^。；，]{0,16}(?:认定|管理|实施)?办法`)
+
+// deferred says whether the sentence that best matches a question asking
+// for specifics only says they will be set elsewhere (制定“杀手锏”产品认定
+// 办法……一事一议……给予重奖): the documents mention the subject but do
+// not answer the question, and quoting them would mislead.
+func (j *judge) deferred(pq parsedQuery, lex []scored) bool {
+	if !specificRe.MatchString(pq.text) {
+		return false
+	}
+	best, bestSent := 0.0, ""
+	for _, s := range lex[:min(2, len(lex))] {
+		for _, sent := range splitSentences(j.entries[s.doc].chunk.Text) {
+			var score float64
+			for _, t := range sortedTerms(pq.weights) {
+				if pq.weights[t] >= weightQuestion && len([]rune(t)) >= 2 && strings.Contains(sent, t) {
+					score += j.lex.idf(t)
+				}
+			}
+			if score > best {
+				best, bestSent = score, sent
+			}
+		}
+	}
+	return deferRe.MatchString(bestSent)
+}
+
+// splitSentences cuts text at sentence ends and line breaks.
+func splitSentences(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		return r == '。' || r == '；' || r == '\n' || r == '！' || r == '？'
+	})
+}

@@ -1,0 +1,108 @@
+package retrieval
+
+import (
+	"testing"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// judgeScope is a hand-made scope for a fictional province: its own
+// region's words, one of its cities, two other regions, one of them a
+// partner the corpus speaks of by a joint word.
+var judgeScope = corpus.Scope{
+	Home:         []string{"南岭", "省里"},
+	Cities:       []string{"青川"},
+	LocalPolicy:  []string{"市里", "县里"},
+	OtherRegions: []string{"东海", "西川"},
+	Partners:     map[string]string{"西川": "川岭"},
+}
+
+// judgeTopics are vocabulary topics; the hand-made corpus mentions only
+// the first.
+var judgeTopics = []string{"高新技术企业", "车辆购置税"}
+
+// asker builds a judge over a small hand-made corpus and returns a
+// function that judges one question the way Search does: rewritten
+// offline, ranked by BM25, then judged.
+func asker(t *testing.T, scope corpus.Scope) func(question string) string {
+	t.Helper()
+	doc := corpus.Document{
+		ID:    "innovation",
+		Title: "关于支持创新发展的若干措施",
+		Body:  "2016年印发。",
+	}
+	for i, text := range []string{
+		"对认定的高新技术企业给予一次性奖励五十万元。",
+		"对首台套产品给予奖励，具体奖励办法另行制定。",
+		"推动科技创新券在川岭两地互认互通。",
+		"本措施自2016年1月1日起施行。",
+	} {
+		doc.Chunks = append(doc.Chunks, corpus.Chunk{ID: doc.ID + string(rune('a'+i)), DocID: doc.ID, Text: text, Ord: i})
+	}
+	docs := []corpus.Document{doc}
+	var entries []entry
+	var texts []string
+	for _, c := range docs[0].Chunks {
+		e := entry{doc: &docs[0], chunk: c, text: indexText(&docs[0], c)}
+		entries = append(entries, e)
+		texts = append(texts, e.text)
+	}
+	lex := newBM25(texts)
+	j := newJudge(scope, docs, entries, lex, judgeTopics)
+	// An empty vocabulary: the questions are judged on their own words.
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
+	return func(question string) string {
+		pq := ix.rewrite(question, nil)
+		return j.reason(question, pq, lex.search(pq.weights, nil, nil, 50))
+	}
+}
+
+func TestJudge(t *testing.T) {
+	tests := []struct {
+		name, question, want string
+	}{
+		{"answered", "高新技术企业有什么奖励", ""},
+		{"another region as subject", "东海对高新技术企业有什么奖励", ReasonOtherRegion},
+		{"partner as subject", "西川的科技创新券政策", ReasonOtherRegion},
+		{"partner named in passing, clause speaks of the partnership", "科技创新券在西川能不能用", ""},
+		{"home words outweigh another region", "省里对东海的高新技术企业有奖励吗", ""},
+		{"local-policy phrase", "市里对高新技术企业有没有额外奖励", ReasonLocalPolicy},
+		{"own city's rules", "青川市对高新技术企业有什么奖励", ReasonLocalPolicy},
+		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
+		{"year the corpus never mentions", "2030年高新技术企业有什么奖励", ReasonYear},
+		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
+		{"nothing in common", "hello world", ReasonNoMatch},
+		{"specifics left to other rules", "首台套产品奖励标准是多少", ReasonDeferred},
+	}
+	ask := asker(t, judgeScope)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ask(tt.question); got != tt.want {
+				t.Errorf("reason(%q) = %q, want %q", tt.question, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestJudgeEmptyScope: a user's corpus without scope data has no regions
+// of its own or others, so a question naming a region is judged on the
+// evidence alone.
+func TestJudgeEmptyScope(t *testing.T) {
+	tests := []struct {
+		name, question, want string
+	}{
+		{"region as subject, clause answers", "东海对高新技术企业有什么奖励", ""},
+		{"city's rules, clause answers", "青川市对高新技术企业有什么奖励", ""},
+		{"local-policy phrase, clause answers", "市里对高新技术企业有没有额外奖励", ""},
+		{"region named, nothing in common", "东海车船税怎么交", ReasonNoMatch},
+		{"region named, topic never mentioned", "东海车辆购置税能减免吗", ReasonTopic},
+	}
+	ask := asker(t, corpus.Scope{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ask(tt.question); got != tt.want {
+				t.Errorf("reason(%q) = %q, want %q", tt.question, got, tt.want)
+			}
+		})
+	}
+}
