@@ -33,12 +33,13 @@ type Generator interface {
 	Complete(ctx context.Context, system, user string) (string, error)
 }
 
-// Options tune answering. Zero values take the defaults.
+// Options tune answering. The program's defaults live in config; here a
+// zero field means what its comment says.
 type Options struct {
-	K        int              // clauses retrieved and shown; default 5
-	MaxChars int              // cap on a generated answer body; default 500
-	Timeout  time.Duration    // per generation; default 60s
-	Now      func() time.Time // the clock validity is judged against
+	K        int              // clauses retrieved and shown; zero takes the index's
+	MaxChars int              // cap on a generated answer body; zero sets none
+	Timeout  time.Duration    // per model call; zero leaves it to the caller's context
+	Now      func() time.Time // the clock validity is judged against; nil means time.Now
 }
 
 // Pipeline turns a question and its history into a cited answer.
@@ -59,15 +60,6 @@ type Pipeline struct {
 // New assembles a pipeline. gen may be nil: answers are then
 // quoted extracts.
 func New(s searcher, lib library, gen Generator, p *prompts.Set, opts Options, log *slog.Logger) *Pipeline {
-	if opts.K <= 0 {
-		opts.K = 5
-	}
-	if opts.MaxChars <= 0 {
-		opts.MaxChars = 500
-	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 60 * time.Second
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -165,7 +157,7 @@ func (p *Pipeline) rewrite(ctx context.Context, question string, history []strin
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	ctx, cancel := p.deadline(ctx)
 	defer cancel()
 	out, err := p.gen.Complete(ctx, "你负责把对话中的追问改写成完整的检索问题。", user)
 	if err != nil {
@@ -209,7 +201,7 @@ func (p *Pipeline) generate(ctx context.Context, question string, history []stri
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	ctx, cancel := p.deadline(ctx)
 	defer cancel()
 	out, err := p.complete(ctx, system, user, onDelta)
 	if err != nil {
@@ -219,7 +211,7 @@ func (p *Pipeline) generate(ctx context.Context, question string, history []stri
 	if out == "" {
 		return "", errors.New("generate answer: empty answer")
 	}
-	if r := []rune(out); len(r) > p.opts.MaxChars {
+	if r := []rune(out); p.opts.MaxChars > 0 && len(r) > p.opts.MaxChars {
 		out = cutAtSentence(out, p.opts.MaxChars)
 	}
 	return out, nil
@@ -385,4 +377,12 @@ func (p *Pipeline) scopeLine() string {
 	}
 	b.WriteString("。")
 	return b.String()
+}
+
+// deadline bounds one model call by Options.Timeout, if set.
+func (p *Pipeline) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.opts.Timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, p.opts.Timeout)
 }

@@ -213,6 +213,10 @@ func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts answer.Options
 	if opts.Now == nil {
 		opts.Now = plNow
 	}
+	if opts.MaxChars == 0 {
+		// config's default
+		opts.MaxChars = 500
+	}
 	if s == nil {
 		s = env.ix
 	}

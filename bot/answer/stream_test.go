@@ -131,7 +131,7 @@ func stBuild(t *testing.T, f *stFake) *answer.Pipeline {
 	if err != nil {
 		t.Fatalf("llm.New: %v", err)
 	}
-	return answer.New(env.ix, env.lib, stGen{c}, env.set, answer.Options{Now: plNow}, nil)
+	return answer.New(env.ix, env.lib, stGen{c}, env.set, answer.Options{Now: plNow, MaxChars: 500}, nil)
 }
 
 // stDeltas records what AnswerStream passes to onDelta.
