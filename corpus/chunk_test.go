@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"unicode/utf8"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files")
 
 // renderChunks formats chunks for reading in a golden file.
 func renderChunks(cs []Chunk) []byte {

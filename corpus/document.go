@@ -1,6 +1,7 @@
-// Package corpus holds the policy documents policybot answers from: their
-// metadata, their clause-level chunks, and the loading of the built-in
-// compilation plus users' own folders.
+// Package corpus owns the policy documents policybot answers from: reading
+// them and what they print about themselves (title, 文号, issuer, dates,
+// validity), cutting them into citable clauses, and loading the built-in
+// corpus and users' folders with the scope they cover.
 package corpus
 
 // Document is one policy document or one department's interpretation.

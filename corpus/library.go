@@ -1,9 +1,11 @@
 package corpus
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,31 +19,89 @@ import (
 //go:embed docs/*.md scope.yaml
 var builtin embed.FS
 
-// Scope describes what a corpus covers.
+// Scope describes what a corpus covers and whom its users are referred to.
+// It is data shipped with a corpus (scope.yaml for the built-in one, or a
+// user's file in the same shape), so nothing about one region, period or
+// department is written in code. What is not given stays empty, except
+// the years, which are read from the documents.
 type Scope struct {
-	Name         string   `yaml:"name"`
-	Region       string   `yaml:"region"`
-	Level        string   `yaml:"level"`
-	Years        [2]int   `yaml:"years"`    // first and last year of issue
-	Compiled     int      `yaml:"compiled"` // year the compilation was made
-	Topics       []string `yaml:"topics"`
-	Cities       []string `yaml:"cities"`
+	Name     string   `yaml:"name"`
+	Region   string   `yaml:"region"`
+	Level    string   `yaml:"level"`
+	Years    [2]int   `yaml:"years"`    // first and last year of issue; zero when unknown
+	Compiled int      `yaml:"compiled"` // year the compilation was made; zero when not a compilation
+	Topics   []string `yaml:"topics"`
+	// Home holds the words by which a question names the corpus's own
+	// region (its name, or words like 本市): such a question is never about
+	// another region.
+	Home []string `yaml:"home"`
+	// Cities are the region's own cities and counties, whose local rules
+	// the corpus does not hold.
+	Cities []string `yaml:"cities"`
+	// LocalPolicy holds phrases by which a question asks for a city's or
+	// county's own rules (市里, 县里).
+	LocalPolicy []string `yaml:"local_policy"`
+	// OtherRegions are regions whose policies the corpus does not hold.
 	OtherRegions []string `yaml:"other_regions"`
 	// Partners maps a region to the word by which the corpus speaks of
 	// working with it (北京 → 京津).
 	Partners map[string]string `yaml:"partners"`
+	Contacts Contacts          `yaml:"contacts"`
+}
+
+// Contacts say whom to refer a user to when the corpus cannot settle a
+// question or a policy may have changed.
+type Contacts struct {
+	// Domains names the office to ask about a domain (税务 → the tax
+	// office and its hotline). A domain not listed goes to the department
+	// whose interpretation in the corpus covers it, else the issuer.
+	Domains map[string]string `yaml:"domains"`
+	// Hotline is offered beside the offices named (当地政务服务热线).
+	Hotline string `yaml:"hotline"`
+	// Fallback is said when no office fits the question.
+	Fallback string `yaml:"fallback"`
 }
 
 // Summary is the scope in one Chinese sentence for users.
 func (s Scope) Summary() string {
-	return fmt.Sprintf("我能查询的是《%s》：%s%s，发布于%d—%d年，涉及%s。", s.Name, s.Region, s.Level, s.Years[0], s.Years[1], strings.Join(s.Topics, "、"))
+	var b strings.Builder
+	b.WriteString("我能查询的是")
+	if s.Name != "" {
+		fmt.Fprintf(&b, "《%s》", s.Name)
+	} else {
+		b.WriteString("已收录的政策文件")
+	}
+	if where := s.Region + s.Level; where != "" {
+		b.WriteString("：")
+		b.WriteString(where)
+	}
+	if s.Years[0] > 0 {
+		b.WriteString("，")
+		if s.Years[0] == s.Years[1] {
+			fmt.Fprintf(&b, "发布于%d年", s.Years[0])
+		} else {
+			fmt.Fprintf(&b, "发布于%d—%d年", s.Years[0], s.Years[1])
+		}
+	}
+	if len(s.Topics) > 0 {
+		fmt.Fprintf(&b, "，涉及%s", strings.Join(s.Topics, "、"))
+	}
+	b.WriteString("。")
+	return b.String()
 }
 
 // Options says which documents to load.
 type Options struct {
-	Builtin bool      // include the embedded compilation
-	Dirs    []string  // users' folders of .md and .txt files
-	Size    ChunkSize // zero means DefaultChunkSize
+	Builtin bool     // include the embedded compilation
+	Dirs    []string // users' folders of .md and .txt files
+	// ScopeFile is a YAML file in scope.yaml's shape describing the
+	// corpus; empty means none. When given it replaces the scope Load
+	// would make, except for years it leaves out, which are the
+	// documents'. Without it the scope is the built-in corpus's, its years
+	// widened to cover users' documents, or, with the built-in corpus
+	// off, only the years of the documents.
+	ScopeFile string
+	Size      ChunkSize // zero means DefaultChunkSize
 }
 
 // Library is a loaded, chunked corpus. It is read-only after Load.
@@ -51,8 +111,9 @@ type Library struct {
 	scope Scope
 }
 
-// Load reads the built-in documents and users' folders and chunks them.
-// Malformed front matter is an error naming the file and line; an empty
+// Load reads the built-in documents and users' folders, chunks them and
+// works out the scope they cover (see Options.ScopeFile). Malformed front
+// matter or scope file is an error naming the file and line; an empty
 // or unreadable file is skipped with a warning naming it.
 func Load(opts Options, log *slog.Logger) (*Library, error) {
 	if log == nil {
@@ -62,12 +123,14 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 		opts.Size = DefaultChunkSize
 	}
 	lib := &Library{byID: map[string]int{}}
-	sb, err := builtin.ReadFile("scope.yaml")
-	if err != nil {
-		return nil, fmt.Errorf("load corpus scope: %w", err)
-	}
-	if err := yaml.Unmarshal(sb, &lib.scope); err != nil {
-		return nil, fmt.Errorf("load corpus scope: %w", err)
+	if opts.Builtin {
+		sb, err := builtin.ReadFile("scope.yaml")
+		if err != nil {
+			return nil, fmt.Errorf("load corpus scope: %w", err)
+		}
+		if err := yaml.Unmarshal(sb, &lib.scope); err != nil {
+			return nil, fmt.Errorf("load corpus scope: %w", err)
+		}
 	}
 	origin := map[string]string{}
 	add := func(name string, d Document) error {
@@ -113,7 +176,52 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 	if len(lib.docs) == 0 {
 		return nil, errors.New("load corpus: no documents (built-in corpus off and no folder given)")
 	}
+	if opts.ScopeFile != "" {
+		sc, err := readScope(opts.ScopeFile)
+		if err != nil {
+			return nil, err
+		}
+		lib.scope = sc
+	}
+	// Years a user's scope file gives are kept: its author may know better
+	// than the dates the documents print.
+	if opts.ScopeFile == "" || lib.scope.Years[0] == 0 {
+		lib.scope.Years = widen(lib.scope.Years, lib.docs)
+	}
 	return lib, nil
+}
+
+// readScope reads a user's scope file; an unknown key is an error, as in
+// front matter, so a misspelt one is not silently ignored.
+func readScope(path string) (Scope, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Scope{}, fmt.Errorf("load corpus scope: %w", err)
+	}
+	var sc Scope
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&sc); err != nil && !errors.Is(err, io.EOF) {
+		return Scope{}, fmt.Errorf("load corpus scope: %s: %w", path, err)
+	}
+	return sc, nil
+}
+
+// widen widens the first and last years of issue to cover the documents'.
+func widen(years [2]int, docs []Document) [2]int {
+	for i := range docs {
+		y := docs[i].Year()
+		if y <= 0 {
+			continue
+		}
+		if years[0] == 0 || y < years[0] {
+			years[0] = y
+		}
+		if y > years[1] {
+			years[1] = y
+		}
+	}
+	return years
 }
 
 func loadDir(dir string, add func(string, Document) error, log *slog.Logger) error {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -226,5 +227,97 @@ func TestLoadSkipsUnreadable(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "broken.md") {
 		t.Errorf("got log %q, want a warning naming broken.md", logs.String())
+	}
+}
+
+// TestScope: the built-in corpus's scope describes it alone. Without it
+// the scope holds only what the documents show, their years; a user's
+// scope file replaces either, and years it leaves out are the documents'.
+func TestScope(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"docs/a.md":   []byte("某市关于甲的通知\n某政发〔2021〕3号\n一、甲。\n"),
+		"docs/b.md":   []byte("某市关于乙的通知\n一、乙。\n某市人民政府\n2024年2月1日\n"),
+		"docs/c.md":   []byte("某市关于丙的意见\n一、丙。\n"),
+		"scope.yaml":  []byte("name: 某市惠企政策汇编\nregion: 某市\ncities: [甲区, 乙区]\ncontacts:\n  hotline: 某市政务服务热线\n"),
+		"years.yaml":  []byte("name: 某市惠企政策汇编\nyears: [2015, 2025]\n"),
+		"typo.yaml":   []byte("name: 某市\ncitys: [甲区]\n"),
+		"broken.yaml": []byte("name: [\n"),
+	})
+	docs := filepath.Join(dir, "docs")
+	tests := []struct {
+		name string
+		opts Options
+		want Scope
+	}{
+		{
+			name: "documents only",
+			opts: Options{Dirs: []string{docs}},
+			want: Scope{Years: [2]int{2021, 2024}},
+		},
+		{
+			name: "scope file",
+			opts: Options{Dirs: []string{docs}, ScopeFile: filepath.Join(dir, "scope.yaml")},
+			want: Scope{Name: "某市惠企政策汇编", Region: "某市", Years: [2]int{2021, 2024}, Cities: []string{"甲区", "乙区"}, Contacts: Contacts{Hotline: "某市政务服务热线"}},
+		},
+		{
+			name: "scope file with years",
+			opts: Options{Dirs: []string{docs}, ScopeFile: filepath.Join(dir, "years.yaml")},
+			want: Scope{Name: "某市惠企政策汇编", Years: [2]int{2015, 2025}},
+		},
+		{
+			name: "scope file replaces the built-in scope",
+			opts: Options{Builtin: true, Dirs: []string{docs}, ScopeFile: filepath.Join(dir, "scope.yaml")},
+			want: Scope{Name: "某市惠企政策汇编", Region: "某市", Years: [2]int{2008, 2024}, Cities: []string{"甲区", "乙区"}, Contacts: Contacts{Hotline: "某市政务服务热线"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lib, err := Load(tt.opts, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := lib.Scope(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+
+	t.Run("built-in widened", func(t *testing.T) {
+		lib, err := Load(Options{Builtin: true, Dirs: []string{docs}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, b := lib.Scope(), builtinLibrary(t).Scope()
+		if s.Years != [2]int{b.Years[0], 2024} {
+			t.Errorf("got years %v, want %d–2024", s.Years, b.Years[0])
+		}
+		b.Years = s.Years
+		if !reflect.DeepEqual(s, b) {
+			t.Errorf("got scope %+v, want the built-in one but for the years", s)
+		}
+	})
+
+	t.Run("summary names no region", func(t *testing.T) {
+		lib, err := Load(Options{Dirs: []string{docs}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := lib.Scope().Summary(), "我能查询的是已收录的政策文件，发布于2021—2024年。"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+
+	for _, tt := range []struct{ name, file, want string }{
+		{"unknown key", "typo.yaml", "citys"},
+		{"malformed", "broken.yaml", "broken.yaml"},
+		{"missing", "nowhere.yaml", "nowhere.yaml"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(Options{Dirs: []string{docs}, ScopeFile: filepath.Join(dir, tt.file)}, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -34,9 +34,11 @@ func Markdown(d *Document) []byte {
 var ErrEmpty = errors.New("empty document")
 
 // Parse reads one document file: Markdown with or without front matter,
-// or plain text, in UTF-8 or GBK/GB18030. Without front matter the title
-// is the first line and the 文号 is found by pattern. name is used in
-// errors and, without an id, to make one.
+// or plain text, in UTF-8 or GBK/GB18030. The title, 文号, issuer, issue
+// date and stated period are read from the text as for every document
+// (see FromLines); front matter overrides what is read, and a key set to
+// "" there says the text prints none. name is used in errors and, without
+// an id, to make one.
 func Parse(name string, data []byte) (Document, error) {
 	text, err := decode(data)
 	if err != nil {
@@ -44,9 +46,7 @@ func Parse(name string, data []byte) (Document, error) {
 	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var d Document
-	// given holds the keys the front matter sets: a key set to "" says the
-	// text prints none, so it must not be guessed from the text.
-	given := map[string]any{}
+	given := map[string]bool{}
 	body := text
 	if rest, ok := strings.CutPrefix(text, "---\n"); ok {
 		fm, after, found := strings.Cut(rest, "\n---\n")
@@ -64,7 +64,11 @@ func Parse(name string, data []byte) (Document, error) {
 			return Document{}, fmt.Errorf("%s: front matter: %s", name, shiftYAMLLine(err.Error(), 1))
 		}
 		// The same text decoded into d, so it is a mapping (or empty).
-		_ = yaml.Unmarshal([]byte(fm), &given)
+		keys := map[string]any{}
+		_ = yaml.Unmarshal([]byte(fm), &keys)
+		for k := range keys {
+			given[k] = true
+		}
 		body = after
 	}
 	var lines []string
@@ -76,50 +80,16 @@ func Parse(name string, data []byte) (Document, error) {
 	if len(lines) == 0 {
 		return Document{}, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
-	d.Body = strings.Join(lines, "\n")
-	if d.Title == "" {
-		d.Title = strings.TrimLeft(lines[0], "# ")
-	}
-	if _, ok := given["doc_no"]; !ok && d.DocNo == "" {
-		d.DocNo = findDocNo(lines[:min(len(lines), 12)])
-	}
-	if d.Kind == "" {
-		d.Kind = "原文"
-	}
-	if _, ok := given["issued"]; !ok && d.Issued == "" {
-		if _, date := signature(lines); date != "" {
-			d.Issued = date
-		}
-	}
 	for field, v := range map[string]string{"issued": d.Issued, "effective_from": d.EffectiveFrom, "effective_until": d.EffectiveUntil} {
 		if v != "" && !validDate(v) {
 			return Document{}, fmt.Errorf("%s: front matter: %s: %q is not a date like 2018-12-31", name, field, v)
 		}
 	}
+	read(&d, lines, given)
 	if d.ID == "" {
 		d.ID = slug(name, d.Body)
 	}
 	return d, nil
-}
-
-// findDocNo finds the 文号 among a document's first lines: one printed on
-// its own line, else one on a line that is no running text (文号：冀财金〔2019〕12号).
-// A number inside running text is another document's, quoted.
-func findDocNo(lines []string) string {
-	for _, l := range lines {
-		if docNoRe.MatchString(l) {
-			return l
-		}
-	}
-	for _, l := range lines {
-		if strings.ContainsAny(l, "。，；《") {
-			continue
-		}
-		if m := docNoInTextRe.FindString(l); m != "" {
-			return m
-		}
-	}
-	return ""
 }
 
 func errEOF(err error) error {

@@ -42,7 +42,7 @@ func TestParse(t *testing.T) {
 			name: "no front matter",
 			file: "冀财金2019-12.md",
 			data: []byte("# 河北省某某奖励办法\n\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日\n"),
-			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Kind: "原文", Issued: "2019-03-01", Body: "# 河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
+			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Kind: "原文", Issued: "2019-03-01", Body: "# 河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
 		},
 		{
 			name: "number on a label line",
@@ -58,10 +58,11 @@ func TestParse(t *testing.T) {
 			want: Document{ID: "delta", Title: "某措施", Kind: "原文", Body: "某措施\n根据《某办法》（冀财金〔2015〕30号），提出如下措施。"},
 		},
 		{
+			// Keys left out are read from the text: here the signer.
 			name: "front matter says no number",
 			file: "epsilon.md",
 			data: []byte("---\ntitle: 某措施\ndoc_no: \"\"\nissued: \"\"\n---\n某措施\n冀财金〔2015〕30号\n省财政厅\n2015年7月29日\n"),
-			want: Document{ID: "epsilon", Title: "某措施", Kind: "原文", Body: "某措施\n冀财金〔2015〕30号\n省财政厅\n2015年7月29日"},
+			want: Document{ID: "epsilon", Title: "某措施", Issuer: "省财政厅", Kind: "原文", Body: "某措施\n冀财金〔2015〕30号\n省财政厅\n2015年7月29日"},
 		},
 		{
 			name: "front matter without doc_no",

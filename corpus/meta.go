@@ -1,26 +1,46 @@
 package corpus
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// docNoRe matches a 文号 printed on its own line: 冀政发〔2018〕4号,
-// 冀政办字﹝2017﹞127号, 冀办字[2018]7号, 国家税务总局公告2018年第17号.
-var docNoRe = regexp.MustCompile(`^(?:[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[〕﹞\]］)）]\s*\d+\s*号|[\p{Han}]{2,12}公告\d{4}年第\d+号)$`)
+// docNoPattern is a 文号: an issuer's code, the year in brackets and a
+// number (浙政办发〔2023〕12号, 财税﹝2018﹞77号, 某办字[2018]7号), or a
+// 公告's number after its issuers (国家税务总局公告2018年第17号,
+// 财政部 税务总局公告2023年第12号).
+const docNoPattern = `[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[〕﹞\]］)）]\s*\d+\s*号|(?:[\p{Han}]{2,12} )*[\p{Han}]{2,12}公告\d{4}年第\d+号`
 
-// docNoInTextRe finds a 文号 inside running text, for users' files without
-// front matter.
-var docNoInTextRe = regexp.MustCompile(`[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[〕﹞\]］)）]\s*\d+\s*号|[\p{Han}]{2,12}公告\d{4}年第\d+号`)
+// docNoRe matches a 文号 printed on its own line.
+var docNoRe = regexp.MustCompile(`^(?:` + docNoPattern + `)$`)
 
 // yearRe finds the year printed in a 文号.
 var yearRe = regexp.MustCompile(`\d{4}`)
 
 // dateLineRe matches a signature date alone on a line.
-var dateLineRe = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$`)
+var dateLineRe = regexp.MustCompile(`^` + datePattern + `$`)
+
+// labelRe matches a labelled line of the metadata block web pages print
+// above a document: 发文字号：浙政办发〔2023〕12号, 成文日期：2023-03-10.
+var labelRe = regexp.MustCompile(`^([\p{Han}]{2,6})\s*[:：]\s*(\S.*)$`)
+
+// labels maps the labels of a metadata block to what they give; "" marks
+// labels that give nothing the corpus keeps, whose lines are skipped.
+var labels = map[string]string{
+	"文号": "doc_no", "发文字号": "doc_no", "发文文号": "doc_no", "文件编号": "doc_no",
+	"标题": "title", "文件名称": "title",
+	"发文机关": "issuer", "发布机构": "issuer", "发文单位": "issuer", "发布单位": "issuer",
+	"成文日期": "issued", "发文日期": "issued", "印发日期": "issued",
+	"索引号": "", "主题分类": "", "主题词": "", "公开方式": "", "公开范围": "", "有效性": "", "信息来源": "", "发布日期": "", "发布时间": "",
+}
+
+// labelDateRe is a labelled date: 2023年3月10日, 2023-03-10, 2023/3/10.
+var labelDateRe = regexp.MustCompile(`^(\d{4})\s*[年\-/.．]\s*(\d{1,2})\s*[月\-/.．]\s*(\d{1,2})\s*日?$`)
 
 // issuerSuffixes end the names of the bodies that issue policy documents.
 var issuerSuffixes = []string{"人民政府", "办公厅", "办公室", "委员会", "财政厅", "税务总局", "税务局", "财政部", "科技部", "商务部", "发展改革委", "省委", "工业和信息化厅", "科学技术厅", "保监局"}
@@ -51,94 +71,32 @@ func isoDate(y, m, d string) string {
 	return t.Format(time.DateOnly)
 }
 
-var (
-	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间.
-	rangeRe = regexp.MustCompile(`[自在]\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*至\s*(\d{4})年(\d{1,2})月(\d{1,2})日`)
-	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；]{0,12}?自\s*(?:(\d{4})年(\d{1,2})月(\d{1,2})日|(?:发布|公布|印发)之日)\s*起\s*(?:施行|执行|实施)|本(?:通知|公告|办法|规定)自\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*开始执行`)
-	// termRe: 有效期3年 / 执行期限暂定为3年.
-	termRe = regexp.MustCompile(`(?:有效期|执行期限暂定为|执行期限为)\s*([0-9一二三四五六七八九十]+)\s*年`)
-	// trialRe: 试行期到2018年.
-	trialRe = regexp.MustCompile(`试行期(?:到|至)\s*(\d{4})\s*年`)
-	// titleRangeRe: （2018－2020年） in a plan's title.
-	titleRangeRe = regexp.MustCompile(`[（(]\s*(\d{4})\s*[-－—–]\s*(\d{4})\s*年\s*[）)]`)
-)
-
-var cnDigits = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
-
-func smallNumber(s string) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	r := []rune(s)
-	if len(r) == 1 {
-		return cnDigits[r[0]]
-	}
-	return 0
-}
-
-// period reads the validity a document states about itself. It returns
-// empty strings where the text states nothing: a period is never guessed.
-func period(title, body, issued string, headerLines int) (from, until string) {
-	// A plan's own years in its title — （2018－2020年） — are its period.
-	if m := titleRangeRe.FindStringSubmatch(title); m != nil {
-		return m[1] + "-01-01", m[2] + "-12-31"
-	}
-	if m := fromRe.FindStringSubmatch(body); m != nil {
-		switch {
-		case m[1] != "":
-			from = isoDate(m[1], m[2], m[3])
-		case m[4] != "":
-			from = isoDate(m[4], m[5], m[6])
-		default:
-			from = issued
-		}
-	}
-	if m := trialRe.FindStringSubmatch(body); m != nil {
-		if from == "" {
-			from = issued
-		}
-		return from, m[1] + "-12-31"
-	}
-	if m := termRe.FindStringSubmatch(body); m != nil {
-		start := from
-		if start == "" {
-			start = issued
-		}
-		if n := smallNumber(m[1]); n > 0 && start != "" {
-			if t, err := time.Parse(time.DateOnly, start); err == nil {
-				return start, t.AddDate(n, 0, -1).Format(time.DateOnly)
-			}
-		}
-	}
-	// A notice whose first provision runs 自…至… (财税〔2018〕77号) states
-	// its period there; a range deeper in a long text is one clause's own.
-	lines := strings.Split(body, "\n")
-	if headerLines < len(lines) {
-		first := []rune(strings.Join(lines[headerLines:], "\n"))
-		if m := rangeRe.FindStringSubmatch(string(first[:min(len(first), 400)])); m != nil {
-			f := isoDate(m[1], m[2], m[3])
-			if from == "" || from == f {
-				return f, isoDate(m[4], m[5], m[6])
-			}
-		}
-	}
-	return from, until
-}
-
 // header is what the first lines of a document say about it.
 type header struct {
 	issuer, title, docNo string
-	lines                int // how many of the document's lines the header takes
+	issued               string // from a labelled date (成文日期：…), else ""
+	lines                int    // how many of the document's lines the header takes
 }
 
 // parseHeader reads issuer lines, title lines and the 文号 from the top of
 // a document. The header ends at the 文号, at a salutation (各市…：), at a
-// long line of running text, or at the first numbered heading.
+// long line of running text, or at the first numbered heading. A 文号
+// printed above the title (as 公告 print theirs) does not end it, and a
+// web page's metadata block (发文字号：…) is read as part of it.
+// Markdown heading marks (# 标题) are not part of a title.
 func parseHeader(lines []string) header {
 	var h header
 	var issuers, titles []string
+	labelled := ""
+	addIssuer := func(s string) {
+		if !slices.Contains(issuers, s) {
+			issuers = append(issuers, s)
+		}
+	}
 	for i, l := range lines {
+		if strings.HasPrefix(l, "#") {
+			l = strings.TrimSpace(strings.TrimLeft(l, "#"))
+		}
 		if i == 0 && headingLevel(l) >= 0 {
 			// The text starts straight with 第一条 or 一、: it has no header.
 			break
@@ -146,16 +104,45 @@ func parseHeader(lines []string) header {
 		if docNoRe.MatchString(l) {
 			h.docNo = l
 			h.lines = i + 1
-			break
+			if len(titles) > 0 || labelled != "" {
+				break
+			}
+			continue
+		}
+		if m := labelRe.FindStringSubmatch(l); m != nil {
+			if field, ok := labels[m[1]]; ok {
+				v := m[2]
+				switch field {
+				case "doc_no":
+					if docNoRe.MatchString(v) && h.docNo == "" {
+						h.docNo = v
+					}
+				case "title":
+					labelled = v
+				case "issuer":
+					if len([]rune(v)) <= 40 {
+						addIssuer(v)
+					}
+				case "issued":
+					if d := labelDateRe.FindStringSubmatch(v); d != nil {
+						h.issued = isoDate(d[1], d[2], d[3])
+					}
+				}
+				h.lines = i + 1
+				continue
+			}
 		}
 		if i > 0 && (len([]rune(l)) > 90 || strings.ContainsAny(l, "。；，") || strings.HasSuffix(l, "：") || strings.HasSuffix(l, ":") || headingLevel(l) >= 0 || dateLineRe.MatchString(l)) {
 			h.lines = i
 			break
 		}
-		if len(titles) == 0 && isIssuer(l) {
-			issuers = append(issuers, l)
+		if red, ok := strings.CutSuffix(l, "文件"); ok && len(titles) == 0 && isIssuer(red) {
+			// The red head of an official document: 某省人民政府办公厅文件.
+			addIssuer(red)
+		} else if len(titles) == 0 && isIssuer(l) {
+			addIssuer(l)
 		} else if before, _, ok := strings.Cut(l, "关于"); ok && len(titles) == 0 && before != "" && isIssuer(before) {
-			issuers = append(issuers, before)
+			addIssuer(before)
 			titles = append(titles, l)
 		} else {
 			titles = append(titles, l)
@@ -164,12 +151,15 @@ func parseHeader(lines []string) header {
 	}
 	h.issuer = strings.Join(issuers, " ")
 	title := strings.Join(titles, "")
+	if labelled != "" {
+		title = labelled
+	}
 	title = strings.TrimSpace(title)
 	if strings.HasPrefix(title, "《") && strings.HasSuffix(title, "》") && strings.Count(title, "《") == 1 {
 		title = strings.TrimSuffix(strings.TrimPrefix(title, "《"), "》")
 	}
 	// A title printed under its issuer and starting with 关于 is officially
-	// the issuer's: 河北省人民政府关于加快推进……的指导意见.
+	// the issuer's: 某省人民政府关于加快推进……的指导意见.
 	if strings.HasPrefix(title, "关于") && h.issuer != "" {
 		title = strings.ReplaceAll(h.issuer, " ", "") + title
 	}
@@ -183,15 +173,16 @@ func parseHeader(lines []string) header {
 }
 
 // signature finds the issuing body and date printed at the end of a notice:
-// a date alone on a line, preceded by the signing body.
-func signature(lines []string) (issuer, date string) {
+// a date alone on a line, preceded by the signing body. from is where the
+// body starts: a line of the header above a date is no signature.
+func signature(lines []string, from int) (issuer, date string) {
 	for i, l := range lines {
 		m := dateLineRe.FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
 		date = isoDate(m[1], m[2], m[3])
-		if i > 0 && len([]rune(lines[i-1])) <= 40 && !strings.ContainsAny(lines[i-1], "。，；：") {
+		if i > from && len([]rune(lines[i-1])) <= 40 && !strings.ContainsAny(lines[i-1], "。，；：") {
 			issuer = lines[i-1]
 		}
 		return issuer, date
@@ -199,8 +190,69 @@ func signature(lines []string) (issuer, date string) {
 	return "", ""
 }
 
+// FromLines builds a document from its lines as printed. Its body is the
+// lines with white space folded and empty lines dropped; its title, 文号,
+// issuer, issue date and stated period are read from them, and what is
+// not printed stays empty. kind is 原文 (the default) or 解读: an
+// interpretation is titled under its issuer and states no period of its
+// own, whatever periods it quotes. The caller sets ID, Domain and Source.
+func FromLines(lines []string, kind string) Document {
+	d := Document{Kind: kind}
+	var body []string
+	for _, l := range lines {
+		if l = normLine(l); l != "" {
+			body = append(body, l)
+		}
+	}
+	read(&d, body, nil)
+	return d
+}
+
+// read sets d's body to lines (normalized, none empty) and fills in what
+// they print about it. Fields whose front-matter key is in given are kept
+// as they are, even empty: a key set to "" says the text prints none, so
+// nothing is read for it.
+func read(d *Document, lines []string, given map[string]bool) {
+	d.Body = strings.Join(lines, "\n")
+	if d.Kind == "" {
+		d.Kind = "原文"
+	}
+	h := parseHeader(lines)
+	sigIssuer, sigDate := signature(lines, h.lines)
+	if !given["doc_no"] {
+		d.DocNo = h.docNo
+	}
+	if !given["issuer"] {
+		d.Issuer = cmp.Or(h.issuer, sigIssuer)
+	}
+	if !given["issued"] {
+		d.Issued = cmp.Or(sigDate, h.issued)
+	}
+	if d.Title == "" {
+		d.Title = h.title
+		if d.Kind == "解读" && d.Issuer != "" {
+			d.Title = strings.ReplaceAll(d.Issuer, " ", "") + d.Title
+		}
+		if d.Title == "" && len(lines) > 0 {
+			d.Title = strings.TrimSpace(strings.TrimLeft(lines[0], "#"))
+		}
+	}
+	if d.Kind == "解读" {
+		// An interpretation quotes other documents' periods; it states none
+		// of its own.
+		return
+	}
+	from, until := period(d.Title, d.Body, d.Issued, h.lines)
+	if !given["effective_from"] {
+		d.EffectiveFrom = from
+	}
+	if !given["effective_until"] {
+		d.EffectiveUntil = until
+	}
+}
+
 // Year gives the year of issue: from the issue date, else from the 文号,
-// which prints it (冀政发〔2018〕4号). It returns 0 when neither says.
+// which prints it (浙政办发〔2023〕12号). It returns 0 when neither says.
 func (d *Document) Year() int {
 	if len(d.Issued) >= 4 {
 		if y, err := strconv.Atoi(d.Issued[:4]); err == nil {
@@ -212,18 +264,6 @@ func (d *Document) Year() int {
 		return y
 	}
 	return 0
-}
-
-// Expired says whether the document's stated period ended before now.
-func (d *Document) Expired(now time.Time) bool {
-	if d.EffectiveUntil == "" {
-		return false
-	}
-	t, err := time.Parse(time.DateOnly, d.EffectiveUntil)
-	if err != nil {
-		return false
-	}
-	return now.After(t.AddDate(0, 0, 1))
 }
 
 // Cite renders the document as users see it cited: 《title》（文号）.
@@ -238,6 +278,6 @@ func (d *Document) Cite() string {
 var docNoFolder = strings.NewReplacer("﹝", "〔", "﹞", "〕", "[", "〔", "]", "〕", "［", "〔", "］", "〕", "（", "〔", "）", "〕", "(", "〔", ")", "〕", " ", "")
 
 // FoldDocNo makes the several bracket forms of a document number alike —
-// 冀政办字﹝2017﹞127号, 冀政办字〔2017〕127号, 冀政办字[2017]127号 — so a
+// 浙政办发﹝2023﹞12号, 浙政办发〔2023〕12号, 浙政办发[2023]12号 — so a
 // number in one text can be found in another. Fold both sides.
 func FoldDocNo(s string) string { return docNoFolder.Replace(s) }

@@ -25,6 +25,7 @@ type library interface {
 	Documents() []corpus.Document
 	Document(id string) (corpus.Document, bool)
 	Scope() corpus.Scope
+	ClauseValidity(c corpus.Chunk, now time.Time) []corpus.Validity
 }
 
 // Generator is what the pipeline needs from a chat model. cmd adapts the
@@ -53,8 +54,6 @@ type Pipeline struct {
 	// departments maps a domain (财政, 科技…) to the department whose
 	// interpretation in the corpus covers it: who to ask about it.
 	departments map[string]string
-	// numbered are the documents with a 文号, which clauses may cite.
-	numbered []corpus.Document
 }
 
 // New assembles a pipeline. gen may be nil: answers are then
@@ -67,16 +66,12 @@ func New(s searcher, lib library, gen Generator, p *prompts.Set, opts Options, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	deps := map[string]string{}
-	var numbered []corpus.Document
 	for _, d := range lib.Documents() {
 		if d.Kind == "解读" && d.Issuer != "" && d.Domain != "" {
 			deps[d.Domain] = d.Issuer
 		}
-		if d.DocNo != "" {
-			numbered = append(numbered, d)
-		}
 	}
-	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log, departments: deps, numbered: numbered}
+	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log, departments: deps}
 }
 
 // Messages users see. Causes go to the log, never to users.

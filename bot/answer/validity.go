@@ -2,7 +2,6 @@ package answer
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -10,11 +9,10 @@ import (
 )
 
 // notes says, once per cited document, whether its stated period has
-// ended: the documents are from 2008–2018 and users ask today. A clause
-// can outlive or predate its document's period, so the notes also cover
-// the periods a cited clause states itself (自2018年1月1日至2020年12月31日,
-// 延长至2020年4月30日) and the documents it names by number (an
-// interpretation quoting 财税〔2018〕54号).
+// ended: the documents may be years old and users ask today. A clause can
+// outlive or predate its document's period, so the notes also word what
+// a cited clause's own text brings in (corpus.Library.ClauseValidity): the
+// periods it states and the documents it names by number.
 func (p *Pipeline) notes(cites []Citation) []string {
 	byDoc := map[string][]int{}
 	var order []string
@@ -44,45 +42,22 @@ func (p *Pipeline) notes(cites []Citation) []string {
 	return out
 }
 
-// clauseEndRe finds the end of a period a clause states: 至2020年12月31日,
-// 延长至2020年4月30日, 截至2018年底 is left alone (it is a date, not a period).
-var clauseEndRe = regexp.MustCompile(`(?:自|在)?\s*\d{4}年\d{1,2}月\d{1,2}日(?:起)?\s*至\s*(\d{4})年(\d{1,2})月(\d{1,2})日|(?:期限|期)延长至\s*(\d{4})年(\d{1,2})月(\d{1,2})日`)
-
-// clauseNotes are the validity notes a clause's own text calls for.
+// clauseNotes words the validity a clause's own text brings in. A period
+// the clause states is worded only once it has ended: while it runs, the
+// clause says so itself. A document it names is worded either way, since
+// the clause does not say how long that one runs.
 func (p *Pipeline) clauseNotes(c Citation) []string {
 	var out []string
-	doc, _ := p.lib.Document(c.DocID)
-	now := p.opts.Now()
-	// Documents the clause names by number; their periods are noted with
-	// their names, so a clause period ending the same day is not repeated.
-	text := corpus.FoldDocNo(c.Text)
-	var named []corpus.Document
-	ends := map[string]bool{doc.EffectiveUntil: true}
-	for _, ref := range p.numbered {
-		if ref.ID != c.DocID && ref.EffectiveUntil != "" && strings.Contains(text, corpus.FoldDocNo(ref.DocNo)) {
-			named = append(named, ref)
-			ends[ref.EffectiveUntil] = true
-		}
-	}
-	for _, m := range clauseEndRe.FindAllStringSubmatch(c.Text, -1) {
-		y, mo, d := m[1], m[2], m[3]
-		if y == "" {
-			y, mo, d = m[4], m[5], m[6]
-		}
-		end, err := time.Parse("2006-1-2", y+"-"+mo+"-"+d)
-		if err != nil || ends[end.Format(time.DateOnly)] {
-			// Noted already, with the document it belongs to.
-			continue
-		}
-		if now.After(end.AddDate(0, 0, 1)) {
-			out = append(out, fmt.Sprintf("条款所述期限已于%s结束。", chineseDate(end.Format(time.DateOnly))))
-		}
-	}
-	for _, ref := range named {
-		if ref.Expired(now) {
-			out = append(out, fmt.Sprintf("条款所述%s的执行期限已于%s结束。", ref.Cite(), chineseDate(ref.EffectiveUntil)))
-		} else {
-			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", ref.Cite(), chineseDate(ref.EffectiveUntil)))
+	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()) {
+		switch {
+		case v.Because == corpus.BecauseClause:
+			if v.Status == corpus.StatusExpired {
+				out = append(out, fmt.Sprintf("条款所述期限已于%s结束。", chineseDate(v.Until)))
+			}
+		case v.Status == corpus.StatusExpired:
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限已于%s结束。", v.Because, chineseDate(v.Until)))
+		case v.Status == corpus.StatusInForce:
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", v.Because, chineseDate(v.Until)))
 		}
 	}
 	return out
@@ -98,27 +73,27 @@ func refs(ns []int) string {
 
 // validity is one sentence on a document's period, judged against now.
 func (p *Pipeline) validity(d corpus.Document) string {
-	ask := p.askWhere(d)
-	switch {
-	case d.EffectiveUntil != "" && d.Expired(p.opts.Now()):
-		return fmt.Sprintf("该文件规定的执行期限已于%s结束，现行政策请向%s确认。", chineseDate(d.EffectiveUntil), ask)
-	case d.EffectiveUntil != "":
-		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(d.EffectiveUntil))
+	v := d.Validity(p.opts.Now())
+	switch v.Status {
+	case corpus.StatusExpired:
+		return fmt.Sprintf("该文件规定的执行期限已于%s结束，现行政策请向%s确认。", chineseDate(v.Until), p.askWhere(d))
+	case corpus.StatusInForce:
+		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(v.Until))
 	default:
-		when := fmt.Sprintf("未载明发布日期（收录于%d年的汇编）", p.lib.Scope().Compiled)
+		when := "未载明发布日期" + p.compiled()
 		if y := d.Year(); y > 0 {
 			when = fmt.Sprintf("发布于%d年", y)
 		}
-		return fmt.Sprintf("该文件%s，未写明有效期，距今已久，请向%s确认是否仍然有效。", when, ask)
+		return fmt.Sprintf("该文件%s，未写明有效期，距今已久，请向%s确认是否仍然有效。", when, p.askWhere(d))
 	}
 }
 
-// askWhere names who can confirm the current policy: for tax, the tax
-// office and its 12366 line; otherwise the department that interprets
-// the document's domain, else the issuer.
+// askWhere names who can confirm the current policy: the office the
+// corpus's scope names for the document's domain; else the department
+// whose interpretation covers the domain; else the issuer.
 func (p *Pipeline) askWhere(d corpus.Document) string {
-	if d.Domain == "税务" {
-		return "主管税务机关（12366纳税服务热线）"
+	if office := p.lib.Scope().Contacts.Domains[d.Domain]; office != "" {
+		return office
 	}
 	if dep := p.departments[d.Domain]; dep != "" {
 		return dep
@@ -136,7 +111,16 @@ func (p *Pipeline) issuedText(d corpus.Document) string {
 	if y := d.Year(); y > 0 {
 		return fmt.Sprintf("%d年", y)
 	}
-	return fmt.Sprintf("未载明日期（收录于%d年的汇编）", p.lib.Scope().Compiled)
+	return "未载明日期" + p.compiled()
+}
+
+// compiled says, for a document that prints no date, when the compilation
+// holding it was made; nothing for a corpus that is no compilation.
+func (p *Pipeline) compiled() string {
+	if y := p.lib.Scope().Compiled; y > 0 {
+		return fmt.Sprintf("（收录于%d年的汇编）", y)
+	}
+	return ""
 }
 
 // chineseDate renders 2020-12-31 as 2020年12月31日.

@@ -29,11 +29,22 @@ type Draft struct {
 	Answer answer.Result
 }
 
-// Errors of Ask that the caller words for its user.
+// Errors of Ask that the caller words for its user. A question over the
+// length limit is a *TooLongError, which also matches ErrTooLong.
 var (
 	ErrEmpty   = errors.New("empty question")
 	ErrTooLong = errors.New("question too long")
 )
+
+// TooLongError says how long a question was and how long it may be.
+type TooLongError struct{ Chars, Max int }
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("question too long: %d characters, at most %d", e.Chars, e.Max)
+}
+
+// Is makes a TooLongError match ErrTooLong.
+func (e *TooLongError) Is(target error) bool { return target == ErrTooLong }
 
 // Ask answers one Request under the same limits as a chat message: the
 // question's length, the number of earlier messages kept (each cut to the
@@ -46,7 +57,7 @@ func (c *Conversations) Ask(ctx context.Context, r Request) (Draft, error) {
 	case n == 0:
 		return Draft{}, ErrEmpty
 	case c.opts.MaxInputChars > 0 && n > c.opts.MaxInputChars:
-		return Draft{}, fmt.Errorf("%w: %d characters, at most %d", ErrTooLong, n, c.opts.MaxInputChars)
+		return Draft{}, &TooLongError{Chars: n, Max: c.opts.MaxInputChars}
 	}
 	history := c.limitHistory(r.History)
 	c.log.Debug("question", "chat", journal.ChatHash(r.ChatID), "question", question, "history", len(history))

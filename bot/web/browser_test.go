@@ -45,8 +45,11 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatal("no Chromium found, but CI installs it")
 	}
 
-	const token = "browser-test-token"
-	f := newFixture(Options{Token: token}, false)
+	const (
+		token = "browser-test-token"
+		scope = "我能查询的是《测试政策汇编》：省级政策，发布于2015—2016年。"
+	)
+	f := newFixture(t, Options{Token: token, Scope: scope}, false)
 	ts := httptest.NewServer(f.srv)
 	defer ts.Close()
 
@@ -169,6 +172,14 @@ func TestBrowserConsole(t *testing.T) {
 	if strings.Contains(loc, token) {
 		t.Errorf("address after login: got %q, want the token removed", loc)
 	}
+	// The scope line comes from the server, not the page.
+	waitFor("scope line", `!document.getElementById('scope').hidden`)
+	if got := evalString("scope line", `document.getElementById('scope').textContent`); got != scope {
+		t.Errorf("scope line: got %q, want %q", got, scope)
+	}
+	if got := evalString("subtitle", `document.querySelector('.subtitle').textContent`); got != "政策助手 · 客服工作台" {
+		t.Errorf("subtitle: got %q, want the generic one", got)
+	}
 
 	// Ask.
 	must("ask", chromedp.Do(bctx,
@@ -263,7 +274,7 @@ func TestBrowserConsole(t *testing.T) {
 	}
 
 	// Feedback.
-	entries := f.journal.Entries()
+	entries := f.entries(t)
 	if len(entries) != 1 {
 		t.Fatalf("journal entries: got %d, want 1", len(entries))
 	}
@@ -272,7 +283,7 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.Click(chromedp.ID("feedback-good")),
 	))
 	waitFor("feedback", `document.getElementById('feedback-status').textContent.startsWith('已标记')`)
-	if got, want := f.journal.Marks(), []markCall{{entries[0].ID, true, "引用正确"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := f.marks(t), []markCall{{entries[0].ID, true, "引用正确"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("marks: got %v, want %v", got, want)
 	}
 

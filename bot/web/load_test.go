@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/prompts"
 	"github.com/policybot/policybot/retrieval"
@@ -53,7 +55,8 @@ func newLoadStack(b *testing.B) loadStack {
 }
 
 // BenchmarkAskLoad measures /api/ask end to end over loopback with the
-// real offline pipeline, from 1 and 20 concurrent clients.
+// real offline pipeline behind a real chat.Conversations and Q&A record,
+// from 1 and 20 concurrent clients.
 func BenchmarkAskLoad(b *testing.B) {
 	st := newLoadStack(b)
 	for _, clients := range []int{1, 20} {
@@ -67,7 +70,13 @@ func BenchmarkAskLoad(b *testing.B) {
 // reports throughput and latency percentiles.
 func runAskLoad(b *testing.B, st loadStack, clients int) {
 	b.Helper()
-	srv := NewServer(st.p, st.ix, st.lib, &fakeJournal{}, Options{RatePerMinute: -1}, nil)
+	j, err := journal.Open(b.TempDir(), 0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	conv := chat.New(st.p, chat.Options{HistoryTurns: 3, MaxInputChars: 500, Journal: j, Channel: "web"}, nil)
+	srv := NewServer(conv, st.ix, st.lib, Options{RatePerMinute: -1}, nil)
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	transport := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}

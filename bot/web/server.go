@@ -1,18 +1,19 @@
 // Package web serves the support-staff console: a small JSON API over the
-// bot, retrieval and corpus, and an embedded page that works offline. Staff
-// paste a customer's question, check the cited clauses, fix the draft and
-// paste it into WeChat.
+// conversation core, retrieval and corpus, and an embedded page that works
+// offline. Staff paste a customer's question, check the cited clauses, fix
+// the draft and paste it into WeChat. The console asks through the same
+// chat.Conversations as WeChat, so both answer a question by one path,
+// under the same limits, into the same Q&A record.
 package web
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -32,8 +33,11 @@ import (
 //go:embed assets
 var assetFS embed.FS
 
-type answerer interface {
-	Answer(ctx context.Context, question string, history []string) (answer.Result, error)
+// asker answers a question under the chat limits and records it, and
+// records staff's marks on the answers; chat.Conversations is one.
+type asker interface {
+	Ask(ctx context.Context, r chat.Request) (chat.Draft, error)
+	Mark(ctx context.Context, id string, good bool, comment string) error
 }
 
 type searcher interface {
@@ -43,11 +47,6 @@ type searcher interface {
 type library interface {
 	Documents() []corpus.Document
 	Document(id string) (corpus.Document, bool)
-}
-
-type recorder interface {
-	Append(ctx context.Context, e journal.Entry) error
-	Mark(ctx context.Context, id string, good bool, comment string) error
 }
 
 // Options tunes the server. The zero value is usable: it means no token,
@@ -68,7 +67,12 @@ type Options struct {
 	RatePerMinute float64
 	// Timeout bounds one answer or search; 0 means 60 s. It is capped at
 	// four minutes so that it stays below ListenAndServe's write timeout.
+	// The asker's own answer timeout applies as well.
 	Timeout time.Duration
+	// Scope is the line the page shows under its title: what the corpus
+	// covers, as the caller words it from the corpus's scope. Empty shows
+	// nothing.
+	Scope string
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -83,7 +87,6 @@ const (
 	cookieName       = "policybot_token"
 	cookieMaxAge     = 30 * 24 * 60 * 60
 	journalTimeout   = 5 * time.Second
-	channel          = "web"
 	contentSecPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
@@ -110,14 +113,17 @@ const (
 	msgNoJournal    = "未启用答复记录，无法保存反馈。"
 	msgMarkFailed   = "反馈保存失败，请稍后再试。"
 	msgBadID        = "答复编号不正确，无法记录反馈。"
+	// msgQuestionTooLong takes the question's length and the limit, in
+	// characters; msgQuestionTooLongPlain is for when they are unknown.
+	msgQuestionTooLong      = "问题太长（%d 字），请精简到 %d 字以内再试。"
+	msgQuestionTooLongPlain = "问题太长，请精简后再试。"
 )
 
 // Server is the console's http.Handler. It is safe for concurrent use.
 type Server struct {
-	answerer answerer
+	asker    asker
 	searcher searcher
 	library  library
-	journal  recorder // nil: answers are not recorded and feedback is refused
 	opts     Options
 	log      *slog.Logger
 	limits   *limiter // nil: no rate limit
@@ -126,10 +132,11 @@ type Server struct {
 	handler  http.Handler
 }
 
-// NewServer builds the console over its collaborators. j may be nil (an
-// untyped nil, not a nil *journal.Files), in which case nothing is journaled
-// and /api/feedback answers 503.
-func NewServer(a answerer, s searcher, l library, j recorder, opts Options, log *slog.Logger) *Server {
+// NewServer builds the console over its collaborators. a answers and
+// records questions (a chat.Conversations whose Channel is "web"); when it
+// keeps no record, answers come without an id and /api/feedback answers
+// 503. A nil log discards.
+func NewServer(a asker, s searcher, l library, opts Options, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -147,10 +154,9 @@ func NewServer(a answerer, s searcher, l library, j recorder, opts Options, log 
 		opts.Now = time.Now
 	}
 	srv := &Server{
-		answerer: a,
+		asker:    a,
 		searcher: s,
 		library:  l,
-		journal:  j,
 		opts:     opts,
 		log:      log,
 		tokenSum: sha256.Sum256([]byte(opts.Token)),
@@ -188,6 +194,7 @@ func (s *Server) routes() http.Handler {
 	route(http.MethodGet, "/api/documents", s.handleDocuments)
 	route(http.MethodGet, "/api/documents/{id}", s.handleDocument)
 	route(http.MethodPost, "/api/feedback", s.handleFeedback)
+	route(http.MethodGet, "/api/scope", s.handleScope)
 	route(http.MethodGet, "/healthz", handleHealth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)
@@ -331,8 +338,8 @@ type askRequest struct {
 	History  []string `json:"history"`
 }
 
-// askResponse is answer.Result's contract plus the journal id that
-// /api/feedback refers to; the id is empty when nothing was journaled.
+// askResponse is answer.Result's contract plus the record id that
+// /api/feedback refers to; the id is empty when nothing was recorded.
 type askResponse struct {
 	answer.Result
 	ID string `json:"id"`
@@ -343,77 +350,53 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	question := strings.TrimSpace(req.Question)
-	if question == "" {
-		writeError(w, http.StatusBadRequest, msgNoQuestion)
-		return
-	}
-	history := cleanHistory(req.History)
-	id := newID()
-	s.log.Debug("web ask", "id", id, "question", question, "history", history)
-
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
 	start := s.opts.Now()
-	ans, err := s.answerer.Answer(ctx, question, history)
+	// The chat is the client's address, hashed here so that the raw
+	// address goes nowhere, not even to the asker.
+	d, err := s.asker.Ask(ctx, chat.Request{ChatID: journal.ChatHash(clientIP(r)), Question: req.Question, History: req.History})
 	latency := s.opts.Now().Sub(start)
-
-	journaled := s.record(r, journal.Entry{
-		ID:        id,
-		Time:      start,
-		Channel:   channel,
-		Chat:      journal.ChatHash(clientIP(r)),
-		Question:  question,
-		History:   history,
-		Answer:    ans.Text,
-		Found:     ans.Found,
-		Citations: chat.Recorded(ans.Citations),
-		LatencyMS: latency.Milliseconds(),
-		Error:     errText(err),
-	})
-	if err != nil {
-		s.upstreamFailed(ctx, w, r, "answer question", id, err, msgAnswerFailed)
+	switch {
+	case errors.Is(err, chat.ErrEmpty):
+		writeError(w, http.StatusBadRequest, msgNoQuestion)
+		return
+	case errors.Is(err, chat.ErrTooLong):
+		s.log.Debug("web question too long", "err", err)
+		writeError(w, http.StatusRequestEntityTooLarge, tooLongMessage(err))
+		return
+	case err != nil:
+		s.upstreamFailed(ctx, w, r, "answer question", err, msgAnswerFailed)
 		return
 	}
-	resp := askResponse{Result: ans}
-	if journaled {
-		resp.ID = id
-	}
-	s.log.Info("web answer", "id", id, "found", ans.Found, "citations", len(ans.Citations),
+	s.log.Info("web answer", "id", d.ID, "found", d.Answer.Found, "citations", len(d.Answer.Citations),
 		"latency_ms", latency.Milliseconds())
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, askResponse{Result: d.Answer, ID: d.ID})
 }
 
-// record journals one exchange. A journal failure must not cost the staff
-// member the draft they are waiting for, so it is logged here and the
-// answer goes out without an id (the page then disables feedback).
-func (s *Server) record(r *http.Request, e journal.Entry) bool {
-	if s.journal == nil {
-		return false
+// tooLongMessage words a chat.ErrTooLong for staff, naming the limit.
+func tooLongMessage(err error) string {
+	var tl *chat.TooLongError
+	if !errors.As(err, &tl) {
+		return msgQuestionTooLongPlain
 	}
-	// The exchange is recorded even when the client has gone away.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), journalTimeout)
-	defer cancel()
-	if err := s.journal.Append(ctx, e); err != nil {
-		s.log.Error("journal web answer", "id", e.ID, "err", err)
-		return false
-	}
-	return true
+	return fmt.Sprintf(msgQuestionTooLong, tl.Chars, tl.Max)
 }
 
-// upstreamFailed maps an answerer or searcher error to a status and a
-// fixed message; the cause is only logged.
-func (s *Server) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *http.Request, doing, id string, err error, msg string) {
+// upstreamFailed maps an asker or searcher error to a status and a fixed
+// message; the cause is only logged. A deadline is a timeout whether it
+// was this server's (ctx) or the asker's own answer timeout.
+func (s *Server) upstreamFailed(ctx context.Context, w http.ResponseWriter, r *http.Request, doing string, err error, msg string) {
 	switch {
 	case r.Context().Err() != nil:
 		// The client left; nobody reads the response.
-		s.log.Info("web client went away", "doing", doing, "id", id, "err", err)
+		s.log.Info("web client went away", "doing", doing, "err", err)
 		return
-	case ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
-		s.log.Warn("web request timed out", "doing", doing, "id", id, "timeout", s.opts.Timeout, "err", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("web request timed out", "doing", doing, "timeout", s.opts.Timeout, "deadline_here", ctx.Err() != nil, "err", err)
 		writeError(w, http.StatusGatewayTimeout, msgTimeout)
 	default:
-		s.log.Error("web request failed", "doing", doing, "id", id, "err", err)
+		s.log.Error("web request failed", "doing", doing, "err", err)
 		writeError(w, http.StatusBadGateway, msg)
 	}
 }
@@ -443,7 +426,7 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := s.searcher.Search(ctx, q)
 	if err != nil {
-		s.upstreamFailed(ctx, w, r, "search", "", err, msgSearchFailed)
+		s.upstreamFailed(ctx, w, r, "search", err, msgSearchFailed)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -534,11 +517,7 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	case req.Good == nil:
 		writeError(w, http.StatusBadRequest, msgNoGood)
 		return
-	case s.journal == nil:
-		writeError(w, http.StatusServiceUnavailable, msgNoJournal)
-		return
-	}
-	if !validID(req.ID) {
+	case !validID(req.ID):
 		writeError(w, http.StatusBadRequest, msgBadID)
 		return
 	}
@@ -546,13 +525,27 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("web feedback", "id", req.ID, "good", *req.Good, "comment", comment)
 	ctx, cancel := context.WithTimeout(r.Context(), journalTimeout)
 	defer cancel()
-	if err := s.journal.Mark(ctx, req.ID, *req.Good, comment); err != nil {
+	switch err := s.asker.Mark(ctx, req.ID, *req.Good, comment); {
+	case errors.Is(err, chat.ErrNoRecord):
+		writeError(w, http.StatusServiceUnavailable, msgNoJournal)
+		return
+	case err != nil:
 		s.log.Error("mark web answer", "id", req.ID, "err", err)
 		writeError(w, http.StatusInternalServerError, msgMarkFailed)
 		return
 	}
 	s.log.Info("web feedback", "id", req.ID, "good", *req.Good)
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+type scopeResponse struct {
+	Scope string `json:"scope"`
+}
+
+// handleScope tells the page what the corpus covers, so that nothing
+// about one corpus is written into the page.
+func (s *Server) handleScope(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, scopeResponse{Scope: s.opts.Scope})
 }
 
 func handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -626,18 +619,8 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-const idBytes = 12
-
-// newID returns a random journal id. It is generated here, not by the
-// journal, because the page needs it back for feedback.
-func newID() string {
-	b := make([]byte, idBytes)
-	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	return hex.EncodeToString(b)
-}
-
-// validID accepts the ids this server makes and the journal's own ones
-// (WeChat entries), but keeps odd bytes out of the journal and the log.
+// validID accepts the Q&A record's ids (of web and WeChat entries alike),
+// but keeps odd bytes out of the record and the log.
 func validID(id string) bool {
 	if len(id) == 0 || len(id) > 64 {
 		return false
@@ -649,11 +632,4 @@ func validID(id string) bool {
 		}
 	}
 	return true
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

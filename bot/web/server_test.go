@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
 	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/retrieval"
@@ -39,10 +43,12 @@ type fakeAnswerer struct {
 	calls []askCall
 }
 
-func (f *fakeAnswerer) Answer(ctx context.Context, question string, history []string) (answer.Result, error) {
+// AnswerStream is what chat.Conversations calls; the console never
+// streams, so onDelta is ignored.
+func (f *fakeAnswerer) AnswerStream(ctx context.Context, question string, history []string, onDelta func(string)) (answer.Result, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, askCall{question, history})
-	panics, block := f.panic, f.block
+	panics, block, err, a := f.panic, f.block, f.err, f.answer
 	f.mu.Unlock()
 	switch {
 	case panics:
@@ -50,10 +56,10 @@ func (f *fakeAnswerer) Answer(ctx context.Context, question string, history []st
 	case block:
 		<-ctx.Done()
 		return answer.Result{}, fmt.Errorf("generate: %w", ctx.Err())
-	case f.err != nil:
-		return answer.Result{}, f.err
+	case err != nil:
+		return answer.Result{}, err
 	}
-	return f.answer, nil
+	return a, nil
 }
 
 func (f *fakeAnswerer) Calls() []askCall {
@@ -65,6 +71,7 @@ func (f *fakeAnswerer) Calls() []askCall {
 type fakeSearcher struct {
 	result retrieval.Result
 	err    error
+	panic  bool
 
 	mu      sync.Mutex
 	queries []retrieval.Query
@@ -73,7 +80,11 @@ type fakeSearcher struct {
 func (f *fakeSearcher) Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error) {
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
+	panics := f.panic
 	f.mu.Unlock()
+	if panics {
+		panic("searcher exploded")
+	}
 	return f.result, f.err
 }
 
@@ -88,53 +99,6 @@ func (f fakeLibrary) Document(id string) (corpus.Document, bool) {
 		}
 	}
 	return corpus.Document{}, false
-}
-
-type markCall struct {
-	ID      string
-	Good    bool
-	Comment string
-}
-
-type fakeJournal struct {
-	appendErr error
-	markErr   error
-
-	mu      sync.Mutex
-	entries []journal.Entry
-	marks   []markCall
-}
-
-func (f *fakeJournal) Append(ctx context.Context, e journal.Entry) error {
-	if f.appendErr != nil {
-		return f.appendErr
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.entries = append(f.entries, e)
-	return nil
-}
-
-func (f *fakeJournal) Mark(ctx context.Context, id string, good bool, comment string) error {
-	if f.markErr != nil {
-		return f.markErr
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.marks = append(f.marks, markCall{id, good, comment})
-	return nil
-}
-
-func (f *fakeJournal) Entries() []journal.Entry {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]journal.Entry(nil), f.entries...)
-}
-
-func (f *fakeJournal) Marks() []markCall {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]markCall(nil), f.marks...)
 }
 
 // --- test data -------------------------------------------------------------
@@ -194,11 +158,12 @@ func testResult() retrieval.Result {
 }
 
 type fixture struct {
-	answerer *fakeAnswerer
-	searcher *fakeSearcher
-	journal  *fakeJournal
-	srv      *Server
-	logs     *syncBuffer
+	answerer   *fakeAnswerer
+	searcher   *fakeSearcher
+	journal    *journal.Files // nil when no record is kept
+	journalDir string
+	srv        *Server
+	logs       *syncBuffer
 }
 
 type syncBuffer struct {
@@ -218,23 +183,111 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// newFixture builds a server over fakes; noJournal leaves the journal nil.
-func newFixture(opts Options, noJournal bool) *fixture {
+// The limits of the chat.Conversations the fixtures ask through.
+const (
+	testHistoryTurns  = 3
+	testMaxInputChars = 500
+)
+
+// newFixture builds a server over a real chat.Conversations and a real
+// Q&A record in a temporary directory, with a fake answerer, searcher and
+// library; noJournal keeps no record.
+func newFixture(t testing.TB, opts Options, noJournal bool) *fixture {
+	t.Helper()
+	return newChatFixture(t, opts, chat.Options{}, noJournal)
+}
+
+// newChatFixture is newFixture with chat options: its zero fields get the
+// fixture's limits, the record and the "web" channel.
+func newChatFixture(t testing.TB, opts Options, co chat.Options, noJournal bool) *fixture {
+	t.Helper()
 	f := &fixture{
 		answerer: &fakeAnswerer{answer: answer.Result{
 			Text: testAnswer, Found: true, Query: "小微企业 税收优惠", Citations: []answer.Citation{testCitation()},
 		}},
 		searcher: &fakeSearcher{result: testResult()},
-		journal:  &fakeJournal{},
 		logs:     &syncBuffer{},
 	}
-	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var j recorder
 	if !noJournal {
-		j = f.journal
+		f.journalDir = t.TempDir()
+		j, err := journal.Open(f.journalDir, 0, nil)
+		if err != nil {
+			t.Fatalf("open journal: %v", err)
+		}
+		t.Cleanup(func() { _ = j.Close() })
+		f.journal, co.Journal = j, j
 	}
-	f.srv = NewServer(f.answerer, f.searcher, fakeLibrary{docs: []corpus.Document{testDoc()}}, j, opts, log)
+	if co.HistoryTurns == 0 {
+		co.HistoryTurns = testHistoryTurns
+	}
+	if co.MaxInputChars == 0 {
+		co.MaxInputChars = testMaxInputChars
+	}
+	if co.Channel == "" {
+		co.Channel = "web"
+	}
+	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	conv := chat.New(f.answerer, co, log)
+	f.srv = NewServer(conv, f.searcher, fakeLibrary{docs: []corpus.Document{testDoc()}}, opts, log)
 	return f
+}
+
+// entries reads the Q&A record back.
+func (f *fixture) entries(t testing.TB) []journal.Entry {
+	t.Helper()
+	if f.journal == nil {
+		return nil
+	}
+	es, err := f.journal.Entries(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatalf("read journal entries: %v", err)
+	}
+	return es
+}
+
+// markCall is a journal.Mark without its time, for comparing.
+type markCall struct {
+	Ref     string
+	Good    bool
+	Comment string
+}
+
+// marks reads the staff's marks back from the Q&A record.
+func (f *fixture) marks(t testing.TB) []markCall {
+	t.Helper()
+	if f.journal == nil {
+		return nil
+	}
+	ms, err := f.journal.Marks(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatalf("read journal marks: %v", err)
+	}
+	var out []markCall
+	for _, m := range ms {
+		if m.Time.IsZero() {
+			t.Errorf("mark %+v: no time", m)
+		}
+		out = append(out, markCall{m.Ref, m.Good, m.Comment})
+	}
+	return out
+}
+
+// journalText is everything the Q&A record holds on disk.
+func (f *fixture) journalText(t testing.TB) string {
+	t.Helper()
+	var b strings.Builder
+	files, err := filepath.Glob(filepath.Join(f.journalDir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatalf("read journal file: %v", err)
+		}
+		b.Write(data)
+	}
+	return b.String()
 }
 
 type request struct {
@@ -296,6 +349,7 @@ func wantError(t *testing.T, w *httptest.ResponseRecorder, status int, msg strin
 // --- tests -----------------------------------------------------------------
 
 func TestAPI(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("长", n) }
 	tests := []struct {
 		name      string
 		opts      Options
@@ -318,7 +372,7 @@ func TestAPI(t *testing.T) {
 				if calls := f.answerer.Calls(); !reflect.DeepEqual(calls, wantCall) {
 					t.Errorf("answerer calls: got %+v, want %+v", calls, wantCall)
 				}
-				entries := f.journal.Entries()
+				entries := f.entries(t)
 				if len(entries) != 1 {
 					t.Fatalf("journal entries: got %d, want 1", len(entries))
 				}
@@ -327,8 +381,70 @@ func TestAPI(t *testing.T) {
 					t.Errorf("id: got %q, want the journal entry's %q", got.ID, e.ID)
 				}
 				if e.Channel != "web" || e.Question != "小微企业有什么税收优惠？" || e.Answer != testAnswer || !e.Found ||
-					len(e.Citations) != 1 || e.Error != "" || e.Chat == "" || e.Time.IsZero() {
+					len(e.Citations) != 1 || e.Error != "" || e.Time.IsZero() ||
+					!reflect.DeepEqual(e.History, []string{"我们是小微企业"}) {
 					t.Errorf("journal entry: got %+v", e)
+				}
+				// httptest's client is 192.0.2.1: the record keeps only a
+				// hash of (the console's hash of) it.
+				if want := journal.ChatHash(journal.ChatHash("192.0.2.1")); e.Chat != want {
+					t.Errorf("journal chat: got %q, want %q", e.Chat, want)
+				}
+				if text := f.journalText(t); strings.Contains(text, "192.0.2.1") {
+					t.Errorf("journal holds the client's address: %s", text)
+				}
+			},
+		},
+		{
+			name: "ask at the length limit",
+			req:  request{method: "POST", path: "/api/ask", body: `{"question":"` + long(testMaxInputChars) + `"}`},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				if w.Code != http.StatusOK {
+					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body.String())
+				}
+				if n := len(f.answerer.Calls()); n != 1 {
+					t.Errorf("answerer calls: got %d, want 1", n)
+				}
+			},
+		},
+		{
+			name: "ask over the length limit",
+			req:  request{method: "POST", path: "/api/ask", body: `{"question":" ` + long(testMaxInputChars+1) + ` "}`},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				wantError(t, w, http.StatusRequestEntityTooLarge, "问题太长（501 字），请精简到 500 字以内再试。")
+				if n := len(f.answerer.Calls()); n != 0 {
+					t.Errorf("answerer calls: got %d, want 0", n)
+				}
+				if es := f.entries(t); len(es) != 0 {
+					t.Errorf("journal entries: got %+v, want none", es)
+				}
+			},
+		},
+		{
+			name: "ask cuts a long history to the last turns",
+			req: request{method: "POST", path: "/api/ask",
+				body: `{"question":"那申请条件呢？","history":["一","二"," ","三","四","五"]}`},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				if w.Code != http.StatusOK {
+					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body.String())
+				}
+				want := []askCall{{"那申请条件呢？", []string{"三", "四", "五"}}}
+				if got := f.answerer.Calls(); !reflect.DeepEqual(got, want) {
+					t.Errorf("answerer calls: got %+v, want %+v", got, want)
+				}
+				if es := f.entries(t); len(es) != 1 || !reflect.DeepEqual(es[0].History, want[0].History) {
+					t.Errorf("journal entries: got %+v, want one with history %q", es, want[0].History)
+				}
+			},
+		},
+		{
+			name: "ask cuts a long history message",
+			req: request{method: "POST", path: "/api/ask",
+				body: `{"question":"补贴","history":["` + long(testMaxInputChars+20) + `"]}`},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				want := []askCall{{"补贴", []string{long(testMaxInputChars)}}}
+				if got := f.answerer.Calls(); w.Code != http.StatusOK || !reflect.DeepEqual(got, want) {
+					t.Errorf("got %d and calls %+v, want 200 and the message cut to %d characters", w.Code, got, testMaxInputChars)
 				}
 			},
 		},
@@ -433,8 +549,29 @@ func TestAPI(t *testing.T) {
 					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body.String())
 				}
 				want := []markCall{{"0123456789abcdef01234567", false, "应引用第三条"}}
-				if got := f.journal.Marks(); !reflect.DeepEqual(got, want) {
+				if got := f.marks(t); !reflect.DeepEqual(got, want) {
 					t.Errorf("marks: got %+v, want %+v", got, want)
+				}
+			},
+		},
+		{
+			name: "scope",
+			opts: Options{Scope: "我能查询的是《测试汇编》：省级政策，发布于2015—2016年。"},
+			req:  request{path: "/api/scope"},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				got := decodeBody[map[string]any](t, w)
+				want := map[string]any{"scope": "我能查询的是《测试汇编》：省级政策，发布于2015—2016年。"}
+				if w.Code != http.StatusOK || !reflect.DeepEqual(got, want) {
+					t.Errorf("got %d %v, want 200 %v", w.Code, got, want)
+				}
+			},
+		},
+		{
+			name: "scope unknown",
+			req:  request{path: "/api/scope"},
+			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
+				if got := decodeBody[map[string]any](t, w); w.Code != http.StatusOK || got["scope"] != "" {
+					t.Errorf("got %d %v, want 200 with an empty scope", w.Code, got)
 				}
 			},
 		},
@@ -493,9 +630,15 @@ func TestAPI(t *testing.T) {
 		},
 		{
 			name: "empty question",
-			req:  request{method: "POST", path: "/api/ask", body: `{"question":"  \n "}`},
+			req:  request{method: "POST", path: "/api/ask", body: `{"question":"  \n ","history":["一"]}`},
 			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
 				wantError(t, w, http.StatusBadRequest, msgNoQuestion)
+				if n := len(f.answerer.Calls()); n != 0 {
+					t.Errorf("answerer calls: got %d, want 0", n)
+				}
+				if es := f.entries(t); len(es) != 0 {
+					t.Errorf("journal entries: got %+v, want none", es)
+				}
 			},
 		},
 		{
@@ -613,7 +756,7 @@ func TestAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(tt.opts, tt.noJournal)
+			f := newFixture(t, tt.opts, tt.noJournal)
 			tt.check(t, f, f.do(t, tt.req))
 		})
 	}
@@ -621,7 +764,7 @@ func TestAPI(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	const token = "s3cret-t0ken"
-	f := newFixture(Options{Token: token}, false)
+	f := newFixture(t, Options{Token: token}, false)
 
 	// The cookie the ?token= link sets, for the cases that use it.
 	w := f.do(t, request{path: "/?token=" + token + "&x=1"})
@@ -687,7 +830,7 @@ func TestToken(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.Local)
 	// 6 a minute: a burst of one, then one every 10 s.
-	f := newFixture(Options{RatePerMinute: 6, Now: func() time.Time { return now }}, false)
+	f := newFixture(t, Options{RatePerMinute: 6, Now: func() time.Time { return now }}, false)
 	ask := func(ip string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("POST", "/api/ask", strings.NewReader(`{"question":"税收"}`))
 		r.RemoteAddr = ip + ":5555"
@@ -759,51 +902,76 @@ func TestLimiterIsBounded(t *testing.T) {
 
 func TestAnswerFailure(t *testing.T) {
 	tests := []struct {
-		name    string
-		setup   func(f *fakeAnswerer)
-		opts    Options
-		status  int
-		msg     string
-		journal string // the error text the journal must hold
+		name   string
+		setup  func(f *fakeAnswerer)
+		opts   Options
+		chat   chat.Options
+		status int
+		msg    string
+		cause  string // what the log and the journal entry's error must hold
 	}{
 		{
-			name:    "upstream error",
-			setup:   func(f *fakeAnswerer) { f.err = errors.New("chat completion: 401 invalid api key sk-abc123") },
-			status:  http.StatusBadGateway,
-			msg:     msgAnswerFailed,
-			journal: "chat completion: 401 invalid api key sk-abc123",
+			name:   "upstream error",
+			setup:  func(f *fakeAnswerer) { f.err = errors.New("chat completion: 401 invalid api key sk-abc123") },
+			status: http.StatusBadGateway,
+			msg:    msgAnswerFailed,
+			cause:  "chat completion: 401 invalid api key sk-abc123",
 		},
 		{
-			name:    "timeout",
-			setup:   func(f *fakeAnswerer) { f.block = true },
-			opts:    Options{Timeout: time.Millisecond},
-			status:  http.StatusGatewayTimeout,
-			msg:     msgTimeout,
-			journal: "generate: context deadline exceeded",
+			name:   "empty answer",
+			setup:  func(f *fakeAnswerer) { f.answer = answer.Result{Text: " "} },
+			status: http.StatusBadGateway,
+			msg:    msgAnswerFailed,
+			cause:  "empty answer",
+		},
+		{
+			name:   "answerer panics",
+			setup:  func(f *fakeAnswerer) { f.panic = true },
+			status: http.StatusBadGateway,
+			msg:    msgAnswerFailed,
+			cause:  "answerer exploded",
+		},
+		{
+			name:   "timeout",
+			setup:  func(f *fakeAnswerer) { f.block = true },
+			opts:   Options{Timeout: time.Millisecond},
+			status: http.StatusGatewayTimeout,
+			msg:    msgTimeout,
+			cause:  "context deadline exceeded",
+		},
+		{
+			name:   "the chat's own timeout",
+			setup:  func(f *fakeAnswerer) { f.block = true },
+			chat:   chat.Options{AnswerTimeout: time.Millisecond},
+			status: http.StatusGatewayTimeout,
+			msg:    msgTimeout,
+			cause:  "context deadline exceeded",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(tt.opts, false)
+			f := newChatFixture(t, tt.opts, tt.chat, false)
 			tt.setup(f.answerer)
 			w := f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`})
 			wantError(t, w, tt.status, tt.msg)
-			if strings.Contains(w.Body.String(), "sk-abc123") || strings.Contains(w.Body.String(), "deadline") {
-				t.Errorf("body %q: leaks the cause", w.Body.String())
+			for _, leak := range []string{"sk-abc123", "deadline", "exploded", "empty answer"} {
+				if strings.Contains(w.Body.String(), leak) {
+					t.Errorf("body %q: leaks the cause", w.Body.String())
+				}
 			}
-			entries := f.journal.Entries()
-			if len(entries) != 1 || entries[0].Error != tt.journal {
-				t.Errorf("journal: got %+v, want one entry with error %q", entries, tt.journal)
+			entries := f.entries(t)
+			if len(entries) != 1 || !strings.Contains(entries[0].Error, tt.cause) {
+				t.Errorf("journal: got %+v, want one entry with an error holding %q", entries, tt.cause)
 			}
-			if !strings.Contains(f.logs.String(), "level=") || !strings.Contains(f.logs.String(), tt.journal) {
-				t.Errorf("log %q: want the cause %q", f.logs.String(), tt.journal)
+			if !strings.Contains(f.logs.String(), "level=") || !strings.Contains(f.logs.String(), tt.cause) {
+				t.Errorf("log %q: want the cause %q", f.logs.String(), tt.cause)
 			}
 		})
 	}
 }
 
 func TestSearchFailure(t *testing.T) {
-	f := newFixture(Options{}, false)
+	f := newFixture(t, Options{}, false)
 	f.searcher.err = errors.New("embed query: connection refused to 10.0.0.5")
 	w := f.do(t, request{method: "POST", path: "/api/retrieve", body: `{"question":"税收"}`})
 	wantError(t, w, http.StatusBadGateway, msgSearchFailed)
@@ -812,33 +980,77 @@ func TestSearchFailure(t *testing.T) {
 	}
 }
 
+// TestFeedbackOnAnswer marks an answer by the id /api/ask gave, and finds
+// the mark on that answer's entry in the record.
+func TestFeedbackOnAnswer(t *testing.T) {
+	tests := []struct {
+		name    string
+		good    bool
+		comment string
+	}{
+		{"good", true, ""},
+		{"bad with a comment", false, "应引用第三条"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, Options{}, false)
+			w := f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收优惠"}`})
+			got := decodeBody[askResponse](t, w)
+			if w.Code != http.StatusOK || got.ID == "" {
+				t.Fatalf("ask: got %d %+v, want 200 with an id", w.Code, got)
+			}
+			body, err := json.Marshal(map[string]any{"id": got.ID, "good": tt.good, "comment": " " + tt.comment + " "})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w = f.do(t, request{method: "POST", path: "/api/feedback", body: string(body)})
+			if w.Code != http.StatusOK {
+				t.Fatalf("feedback: got %d %s, want 200", w.Code, w.Body.String())
+			}
+			entries := f.entries(t)
+			if len(entries) != 1 || entries[0].ID != got.ID {
+				t.Fatalf("journal entries: got %+v, want the one answered", entries)
+			}
+			want := []markCall{{got.ID, tt.good, tt.comment}}
+			if marks := f.marks(t); !reflect.DeepEqual(marks, want) {
+				t.Errorf("marks: got %+v, want %+v", marks, want)
+			}
+		})
+	}
+}
+
 func TestJournalFailures(t *testing.T) {
-	f := newFixture(Options{}, false)
-	f.journal.appendErr = errors.New("disk full")
+	f := newFixture(t, Options{}, false)
+	// A closed record refuses every write, as a full disk would.
+	if err := f.journal.Close(); err != nil {
+		t.Fatal(err)
+	}
 	w := f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`})
 	got := decodeBody[askResponse](t, w)
 	if w.Code != http.StatusOK || got.Text != testAnswer || got.ID != "" {
 		t.Errorf("ask with a broken journal: got %d %+v, want 200 with the answer and no id", w.Code, got)
 	}
-	if !strings.Contains(f.logs.String(), "disk full") {
+	if !strings.Contains(f.logs.String(), "journal is closed") {
 		t.Errorf("log %q: want the journal error", f.logs.String())
 	}
 
-	f.journal.markErr = errors.New("disk full")
 	w = f.do(t, request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`})
 	wantError(t, w, http.StatusInternalServerError, msgMarkFailed)
+	if strings.Contains(w.Body.String(), "closed") {
+		t.Errorf("body %q: leaks the cause", w.Body.String())
+	}
 }
 
 func TestPanicRecovered(t *testing.T) {
-	f := newFixture(Options{}, false)
-	f.answerer.panic = true
+	f := newFixture(t, Options{}, false)
+	f.searcher.panic = true
 	ts := httptest.NewServer(f.srv)
 	defer ts.Close()
 
 	post := func() (*http.Response, []byte) {
-		resp, err := ts.Client().Post(ts.URL+"/api/ask", "application/json", strings.NewReader(`{"question":"税收"}`))
+		resp, err := ts.Client().Post(ts.URL+"/api/retrieve", "application/json", strings.NewReader(`{"question":"税收"}`))
 		if err != nil {
-			t.Fatalf("post ask: %v", err)
+			t.Fatalf("post retrieve: %v", err)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
@@ -852,24 +1064,62 @@ func TestPanicRecovered(t *testing.T) {
 	if err := json.Unmarshal(body, &e); err != nil || e.Error != msgInternal {
 		t.Errorf("body: got %q, want the fixed message", body)
 	}
-	if !strings.Contains(f.logs.String(), "answerer exploded") {
+	if !strings.Contains(f.logs.String(), "searcher exploded") {
 		t.Errorf("log: want the panic value, got %q", f.logs.String())
 	}
 
-	f.answerer.mu.Lock()
-	f.answerer.panic = false
-	f.answerer.mu.Unlock()
+	f.searcher.mu.Lock()
+	f.searcher.panic = false
+	f.searcher.mu.Unlock()
 	if resp, body := post(); resp.StatusCode != http.StatusOK {
 		t.Errorf("next request: got %d %s, want 200", resp.StatusCode, body)
 	}
 }
 
 func TestNewServerNilLogger(t *testing.T) {
-	srv := NewServer(&fakeAnswerer{}, &fakeSearcher{}, fakeLibrary{}, nil, Options{}, nil)
+	srv := NewServer(chat.New(&fakeAnswerer{}, chat.Options{}, nil), &fakeSearcher{}, fakeLibrary{}, Options{}, nil)
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, httptest.NewRequest("GET", "/api/documents", nil))
 	if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != "[]" {
 		t.Errorf("documents of an empty library: got %d %q, want 200 []", w.Code, w.Body.String())
+	}
+}
+
+// TestNamesNoCorpus keeps the package, page included, free of what
+// belongs to one corpus: its region, its years and its hotlines come
+// from the corpus's scope (Options.Scope), never from here.
+func TestNamesNoCorpus(t *testing.T) {
+	banned := []string{"河北", "冀", "2008", "12345", "12366"}
+	err := fs.WalkDir(os.DirFS("."), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, b := range banned {
+			if strings.Contains(string(data), b) {
+				t.Errorf("%s: names %q", path, b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What is served, not only what is on disk.
+	f := newFixture(t, Options{}, true)
+	for _, path := range []string{"/", "/assets/app.js", "/assets/style.css"} {
+		w := f.do(t, request{path: path})
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s: got %d, want 200", path, w.Code)
+		}
+		for _, b := range banned {
+			if strings.Contains(w.Body.String(), b) {
+				t.Errorf("GET %s: names %q", path, b)
+			}
+		}
 	}
 }
 
@@ -884,7 +1134,7 @@ func FuzzRequestBody(f *testing.F) {
 		f.Add("/api/retrieve", s)
 		f.Add("/api/feedback", s)
 	}
-	fx := newFixture(Options{MaxBodyBytes: 4096, RatePerMinute: -1}, false)
+	fx := newFixture(f, Options{MaxBodyBytes: 4096, RatePerMinute: -1}, false)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch path {
 		case "/api/ask", "/api/retrieve", "/api/feedback":

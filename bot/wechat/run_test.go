@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -153,7 +154,7 @@ func TestRunHotLoginAnswersAndExitsOnLogout(t *testing.T) {
 				t.Errorf("message %d: got time %v, want %v", i, got[i].Time, want[i].Time)
 			}
 			got[i].Time, want[i].Time = time.Time{}, time.Time{}
-			if got[i] != want[i] {
+			if !reflect.DeepEqual(got[i], want[i]) {
 				t.Errorf("message %d:\ngot  %+v\nwant %+v", i, got[i], want[i])
 			}
 		}

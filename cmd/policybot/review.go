@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
+	// The record is read even when no longer kept: what is there stays
+	// worth reviewing.
 	j, err := journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
 	if err != nil {
 		return err
@@ -40,16 +43,25 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 	if err != nil {
 		return err
 	}
+	keep := func(m journal.Mark, marked bool) bool {
+		return !(*wrong && (!marked || m.Good)) && !(*unmarked && marked)
+	}
+	return writeReview(g.stdout, entries, marks, from, keep)
+}
+
+// writeReview prints the entries keep keeps, each with its last mark, and
+// a count.
+func writeReview(out io.Writer, entries []journal.Entry, marks []journal.Mark, from time.Time, keep func(m journal.Mark, marked bool) bool) error {
 	// The last mark of an entry is the one that stands.
 	last := map[string]journal.Mark{}
 	for _, m := range marks {
 		last[m.Ref] = m
 	}
-	w := bufio.NewWriter(g.stdout)
+	w := bufio.NewWriter(out)
 	shown := 0
 	for _, e := range entries {
 		m, marked := last[e.ID]
-		if (*wrong && (!marked || m.Good)) || (*unmarked && marked) {
+		if !keep(m, marked) {
 			continue
 		}
 		shown++

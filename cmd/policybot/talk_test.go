@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -401,5 +402,61 @@ func TestServeLoopback(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("got %v after cancelling, want nil; stderr:\n%s", err, stderr.String())
+	}
+}
+
+// TestChatHistoryTurns: bot.history_turns is how many earlier questions a
+// follow-up is read with, and 0 means none, end to end.
+func TestChatHistoryTurns(t *testing.T) {
+	const (
+		first    = "做自行车的，评上省级数字化车间能奖多少钱？"
+		followUp = "那申请条件呢？"
+		// firstDoc is cited for first, and for followUp only when it is
+		// read together with first.
+		firstDoc = "冀制强省办〔2018〕2号"
+	)
+	tests := []struct {
+		name        string
+		config      string
+		wantHistory []string // of followUp, in the Q&A record
+	}{
+		{name: "default keeps history", config: "log:\n  level: warn\n", wantHistory: []string{first}},
+		{name: "history_turns 0 keeps none", config: "bot:\n  history_turns: 0\n", wantHistory: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cli{dataDir: indexedCopy(t), env: map[string]string{}}
+			out, _ := c.mustRun(t, first+"\n"+followUp+"\n", "--config", configFile(t, tt.config), "chat")
+			parts := strings.Split(out, "\n> ")
+			if len(parts) != 4 {
+				t.Fatalf("got %d prompts, want 3:\n%s", len(parts)-1, out)
+			}
+			if !strings.Contains(parts[1], firstDoc) {
+				t.Fatalf("got first answer without %s:\n%s", firstDoc, parts[1])
+			}
+			if got, want := strings.Contains(parts[2], firstDoc), tt.wantHistory != nil; got != want {
+				t.Errorf("got %s in the follow-up's answer %v, want %v:\n%s", firstDoc, got, want, parts[2])
+			}
+			var found bool
+			for _, e := range stJournal(t, c.dataDir) {
+				if e["question"] != followUp {
+					continue
+				}
+				found = true
+				var got []string
+				if h, ok := e["history"].([]any); ok {
+					for _, q := range h {
+						s, _ := q.(string)
+						got = append(got, s)
+					}
+				}
+				if !slices.Equal(got, tt.wantHistory) {
+					t.Errorf("got the follow-up recorded with history %q, want %q", got, tt.wantHistory)
+				}
+			}
+			if !found {
+				t.Errorf("got no Q&A record of %q", followUp)
+			}
+		})
 	}
 }

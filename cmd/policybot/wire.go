@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/config"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/llm"
@@ -181,4 +183,79 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Ind
 		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout,
 	}, g.log)
 	return p, ix, lib, nil
+}
+
+// journal opens the Q&A record when it is enabled, else returns nil.
+func (g *global) journal() (*journal.Files, error) {
+	if !g.cfg.Bot.Record.Enabled {
+		return nil, nil
+	}
+	return journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+}
+
+// core is a command's conversation core and what it stands on.
+type core struct {
+	conv    *chat.Conversations
+	ix      *retrieval.Index
+	lib     *corpus.Library
+	journal *journal.Files // nil when no record is kept
+	log     *slog.Logger
+}
+
+// conversations wires the answer pipeline and the Q&A record into the
+// conversation core of one channel ("cli", "wechat" or "web"), with the
+// options the config gives; tune, when not nil, adjusts them for the
+// channel. Close the core to end the record.
+func (g *global) conversations(ctx context.Context, channel string, tune func(*chat.Options)) (*core, error) {
+	p, ix, lib, err := g.pipeline(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := g.journal()
+	if err != nil {
+		return nil, err
+	}
+	opts := chatOptions(g.cfg, lib.Scope().Summary(), channel)
+	if tune != nil {
+		tune(&opts)
+	}
+	if j != nil {
+		opts.Journal = j
+	}
+	return &core{conv: chat.New(p, opts, g.log), ix: ix, lib: lib, journal: j, log: g.log}, nil
+}
+
+// chatOptions maps the config onto the conversation core's options, as
+// they are: a zero there turns the feature off here too.
+func chatOptions(cfg config.Config, scope, channel string) chat.Options {
+	b := cfg.Bot
+	return chat.Options{
+		HistoryTurns:  b.HistoryTurns,
+		IdleTimeout:   b.IdleTimeout,
+		MaxInputChars: b.MaxInputChars,
+		AnswerTimeout: b.AnswerTimeout,
+		PendingAfter:  b.PendingAfter,
+		UserPerMinute: float64(b.UserRate.PerMinute),
+		UserBurst:     b.UserRate.Burst,
+		ReplyMaxChars: b.ReplyMaxChars,
+		PartPause:     b.PartPause,
+		SendInterval:  b.SendInterval,
+		GroupPrefix:   cfg.WeChat.GroupPrefix,
+		// AllowGroup stays nil: the WeChat transport keeps to
+		// wechat.groups itself. HelpText stays empty: the core's help
+		// names the scope.
+		Scope:   scope,
+		Channel: channel,
+	}
+}
+
+// Close ends the Q&A record, logging a failure: by then the command's
+// work is done.
+func (c *core) Close() {
+	if c.journal == nil {
+		return
+	}
+	if err := c.journal.Close(); err != nil {
+		c.log.Warn("close the Q&A record", "err", err)
+	}
 }

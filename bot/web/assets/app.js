@@ -16,7 +16,7 @@
   function init() {
     ['question', 'history', 'ask', 'status', 'draft', 'found-note', 'copy', 'regenerate',
       'copy-status', 'sources', 'recent', 'feedback-comment', 'feedback-good', 'feedback-bad',
-      'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close']
+      'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close', 'scope']
       .forEach(function (id) { el[id] = $(id); });
 
     el.ask.addEventListener('click', function () { ask(el.question.value, el.history.value); });
@@ -44,6 +44,20 @@
     });
 
     renderRecent();
+    loadScope();
+  }
+
+  // loadScope shows what the corpus covers, as the server words it; the
+  // page itself names no region, period or hotline.
+  function loadScope() {
+    api('api/scope').then(function (data) {
+      var text = data && typeof data.scope === 'string' ? data.scope.trim() : '';
+      el.scope.textContent = text;
+      el.scope.hidden = !text;
+    }, function () {
+      // The line is a courtesy; the console works without it.
+      el.scope.hidden = true;
+    });
   }
 
   // --- talking to the server -------------------------------------------

@@ -1,0 +1,252 @@
+package corpus
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Status is where a stated period stands on a given day.
+type Status string
+
+const (
+	// StatusExpired: the stated period ended before the day.
+	StatusExpired Status = "expired"
+	// StatusInForce: the stated period ends on or after the day.
+	StatusInForce Status = "in_force"
+	// StatusUnstated: the text states no end, so nothing can be said;
+	// it may still state when it began.
+	StatusUnstated Status = "unstated"
+)
+
+// BecauseClause is Validity.Because for a period a clause's own text
+// states (延长至2020年4月30日).
+const BecauseClause = "clause"
+
+// Validity is what the corpus can say about whether something is in force
+// on a day. Because says what the status rests on:
+//   - "" for a document's own stated period;
+//   - BecauseClause for a period a clause's text states;
+//   - the citation of another corpus document, 《title》（文号）, for a
+//     clause that names that document by its 文号: the status is that
+//     document's.
+type Validity struct {
+	Status  Status `json:"status"`
+	Until   string `json:"until,omitempty"` // ISO date the stated period ends
+	Because string `json:"because,omitempty"`
+}
+
+// validUntil judges a period ending on until (ISO) against now: it is in
+// force through the whole of its last day.
+func validUntil(until string, now time.Time) Validity {
+	end, err := time.Parse(time.DateOnly, until)
+	if err != nil {
+		return Validity{Status: StatusUnstated}
+	}
+	if now.After(end.AddDate(0, 0, 1)) {
+		return Validity{Status: StatusExpired, Until: until}
+	}
+	return Validity{Status: StatusInForce, Until: until}
+}
+
+// Validity says whether the document's own stated period has ended by now.
+func (d *Document) Validity(now time.Time) Validity {
+	return validUntil(d.EffectiveUntil, now)
+}
+
+// Expired says whether the document's stated period ended before now.
+func (d *Document) Expired(now time.Time) bool {
+	return d.Validity(now).Status == StatusExpired
+}
+
+// ClauseValidity gives what a clause's own text says about validity,
+// beyond its document's period: first the periods the text states (自…至…,
+// 延长至…, 有效期至…), in text order, with Because BecauseClause; then the
+// corpus documents it names by 文号 (an interpretation quoting
+// 财税〔2018〕54号), in corpus order, with Because their citation. A stated
+// period ending on the day its document's period ends, or a named
+// document's, is that document's and is not given again. Only c.DocID and
+// c.Text are read.
+func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
+	own, _ := l.Document(c.DocID)
+	text := FoldDocNo(c.Text)
+	var named []Validity
+	known := map[string]bool{own.EffectiveUntil: true}
+	for i := range l.docs {
+		ref := &l.docs[i]
+		if ref.ID == c.DocID || ref.DocNo == "" || !strings.Contains(text, FoldDocNo(ref.DocNo)) {
+			continue
+		}
+		v := ref.Validity(now)
+		v.Because = ref.Cite()
+		named = append(named, v)
+		known[ref.EffectiveUntil] = true
+	}
+	var out []Validity
+	for _, until := range clauseEnds(c.Text) {
+		if known[until] {
+			continue
+		}
+		known[until] = true
+		v := validUntil(until, now)
+		v.Because = BecauseClause
+		out = append(out, v)
+	}
+	return append(out, named...)
+}
+
+// StatesPeriod says whether a text states when something takes effect,
+// ends, lasts or is repealed: the clauses that answer 还有效吗.
+func StatesPeriod(text string) bool {
+	return periodCueRe.MatchString(text) || fromRe.MatchString(text) || len(clauseEnds(text)) > 0
+}
+
+// datePattern is a date as printed, 2018年1月1日, capturing year, month
+// and day.
+const datePattern = `(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日`
+
+// The wordings by which a text states a period. Each captures its dates
+// as year, month, day in turn.
+var (
+	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间.
+	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*至\s*` + datePattern)
+	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
+	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发)之日)\s*起\s*(?:施行|执行|实施)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
+	// term is the text's own, whatever its subject is called.
+	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*有效期`)
+	// termRe: 有效期3年 / 有效期为五年 / 执行期限暂定为3年.
+	termRe = regexp.MustCompile(`(?:有效期|执行期限)(?:暂定)?为?\s*([0-9一二三四五六七八九十]+)\s*年`)
+	// untilRe: 有效期至2025年12月31日 / 本公告相关政策执行至2027年12月31日.
+	untilRe = regexp.MustCompile(`(?:有效期|本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
+	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至….
+	termRangeRe = regexp.MustCompile(`(?:有效期|执行期限|实施期限)\s*(?:为|是)?\s*自?\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	// trialRe: 试行期到2018年.
+	trialRe = regexp.MustCompile(`试行期(?:到|至)\s*(\d{4})\s*年`)
+	// titleRangeRe: （2018－2020年） in a plan's title.
+	titleRangeRe = regexp.MustCompile(`[（(]\s*(\d{4})\s*[-－—–]\s*(\d{4})\s*年\s*[）)]`)
+	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日.
+	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	// extendedRe: 执行期限延长至2020年4月30日.
+	extendedRe = regexp.MustCompile(`期(?:限)?延长至\s*` + datePattern)
+	// periodCueRe spots looser wording about a period: a date something
+	// starts from, runs to or must happen before, a term, a repeal.
+	periodCueRe = regexp.MustCompile(datePattern + `\s*(?:起|至|前)|有效期|执行期限|试行期|起(?:施行|执行|实施)|废止`)
+)
+
+// clauseEnds gives the ends (ISO) of the periods a text states, in text
+// order: 自…至…, 延长至…, 有效期至…. 截至2018年底 is a date, not a period.
+func clauseEnds(text string) []string {
+	type end struct {
+		at    int
+		until string
+	}
+	var ends []end
+	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe} {
+		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			// The end date is the last three groups.
+			n := len(m)
+			g := func(i int) string { return text[m[i]:m[i+1]] }
+			if u := isoDate(g(n-6), g(n-4), g(n-2)); u != "" {
+				ends = append(ends, end{m[0], u})
+			}
+		}
+	}
+	slices.SortStableFunc(ends, func(a, b end) int { return cmp.Compare(a.at, b.at) })
+	out := make([]string, len(ends))
+	for i, e := range ends {
+		out[i] = e.until
+	}
+	return out
+}
+
+var cnDigits = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
+
+func smallNumber(s string) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	r := []rune(s)
+	if len(r) == 1 {
+		return cnDigits[r[0]]
+	}
+	return 0
+}
+
+// period reads the validity a document states about itself. It returns
+// empty strings where the text states nothing: a period is never guessed.
+// headerLines is how many of body's lines are the header.
+func period(title, body, issued string, headerLines int) (from, until string) {
+	// A plan's own years in its title — （2018－2020年） — are its period.
+	if m := titleRangeRe.FindStringSubmatch(title); m != nil {
+		return m[1] + "-01-01", m[2] + "-12-31"
+	}
+	if m := termRangeRe.FindStringSubmatch(body); m != nil {
+		if f, u := isoDate(m[1], m[2], m[3]), isoDate(m[4], m[5], m[6]); f != "" && u != "" {
+			return f, u
+		}
+	}
+	if m := fromRe.FindStringSubmatch(body); m != nil {
+		switch {
+		case m[1] != "":
+			from = isoDate(m[1], m[2], m[3])
+		case m[4] != "":
+			from = isoDate(m[4], m[5], m[6])
+		default:
+			from = issued
+		}
+	} else if m := fromTermRe.FindStringSubmatch(body); m != nil {
+		from = isoDate(m[1], m[2], m[3])
+	}
+	if m := trialRe.FindStringSubmatch(body); m != nil {
+		if from == "" {
+			from = issued
+		}
+		return from, m[1] + "-12-31"
+	}
+	firstFrom, firstUntil := firstRange(body, headerLines)
+	if m := untilRe.FindStringSubmatch(body); m != nil {
+		if u := isoDate(m[1], m[2], m[3]); u != "" {
+			// 一、自2023年1月1日至2027年12月31日… 六、本公告执行至2027年12月31日:
+			// the first provision says when it began.
+			if from == "" && firstUntil == u {
+				from = firstFrom
+			}
+			return from, u
+		}
+	}
+	if m := termRe.FindStringSubmatch(body); m != nil {
+		start := from
+		if start == "" {
+			start = issued
+		}
+		if n := smallNumber(m[1]); n > 0 && start != "" {
+			if t, err := time.Parse(time.DateOnly, start); err == nil {
+				return start, t.AddDate(n, 0, -1).Format(time.DateOnly)
+			}
+		}
+	}
+	if (firstFrom != "" || firstUntil != "") && (from == "" || from == firstFrom) {
+		return firstFrom, firstUntil
+	}
+	return from, until
+}
+
+// firstRange reads a 自…至… range in a document's first provision: a
+// notice that runs so (财税〔2018〕77号) states its period there, while a
+// range deeper in a long text is one clause's own.
+func firstRange(body string, headerLines int) (from, until string) {
+	lines := strings.Split(body, "\n")
+	if headerLines >= len(lines) {
+		return "", ""
+	}
+	first := []rune(strings.Join(lines[headerLines:], "\n"))
+	m := rangeRe.FindStringSubmatch(string(first[:min(len(first), 400)]))
+	if m == nil {
+		return "", ""
+	}
+	return isoDate(m[1], m[2], m[3]), isoDate(m[4], m[5], m[6])
+}

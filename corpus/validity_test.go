@@ -1,0 +1,223 @@
+package corpus
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPeriod(t *testing.T) {
+	long := strings.Repeat("甲", 400)
+	tests := []struct {
+		name                string
+		title, body, issued string
+		header              int
+		from, until         string
+	}{
+		{"term from issue", "某办法", "第二十四条 本办法自发布之日起施行，有效期3年。", "2016-04-26", 0, "2016-04-26", "2019-04-25"},
+		{"term in Chinese numerals", "某措施", "本措施自印发之日起实施，执行期限暂定为三年。", "2018-10-21", 0, "2018-10-21", "2021-10-20"},
+		{"term from a stated date", "某办法", "本办法自2016年8月1日起施行，有效期五年。", "2016-07-29", 0, "2016-08-01", "2021-07-31"},
+		{"term over a leap day", "某办法", "本办法自发布之日起施行，有效期1年。", "2016-02-29", 0, "2016-02-29", "2017-02-28"},
+		{"term without any date", "某办法", "本办法有效期3年。", "", 0, "", ""},
+		{"trial to a year", "某办法", "本办法自发布之日起施行，试行期到2018年。", "2015-07-29", 0, "2015-07-29", "2018-12-31"},
+		{"trial without issue date", "某办法", "试行期至2018年。", "", 0, "", "2018-12-31"},
+		{"range in first provision", "某通知", "某通知\n各省财政厅：\n一、自2018年1月1日至2020年12月31日，将小型微利企业的年应纳税所得额上限提高至100万元。", "2018-07-11", 2, "2018-01-01", "2020-12-31"},
+		{"range 在…期间", "某通知", "在2018年1月1日至2020年12月31日期间新购进的设备。", "", 0, "2018-01-01", "2020-12-31"},
+		{"range deep in the text is a clause's", "某通知", long + "\n自2018年1月1日至2020年12月31日，某项减半征收。", "", 0, "", ""},
+		{"range in the header is not the document's", "某通知", "自2018年1月1日至2020年12月31日\n正文。", "", 1, "", ""},
+		{"start date and matching range", "某通知", "一、自2018年9月1日至2020年12月31日，免征增值税。\n二、本通知自2018年9月1日起执行。", "", 0, "2018-09-01", "2020-12-31"},
+		{"start date and another range", "某通知", "一、自2018年1月1日至2020年12月31日，免征。\n二、本通知自2018年5月1日起执行。", "", 0, "2018-05-01", ""},
+		{"start only", "某通知", "本通知自2018年5月1日起执行。", "2018-04-04", 0, "2018-05-01", ""},
+		{"公告 start", "某公告", "本公告自2018年6月1日起施行。", "2018-04-19", 0, "2018-06-01", ""},
+		{"开始执行", "某通知", "本通知自2018年11月1日开始执行。", "", 0, "2018-11-01", ""},
+		{"title years", "河北省科技创新三年行动计划（2018－2020年）", "正文。", "", 0, "2018-01-01", "2020-12-31"},
+		{"title years ASCII", "某计划(2018-2020年)", "本计划有效期3年。", "2018-05-01", 0, "2018-01-01", "2020-12-31"},
+		{"nothing stated", "某意见", "各市人民政府：\n现提出如下意见。", "2018-01-18", 0, "", ""},
+		{"impossible date", "某通知", "本通知自2018年2月30日起执行。", "", 0, "", ""},
+		{"有效期至 a date", "某意见", "本意见自2022年5月1日起施行，有效期至2025年12月31日。", "2022-04-18", 0, "2022-05-01", "2025-12-31"},
+		{"有效期到 a date, no start", "某通知", "本通知有效期到2024年6月30日。", "2023-07-01", 0, "", "2024-06-30"},
+		{"执行至 a date", "某公告", "六、本公告相关政策执行至2027年12月31日。", "2023-08-02", 0, "", "2027-12-31"},
+		{"执行至 with the first provision's start", "某公告", "某公告\n一、自2023年1月1日至2027年12月31日，减半征收。\n二、本公告执行至2027年12月31日。", "2023-08-02", 1, "2023-01-01", "2027-12-31"},
+		{"执行至 after another first range", "某公告", "一、自2023年1月1日至2024年12月31日，免征。\n二、本公告执行至2027年12月31日。", "", 0, "", "2027-12-31"},
+		{"a clause's 执行至 is not the document's", "某通知", "三、上述补贴政策执行至2019年12月31日。", "", 0, "", ""},
+		{"有效期为 years", "某办法", "本办法自2023年3月1日起施行，有效期为5年。", "", 0, "2023-03-01", "2028-02-29"},
+		{"start and term without 本…", "某措施", "以上措施自2023年1月1日起施行，有效期3年。", "2022-12-20", 0, "2023-01-01", "2025-12-31"},
+		{"有效期为 a range", "某措施", "本措施有效期为2023年1月1日至2025年12月31日。", "", 0, "2023-01-01", "2025-12-31"},
+		{"执行期限 a range", "某方案", "执行期限自2021年7月1日起至2023年6月30日。", "", 0, "2021-07-01", "2023-06-30"},
+		{"impossible end", "某通知", "本通知有效期至2025年2月30日。", "", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, until := period(tt.title, tt.body, tt.issued, tt.header)
+			if from != tt.from || until != tt.until {
+				t.Errorf("got %q..%q, want %q..%q", from, until, tt.from, tt.until)
+			}
+		})
+	}
+}
+
+func TestDocumentValidity(t *testing.T) {
+	day := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name  string
+		until string
+		now   time.Time
+		want  Validity
+	}{
+		{"ended long ago", "2019-04-25", day("2026-11-27T09:00:00Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
+		{"last day", "2019-04-25", day("2019-04-25T23:59:59Z"), Validity{Status: StatusInForce, Until: "2019-04-25"}},
+		{"day after", "2019-04-25", day("2019-04-26T00:00:01Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
+		{"before", "2020-12-31", day("2018-07-11T00:00:00Z"), Validity{Status: StatusInForce, Until: "2020-12-31"}},
+		{"no period stated", "", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}},
+		{"unreadable period", "2020年", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Document{EffectiveUntil: tt.until}
+			if got := d.Validity(tt.now); got != tt.want {
+				t.Errorf("Validity: got %+v, want %+v", got, tt.want)
+			}
+			if got, want := d.Expired(tt.now), tt.want.Status == StatusExpired; got != want {
+				t.Errorf("Expired: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// clauseLibrary is a small corpus in which clauses name each other's
+// documents by number.
+func clauseLibrary(t *testing.T) *Library {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"a.md": []byte("---\nid: a\ntitle: 关于甲的通知\ndoc_no: 财税〔2018〕54号\neffective_until: \"2020-12-31\"\n---\n一、自2018年1月1日至2020年12月31日，甲。\n"),
+		"b.md": []byte("---\nid: b\ntitle: 关于乙的公告\ndoc_no: 财政部 税务总局公告2023年第12号\neffective_until: \"2027-12-31\"\n---\n一、乙。\n"),
+		"c.md": []byte("---\nid: c\ntitle: 关于丙的意见\ndoc_no: 浙政办发〔2023〕12号\n---\n一、丙。\n"),
+		"d.md": []byte("---\nid: d\ntitle: 某解读\nkind: 解读\n---\n一、解读。\n"),
+	})
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib
+}
+
+func TestClauseValidity(t *testing.T) {
+	lib := clauseLibrary(t)
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, doc, text string
+		now             time.Time
+		want            []Validity
+	}{
+		{
+			name: "names an expired document", doc: "d",
+			text: "根据《关于甲的通知》（财税﹝2018﹞54号），企业在2018年1月1日至2020年12月31日期间购进的设备可一次性扣除。",
+			now:  now,
+			// The clause's own range is the named notice's: given once.
+			want: []Validity{{Status: StatusExpired, Until: "2020-12-31", Because: "《关于甲的通知》（财税〔2018〕54号）"}},
+		},
+		{
+			name: "names a document still running", doc: "d",
+			text: "按照财政部 税务总局公告2023年第12号执行。",
+			now:  now,
+			want: []Validity{{Status: StatusInForce, Until: "2027-12-31", Because: "《关于乙的公告》（财政部 税务总局公告2023年第12号）"}},
+		},
+		{
+			name: "names a document stating no period", doc: "d",
+			text: "落实浙政办发〔2023〕12号。",
+			now:  now,
+			want: []Validity{{Status: StatusUnstated, Because: "《关于丙的意见》（浙政办发〔2023〕12号）"}},
+		},
+		{
+			name: "states periods of its own", doc: "c",
+			text: "对小微企业的贴息执行期限延长至2020年4月30日；自2024年1月1日起至2028年12月31日，继续减半征收。",
+			now:  now,
+			want: []Validity{
+				{Status: StatusExpired, Until: "2020-04-30", Because: BecauseClause},
+				{Status: StatusInForce, Until: "2028-12-31", Because: BecauseClause},
+			},
+		},
+		{
+			name: "its document's own period is not repeated", doc: "a",
+			text: "一、自2018年1月1日至2020年12月31日，甲。",
+			now:  now,
+		},
+		{
+			name: "a document does not name itself", doc: "a",
+			text: "本通知即财税〔2018〕54号。",
+			now:  now,
+		},
+		{
+			name: "a period stated twice is given once", doc: "c",
+			text: "有效期至2025年12月31日。前述措施有效期至2025年12月31日。",
+			now:  time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+			want: []Validity{{Status: StatusInForce, Until: "2025-12-31", Because: BecauseClause}},
+		},
+		{
+			name: "截至 is a date, not a period", doc: "c",
+			text: "截至2018年底，全省已有3000家企业完成改造。",
+			now:  now,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := lib.ClauseValidity(Chunk{DocID: tt.doc, Text: tt.text}, tt.now)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStatesPeriod(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"本通知自2018年5月1日起执行。", true},
+		{"本通知自2018年11月1日开始执行。", true},
+		{"自2018年1月1日至2020年12月31日，减半征收。", true},
+		{"执行期限延长至2020年4月30日。", true},
+		{"本公告相关政策执行至2027年12月31日。", true},
+		{"本办法有效期3年。", true},
+		{"试行期到2018年。", true},
+		{"请于2019年3月31日前提交申报材料。", true},
+		{"原《某办法》同时废止。", true},
+		{"本办法自发布之日起施行。", true},
+		{"对符合条件的企业给予一次性奖励。", false},
+		{"截至2018年底，已完成改造。", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := StatesPeriod(tt.text); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStatesPeriodOnBuiltin pins how many built-in clauses state a period:
+// retrieval favours them for questions about validity, so a change here
+// moves its rankings.
+func TestStatesPeriodOnBuiltin(t *testing.T) {
+	n := 0
+	for _, d := range builtinLibrary(t).Documents() {
+		for _, c := range d.Chunks {
+			if StatesPeriod(c.Text) {
+				n++
+			}
+		}
+	}
+	if n != 49 {
+		t.Errorf("got %d built-in clauses stating a period, want 49", n)
+	}
+}
