@@ -106,9 +106,10 @@ type Options struct {
 
 // Library is a loaded, chunked corpus. It is read-only after Load.
 type Library struct {
-	docs  []Document
-	byID  map[string]int
-	scope Scope
+	docs    []Document
+	byID    map[string]int
+	scope   Scope
+	restate restateIndex // built on first use
 }
 
 // Load reads the built-in documents and users' folders, chunks them and

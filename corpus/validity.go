@@ -37,6 +37,9 @@ type Validity struct {
 	Status  Status `json:"status"`
 	Until   string `json:"until,omitempty"` // ISO date the stated period ends
 	Because string `json:"because,omitempty"`
+	// Restates is set when the clause does not name the document Because
+	// cites but repeats one of its clauses (see restateMin).
+	Restates bool `json:"restates,omitempty"`
 }
 
 // validUntil judges a period ending on until (ISO) against now: it is in
@@ -66,10 +69,11 @@ func (d *Document) Expired(now time.Time) bool {
 // beyond its document's period: first the periods the text states (自…至…,
 // 延长至…, 有效期至…), in text order, with Because BecauseClause; then the
 // corpus documents it names by 文号 (an interpretation quoting
-// 财税〔2018〕54号), in corpus order, with Because their citation. A stated
-// period ending on the day its document's period ends, or a named
-// document's, is that document's and is not given again. Only c.DocID and
-// c.Text are read.
+// 财税〔2018〕54号), in corpus order, with Because their citation; then the
+// documents with a stated end whose clauses it repeats without naming
+// them, with Restates set. A stated period ending on the day its
+// document's period ends, or a named or repeated document's, is that
+// document's and is not given again. Only c.DocID and c.Text are read.
 func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	own, _ := l.Document(c.DocID)
 	text := FoldDocNo(c.Text)
@@ -84,6 +88,18 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 		v.Because = ref.Cite()
 		named = append(named, v)
 		known[ref.EffectiveUntil] = true
+	}
+	cited := map[string]bool{}
+	for _, v := range named {
+		cited[v.Because] = true
+	}
+	for _, ref := range l.restated(c.DocID, c.Text) {
+		if cite := ref.Cite(); !cited[cite] {
+			v := ref.Validity(now)
+			v.Because, v.Restates = cite, true
+			named = append(named, v)
+			known[ref.EffectiveUntil] = true
+		}
 	}
 	var out []Validity
 	for _, until := range clauseEnds(c.Text) {
