@@ -31,6 +31,9 @@ type Config struct {
 	Bot       Bot       `yaml:"bot"`
 	WeChat    WeChat    `yaml:"wechat"`
 	Web       Web       `yaml:"web"`
+	MP        MP        `yaml:"mp"`
+	WeCom     WeCom     `yaml:"wecom"`
+	KF        KF        `yaml:"kf"`
 }
 
 // Log says how much is logged and in which shape.
@@ -112,7 +115,11 @@ type Bot struct {
 	PendingAfter  time.Duration `yaml:"pending_after"`
 	UserRate      Rate          `yaml:"user_rate"`
 	ReplyMaxChars int           `yaml:"reply_max_chars"` // longer replies are split into parts, 100..10000
-	PartPause     time.Duration `yaml:"part_pause"`      // pause between parts of one reply, 0..1m
+	// MaxMessages caps the messages of one answer (0..10, 0 = no cap): the
+	// first always holds the lead, validity and 来源; details that do not
+	// fit are cut with a pointer to 原文 N.
+	MaxMessages int           `yaml:"max_messages"`
+	PartPause   time.Duration `yaml:"part_pause"` // pause between parts of one reply, 0..1m
 	// SendInterval is the minimum gap between any two sends, across all
 	// chats, so the account is not flagged as a bot (0..1m).
 	SendInterval time.Duration `yaml:"send_interval"`
@@ -158,6 +165,52 @@ type Web struct {
 	Timeout       time.Duration `yaml:"timeout"`         // per request, > 0
 }
 
+// MP configures the Official Account (公众号) channel, served by
+// `serve --channel mp` at Path. The values come from the account's admin
+// console, 设置与开发 → 基本配置. See ValidateChannel for what it needs.
+type MP struct {
+	Path      string `yaml:"path"`       // callback path on the web server
+	AppID     string `yaml:"app_id"`     // the account's AppID
+	AppSecret string `yaml:"app_secret"` // secret; needed when Verified
+	Token     string `yaml:"token"`      // secret: the server configuration's Token
+	// EncodingAESKey is the 43-character key of safe and compatible mode;
+	// empty serves plaintext mode only. A secret.
+	EncodingAESKey string `yaml:"encoding_aes_key"`
+	// Verified says the account may send customer-service messages, so
+	// answers slower than PassiveWait are sent that way; otherwise they
+	// come with WeChat's retries or the user's next message.
+	Verified    bool          `yaml:"verified"`
+	PassiveWait time.Duration `yaml:"passive_wait"` // how long a callback waits for the answer, 0.5s..4.5s
+	Welcome     string        `yaml:"welcome"`      // reply to a new follower; empty sends none
+}
+
+// WeCom configures the WeCom (企业微信) self-built app channel, served by
+// `serve --channel wecom` at Path. The values come from the WeCom admin
+// console: 我的企业 for CorpID, 应用管理 → the app for the rest.
+type WeCom struct {
+	Path           string        `yaml:"path"`             // callback path on the web server
+	CorpID         string        `yaml:"corp_id"`          // the corporation's CorpID
+	AgentID        string        `yaml:"agent_id"`         // the app's AgentId
+	Secret         string        `yaml:"secret"`           // secret: the app's Secret
+	Token          string        `yaml:"token"`            // secret: 接收消息 Token
+	EncodingAESKey string        `yaml:"encoding_aes_key"` // secret: 接收消息 EncodingAESKey, 43 characters
+	PassiveWait    time.Duration `yaml:"passive_wait"`     // how long a callback waits for the answer, 0.5s..4.5s
+}
+
+// KF configures the WeCom customer-service (微信客服) channel, served by
+// `serve --channel kf` at Path. The values come from the 微信客服 admin
+// console: 企业信息 for CorpID, 开发配置 for the rest.
+type KF struct {
+	Path           string `yaml:"path"`             // callback path on the web server
+	CorpID         string `yaml:"corp_id"`          // the corporation's CorpID
+	Secret         string `yaml:"secret"`           // secret: the 微信客服 Secret
+	Token          string `yaml:"token"`            // secret: callback Token
+	EncodingAESKey string `yaml:"encoding_aes_key"` // secret: callback EncodingAESKey, 43 characters
+	// Backlog: after a start, messages older than this are not answered
+	// (the first fetch returns recent history), 1s..48h.
+	Backlog time.Duration `yaml:"backlog"`
+}
+
 // DefaultConfig returns the settings used for every key the file and the
 // environment leave out. They validate as they are: no LLM, the built-in
 // corpus and embedder, the web console on loopback.
@@ -188,6 +241,7 @@ func DefaultConfig() Config {
 			PendingAfter:  4 * time.Second,
 			UserRate:      Rate{PerMinute: 10, Burst: 5},
 			ReplyMaxChars: 600,
+			MaxMessages:   2,
 			PartPause:     1200 * time.Millisecond,
 			SendInterval:  800 * time.Millisecond,
 			Record:        Record{Enabled: true, Retention: 720 * time.Hour},
@@ -204,6 +258,13 @@ func DefaultConfig() Config {
 			RatePerMinute: 60,
 			Timeout:       90 * time.Second,
 		},
+		MP: MP{
+			Path:        "/wechat/mp",
+			PassiveWait: 4 * time.Second,
+			Welcome:     "您好，我是政策助手。直接发送您想了解的政策问题即可，发送“帮助”查看用法。",
+		},
+		WeCom: WeCom{Path: "/wechat/wecom", PassiveWait: 4 * time.Second},
+		KF:    KF{Path: "/wechat/kf", Backlog: 2 * time.Minute},
 	}
 }
 

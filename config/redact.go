@@ -13,14 +13,24 @@ import (
 // printed config still shows whether the key was given.
 const redactedMark = "REDACTED"
 
-// Redacted returns a copy of c that is safe to log or print: the API keys
-// and the web token are replaced, and so is any user:password in a base URL.
+// Redacted returns a copy of c that is safe to log or print: the API keys,
+// the web token and the WeChat channels' secrets, tokens and AES keys are
+// replaced, and so is any user:password in a base URL.
 func (c Config) Redacted() Config {
 	c.LLM.APIKey = redact(c.LLM.APIKey)
 	c.LLM.BaseURL = redactURL(c.LLM.BaseURL)
 	c.Embedding.APIKey = redact(c.Embedding.APIKey)
 	c.Embedding.BaseURL = redactURL(c.Embedding.BaseURL)
 	c.Web.Token = redact(c.Web.Token)
+	c.MP.AppSecret = redact(c.MP.AppSecret)
+	c.MP.Token = redact(c.MP.Token)
+	c.MP.EncodingAESKey = redact(c.MP.EncodingAESKey)
+	c.WeCom.Secret = redact(c.WeCom.Secret)
+	c.WeCom.Token = redact(c.WeCom.Token)
+	c.WeCom.EncodingAESKey = redact(c.WeCom.EncodingAESKey)
+	c.KF.Secret = redact(c.KF.Secret)
+	c.KF.Token = redact(c.KF.Token)
+	c.KF.EncodingAESKey = redact(c.KF.EncodingAESKey)
 	return c
 }
 

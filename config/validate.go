@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/netip"
@@ -29,6 +30,10 @@ func (c Config) Validate() error {
 		c.Bot.validate,
 		c.WeChat.validate,
 		c.Web.validate,
+		c.MP.validate,
+		c.WeCom.validate,
+		c.KF.validate,
+		c.validatePaths,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -145,6 +150,7 @@ func (b Bot) validate() error {
 		intRange("bot.user_rate.per_minute", b.UserRate.PerMinute, 1, 600),
 		intRange("bot.user_rate.burst", b.UserRate.Burst, 1, 100),
 		intRange("bot.reply_max_chars", b.ReplyMaxChars, 100, 10000),
+		intRange("bot.max_messages", b.MaxMessages, 0, 10),
 		durationRange("bot.part_pause", b.PartPause, 0, time.Minute),
 		durationRange("bot.send_interval", b.SendInterval, 0, time.Minute),
 		positive("bot.record.retention", b.Record.Retention),
@@ -181,6 +187,123 @@ func (w Web) validate() error {
 		intRange("web.rate_per_minute", w.RatePerMinute, 1, 10000),
 		positive("web.timeout", w.Timeout),
 	)
+}
+
+// Channels that ValidateChannel knows.
+var channels = []string{"mp", "wecom", "kf"}
+
+// ValidateChannel reports the first setting missing for serving the
+// official WeChat channel name ("mp", "wecom" or "kf"); Validate has
+// already checked the shape of what is set. It is separate because a
+// channel's credentials are needed only where it is served.
+func (c Config) ValidateChannel(name string) error {
+	switch name {
+	case "mp":
+		m := c.MP
+		return firstErr(
+			required("mp.app_id", m.AppID),
+			required("mp.token", m.Token),
+			requiredIf(m.Verified, "mp.app_secret", m.AppSecret, "when mp.verified is true"),
+		)
+	case "wecom":
+		w := c.WeCom
+		return firstErr(
+			required("wecom.corp_id", w.CorpID),
+			required("wecom.agent_id", w.AgentID),
+			required("wecom.secret", w.Secret),
+			required("wecom.token", w.Token),
+			required("wecom.encoding_aes_key", w.EncodingAESKey),
+		)
+	case "kf":
+		k := c.KF
+		return firstErr(
+			required("kf.corp_id", k.CorpID),
+			required("kf.secret", k.Secret),
+			required("kf.token", k.Token),
+			required("kf.encoding_aes_key", k.EncodingAESKey),
+		)
+	}
+	return fmt.Errorf("config: unknown channel %q; want one of %s", name, strings.Join(channels, ", "))
+}
+
+func (m MP) validate() error {
+	return firstErr(
+		callbackPath("mp.path", m.Path),
+		aesKey("mp.encoding_aes_key", m.EncodingAESKey),
+		durationRange("mp.passive_wait", m.PassiveWait, 500*time.Millisecond, 4500*time.Millisecond),
+	)
+}
+
+func (w WeCom) validate() error {
+	if w.AgentID != "" {
+		if _, err := strconv.ParseUint(w.AgentID, 10, 32); err != nil {
+			return fieldErr("wecom.agent_id", "must be a number, got %q", w.AgentID)
+		}
+	}
+	return firstErr(
+		callbackPath("wecom.path", w.Path),
+		aesKey("wecom.encoding_aes_key", w.EncodingAESKey),
+		durationRange("wecom.passive_wait", w.PassiveWait, 500*time.Millisecond, 4500*time.Millisecond),
+	)
+}
+
+func (k KF) validate() error {
+	return firstErr(
+		callbackPath("kf.path", k.Path),
+		aesKey("kf.encoding_aes_key", k.EncodingAESKey),
+		durationRange("kf.backlog", k.Backlog, time.Second, 48*time.Hour),
+	)
+}
+
+// validatePaths keeps the channels' callback paths apart.
+func (c Config) validatePaths() error {
+	switch {
+	case c.MP.Path == c.WeCom.Path:
+		return fieldErr("wecom.path", "must differ from mp.path, both are %q", c.MP.Path)
+	case c.KF.Path == c.MP.Path:
+		return fieldErr("kf.path", "must differ from mp.path, both are %q", c.MP.Path)
+	case c.KF.Path == c.WeCom.Path:
+		return fieldErr("kf.path", "must differ from wecom.path, both are %q", c.KF.Path)
+	}
+	return nil
+}
+
+// callbackPath checks a channel's callback path: absolute, below the root,
+// and clear of the staff console's /api/ and /assets/.
+func callbackPath(path, p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/") || p == "/" || strings.ContainsAny(p, " ?#{}"):
+		return fieldErr(path, "must be a path such as /wechat/mp, got %q", p)
+	case strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/assets/") || p == "/healthz":
+		return fieldErr(path, "must not be one of the staff console's paths, got %q", p)
+	}
+	return nil
+}
+
+// aesKey checks an EncodingAESKey: empty, or 43 characters of base64.
+func aesKey(path, k string) error {
+	if k == "" {
+		return nil
+	}
+	if _, err := base64.StdEncoding.DecodeString(k + "="); len(k) != 43 || err != nil {
+		// The key is not quoted back: it is a secret.
+		return fieldErr(path, "must be the 43-character key from the admin console, got %d characters", len(k))
+	}
+	return nil
+}
+
+func required(path, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fieldErr(path, "must be set")
+	}
+	return nil
+}
+
+func requiredIf(cond bool, path, v, why string) error {
+	if cond && strings.TrimSpace(v) == "" {
+		return fieldErr(path, "must be set %s", why)
+	}
+	return nil
 }
 
 // fieldErr is the one shape of every validation error.

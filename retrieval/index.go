@@ -60,10 +60,9 @@ type Index struct {
 	vocab   *Vocabulary
 	rerank  Reranker
 	judge   *judge // whether the corpus can answer at all
-	// docNos maps each document number, brackets folded, to the
-	// positions of its chunks: a question naming 财税〔2018〕77号 is
-	// about that document.
-	docNos map[string][]int
+	// docNos finds the documents a question names by number: a question
+	// naming 财税〔2018〕77号, in any spelling, is about that document.
+	docNos *docNoIndex
 	// vecWeight weighs the vector ranking against the lexical one.
 	vecWeight float64
 	now       func() time.Time
@@ -87,17 +86,13 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, docNos: map[string][]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
 		d := &docs[i]
-		no := corpus.FoldDocNo(d.DocNo)
 		for _, c := range d.Chunks {
-			if no != "" {
-				ix.docNos[no] = append(ix.docNos[no], len(ix.entries))
-			}
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: periodRe.MatchString(c.Text), formula: onlyFormulas(c.Text, d.Title)}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -106,6 +101,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	if len(ix.entries) == 0 {
 		return nil, errors.New("build index: the corpus has no chunks")
 	}
+	ix.docNos = newDocNoIndex(ix.entries)
 	if ix.now == nil {
 		ix.now = time.Now
 	}
@@ -192,7 +188,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if k <= 0 {
 		k = ix.k
 	}
-	pq := ix.rewrite(q.Question, q.History)
+	dn := ix.docNos.resolve(q.Question)
+	if dn.reason != "" {
+		return ix.docNoResult(q, dn), nil
+	}
+	pq := ix.rewrite(dn.question, q.History)
 	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}}
 	if len(pq.weights) == 0 {
 		res.Reason = ReasonNoMatch
@@ -323,34 +323,9 @@ func (ix *Index) allow(q Query) func(int) bool {
 	}
 }
 
-// named restricts a search to the documents a question names by number;
-// nil when it names none.
-func (ix *Index) named(question string) func(int) bool {
-	q := corpus.FoldDocNo(question)
-	var set map[int]bool
-	for no, chunks := range ix.docNos {
-		if !strings.Contains(q, no) {
-			continue
-		}
-		if set == nil {
-			set = map[int]bool{}
-		}
-		for _, c := range chunks {
-			set[c] = true
-		}
-	}
-	if set == nil {
-		return nil
-	}
-	return func(i int) bool { return set[i] }
-}
-
 // validityRe spots a question about whether or until when a policy
 // applies.
 var validityRe = regexp.MustCompile(`有效|过期|失效|还执行|还能享受|到什么时候|到哪年|期限|截止|哪天起|什么时候起|何时起|什么时候开始|哪天开始|从什么时候|何时施行|开始执行|开始实施`)
-
-// periodRe spots a clause stating a period.
-var periodRe = regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日(?:起|至|前)|有效期|执行期限|试行期|起施行|起执行|起实施|废止`)
 
 // periodBoost favours, for a question about validity, the clauses that
 // state a period over those that only share its words.

@@ -16,6 +16,11 @@ const (
 	ReasonYear        = "year"         // names a year the corpus never mentions
 	ReasonNoMatch     = "no_match"     // the best clause shares too little with the question
 	ReasonDeferred    = "deferred"     // the documents leave the specifics to other rules
+	// A 文号 the question names matches no document of the corpus, or
+	// several (77号文 of two issuers or years); for several the hits are
+	// the candidates, one clause of each, to ask which was meant.
+	ReasonUnknownDocNo   = "unknown_docno"
+	ReasonAmbiguousDocNo = "ambiguous_docno"
 )
 
 // judge decides whether the corpus can answer a question at all, and if

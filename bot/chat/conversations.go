@@ -51,6 +51,10 @@ type Options struct {
 	// ReplyMaxChars is the longest single message the channel takes, in
 	// runes; longer replies are cut with Split. Zero never cuts.
 	ReplyMaxChars int
+	// MaxMessages is the most messages one answer may take; the details
+	// that do not fit are cut, and the reader is pointed to 原文 N. Zero
+	// sets no limit.
+	MaxMessages int
 	// PartPause is the pause between the parts of one split reply. Zero
 	// sends them back to back (still subject to SendInterval).
 	PartPause time.Duration
@@ -212,11 +216,12 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 		sendErr = out.reply(ctx, msgFailed)
 	} else {
 		c.mem.remember(m.ChatID, question, a, c.opts.Now())
-		text := a.Text
 		if shown != "" {
-			text, out.shown = afterShown(a, shown), true
+			out.shown = true
+			sendErr = out.reply(ctx, afterShown(a, shown))
+		} else {
+			sendErr = out.parts(ctx, c.messages(a))
 		}
-		sendErr = out.reply(ctx, text)
 	}
 	_, jErr := c.record(ctx, m.ChatID, question, history, a, latency, err)
 	return errors.Join(sendErr, jErr)
@@ -414,7 +419,12 @@ type outbox struct {
 }
 
 func (o outbox) reply(ctx context.Context, text string) error {
-	for i, part := range Split(text, o.c.opts.ReplyMaxChars) {
+	return o.parts(ctx, Split(text, o.c.opts.ReplyMaxChars))
+}
+
+// parts sends the parts of one reply in order.
+func (o outbox) parts(ctx context.Context, parts []string) error {
+	for i, part := range parts {
 		if i > 0 {
 			if err := sleep(ctx, o.c.opts.PartPause); err != nil {
 				return err

@@ -116,31 +116,55 @@ func TestJournalMark(t *testing.T) {
 	}
 }
 
+// TestJournalRetention: only a writer deletes old day files, every part
+// of them, and only when it writes; opening, and reading, delete nothing.
 func TestJournalRetention(t *testing.T) {
 	now := time.Now()
 	day := func(d int) string { return now.AddDate(0, 0, d).Format(journalDay) + ".jsonl" }
+	part := func(d, n int) string { return partName(now.AddDate(0, 0, d).Format(journalDay), n) }
+	files := []string{day(-100), part(-100, 1), day(-31), day(-29), part(-29, 1), day(-1), "notes.txt", "2026-13-45.jsonl"}
 	tests := []struct {
-		name      string
-		retention time.Duration
-		files     []string
-		wantKept  []string
+		name     string
+		open     func(t *testing.T, dir string) *Files
+		write    bool
+		wantKept []string
 	}{
-		{"old days go", 30 * 24 * time.Hour,
-			[]string{day(-100), day(-31), day(-29), day(-1), "notes.txt", "2026-13-45.jsonl"},
-			[]string{day(-29), day(-1), day(0), "notes.txt", "2026-13-45.jsonl"}},
-		{"zero keeps all", 0,
-			[]string{day(-1000), day(-1)},
-			[]string{day(-1000), day(-1), day(0)}},
+		{"writer deletes old days when it writes",
+			func(t *testing.T, dir string) *Files { return openTestJournal(t, dir, 30*24*time.Hour) }, true,
+			[]string{day(-29), part(-29, 1), day(-1), day(0), "notes.txt", "2026-13-45.jsonl"}},
+		{"writer that has not written deletes nothing",
+			func(t *testing.T, dir string) *Files { return openTestJournal(t, dir, 30*24*time.Hour) }, false,
+			append(slices.Clone(files), day(0))},
+		{"zero retention keeps all",
+			func(t *testing.T, dir string) *Files { return openTestJournal(t, dir, 0) }, true,
+			append(slices.Clone(files), day(0))},
+		{"reader deletes and creates nothing",
+			func(t *testing.T, dir string) *Files {
+				j, err := OpenWith(dir, Options{ReadOnly: true, Retention: time.Hour}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return j
+			}, false,
+			files},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, f := range tt.files {
+			for _, f := range files {
 				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
-			openTestJournal(t, dir, tt.retention)
+			j := tt.open(t, dir)
+			if _, err := j.Entries(t.Context(), time.Time{}); err != nil {
+				t.Fatalf("Entries: %v", err)
+			}
+			if tt.write {
+				if _, err := j.Append(t.Context(), Entry{Question: "q"}); err != nil {
+					t.Fatalf("Append: %v", err)
+				}
+			}
 			if got, want := convListDir(t, dir), convSorted(tt.wantKept); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("files: got %v, want %v", got, want)
 			}

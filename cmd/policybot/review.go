@@ -28,8 +28,8 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 		return err
 	}
 	// The record is read even when no longer kept: what is there stays
-	// worth reviewing.
-	j, err := journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	// worth reviewing. Reading never prunes, creates or writes.
+	j, err := journal.OpenReader(filepath.Join(g.cfg.DataDir, "qa"), g.log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -185,12 +186,19 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Ind
 	return p, ix, lib, nil
 }
 
-// journal opens the Q&A record when it is enabled, else returns nil.
+// journal opens the Q&A record when it is enabled, else returns nil. A
+// data directory that cannot be written does not stop the bot: it answers
+// without a record, and says so loudly.
 func (g *global) journal() (*journal.Files, error) {
 	if !g.cfg.Bot.Record.Enabled {
 		return nil, nil
 	}
-	return journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	j, err := journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	if errors.Is(err, journal.ErrNotWritable) {
+		g.log.Error("the Q&A record cannot be written; answering without it", "err", err)
+		return nil, nil
+	}
+	return j, err
 }
 
 // core is a command's conversation core and what it stands on.
@@ -238,6 +246,7 @@ func chatOptions(cfg config.Config, scope, channel string) chat.Options {
 		UserPerMinute: float64(b.UserRate.PerMinute),
 		UserBurst:     b.UserRate.Burst,
 		ReplyMaxChars: b.ReplyMaxChars,
+		MaxMessages:   b.MaxMessages,
 		PartPause:     b.PartPause,
 		SendInterval:  b.SendInterval,
 		GroupPrefix:   cfg.WeChat.GroupPrefix,
