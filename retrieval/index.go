@@ -44,6 +44,9 @@ type entry struct {
 	// period marks a clause stating when something applies: 自…至…,
 	// 有效期, 自…起施行.
 	period bool
+	// inert marks a chunk that answers nothing (corpus.Informative): it is
+	// never a result.
+	inert bool
 	// formula marks a chunk that is only a notice's formulas — salutation,
 	// 现将……通知如下, 印发给你们, signature — and no policy of its own.
 	formula bool
@@ -92,7 +95,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 	for i := range docs {
 		d := &docs[i]
 		for _, c := range d.Chunks {
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title)}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == ""}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -235,6 +238,13 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		vec = kept
 	}
 	fused := fuse(lex, vec, ix.byID, ix.vecWeight)
+	kept := fused[:0]
+	for _, f := range fused {
+		if !ix.entries[f.doc].inert {
+			kept = append(kept, f)
+		}
+	}
+	fused = kept
 	if len(fused) > k*4 {
 		fused = fused[:k*4]
 	}
