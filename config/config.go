@@ -47,8 +47,18 @@ type Corpus struct {
 	// Builtin keeps the embedded 2018 Hebei documents. When false, Dirs
 	// replaces them and must not be empty.
 	Builtin bool `yaml:"builtin"`
-	// Dirs are extra folders of .md/.txt documents.
+	// Dirs are extra folders of documents (.md, .txt, .docx, .pdf, .html).
+	// Documents added with `policybot corpus add` or the console live in
+	// <data_dir>/corpus, which is always searched too.
 	Dirs []string `yaml:"dirs"`
+	// ScopeFile describes what the documents cover (region, years,
+	// topics, cities, contacts) in corpus/scope.yaml's shape; empty means
+	// the built-in corpus's scope, or what the documents themselves say.
+	ScopeFile string `yaml:"scope_file"`
+	// Watch is how often serve and wechat look for documents added,
+	// changed or removed in the folders, and load them without a
+	// restart; 0 never looks.
+	Watch time.Duration `yaml:"watch"`
 }
 
 // LLM configures the OpenAI-compatible chat model. Without one (see
@@ -139,15 +149,26 @@ type Record struct {
 	Retention time.Duration `yaml:"retention"` // older records are deleted, > 0
 }
 
-// WeChat configures the personal-account transport.
+// WeChat configures the personal-account transport. WeChat bans
+// personal accounts that run bots; the official channels (MP, WeCom, KF)
+// do not carry that risk.
 type WeChat struct {
 	Mode string `yaml:"mode"` // desktop | normal (the login protocol openwechat uses)
 	// Storage is the hot-login file; empty means <data_dir>/wechat-login.json
 	// (see Config.WeChatStorage).
-	Storage  string `yaml:"storage"`
-	OnLogout string `yaml:"on_logout"` // relogin | exit
+	Storage string `yaml:"storage"`
+	// OnLogout says what to do when WeChat ends the session: exit (the
+	// default; a supervisor restarts the process) or relogin (log in
+	// again, showing a new QR code if needed).
+	OnLogout string `yaml:"on_logout"`
+	// KickWindow: a session WeChat ends with retcode 1102 this soon after
+	// login means the account is likely restricted; the bot then stops
+	// rather than show a new QR code, even with on_logout relogin
+	// (1m..24h).
+	KickWindow time.Duration `yaml:"kick_window"`
 	// GroupPrefix: in groups, texts starting with it are answered, as are
-	// @-mentions. Empty means @-mentions only.
+	// @-mentions. Empty (the default) means @-mentions only: a word such
+	// as 政策 starts ordinary chatter too.
 	GroupPrefix    string   `yaml:"group_prefix"`
 	Groups         []string `yaml:"groups"`          // allow-list of group names; empty allows every group
 	AcceptFriends  bool     `yaml:"accept_friends"`  // accept friend requests automatically
@@ -218,7 +239,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
-		Corpus:  Corpus{Builtin: true},
+		Corpus:  Corpus{Builtin: true, Watch: 5 * time.Second},
 		LLM: LLM{
 			Timeout:     60 * time.Second,
 			MaxRetries:  3,
@@ -248,8 +269,8 @@ func DefaultConfig() Config {
 		},
 		WeChat: WeChat{
 			Mode:           "desktop",
-			OnLogout:       "relogin",
-			GroupPrefix:    "政策",
+			OnLogout:       "exit",
+			KickWindow:     10 * time.Minute,
 			FriendGreeting: "您好，我是政策助手，直接发问题给我即可。",
 		},
 		Web: Web{
@@ -282,6 +303,10 @@ func (l Log) SlogLevel() slog.Level {
 		return slog.LevelInfo
 	}
 }
+
+// AddedDocuments is the folder of the documents added while the bot runs
+// (policybot corpus add, the console's upload).
+func (c Config) AddedDocuments() string { return filepath.Join(c.DataDir, "corpus") }
 
 // WeChatStorage is the hot-login file: wechat.storage, or
 // wechat-login.json under DataDir. It is computed on use, not at Load, so

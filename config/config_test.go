@@ -202,13 +202,13 @@ func TestLoadFile(t *testing.T) {
 		},
 		{
 			name:  "explicit empty string clears a default",
-			body:  "wechat:\n  group_prefix: \"\"\n",
-			check: func(c Config) (any, any) { return c.WeChat.GroupPrefix, "" },
+			body:  "wechat:\n  friend_greeting: \"\"\n",
+			check: func(c Config) (any, any) { return c.WeChat.FriendGreeting, "" },
 		},
 		{
 			name:  "null keeps a default",
-			body:  "wechat:\n  group_prefix:\n",
-			check: func(c Config) (any, any) { return c.WeChat.GroupPrefix, "政策" },
+			body:  "wechat:\n  friend_greeting:\n",
+			check: func(c Config) (any, any) { return c.WeChat.FriendGreeting, DefaultConfig().WeChat.FriendGreeting },
 		},
 		{
 			name:  "lists",

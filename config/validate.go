@@ -89,6 +89,9 @@ func (c Corpus) validate() error {
 	if !c.Builtin && len(c.Dirs) == 0 {
 		return fieldErr("corpus.dirs", "must list at least one folder when corpus.builtin is false")
 	}
+	if c.Watch < 0 {
+		return fieldErr("corpus.watch", "must not be negative, got %q", c.Watch)
+	}
 	return nonEmpty("corpus.dirs", c.Dirs)
 }
 
@@ -167,6 +170,7 @@ func (w WeChat) validate() error {
 	return firstErr(
 		oneOf("wechat.mode", w.Mode, "desktop", "normal"),
 		oneOf("wechat.on_logout", w.OnLogout, "relogin", "exit"),
+		durationRange("wechat.kick_window", w.KickWindow, time.Minute, 24*time.Hour),
 		nonEmpty("wechat.groups", w.Groups),
 	)
 }

@@ -131,16 +131,21 @@ func Cut(d *Document, size ChunkSize) []Chunk {
 	lines := strings.Split(d.Body, "\n")
 	h := parseHeader(lines)
 	root := parse(lines[h.lines:])
-	c := chunker{doc: d, size: size, ids: map[string]bool{}}
+	// A short document is cut clause by clause, each of its numbered
+	// divisions a chunk of its own, so that every clause can be cited;
+	// in a long one, runs of small clauses merge, which retrieval was
+	// measured to prefer.
+	c := chunker{doc: d, size: size, ids: map[string]bool{}, clauses: root.size() <= size.Max}
 	c.emit(root)
 	return c.out
 }
 
 type chunker struct {
-	doc  *Document
-	size ChunkSize
-	out  []Chunk
-	ids  map[string]bool
+	clauses bool // one chunk per numbered division: no merging, down to articles
+	doc     *Document
+	size    ChunkSize
+	out     []Chunk
+	ids     map[string]bool
 }
 
 func (c *chunker) add(p []string, lbl string, lines []string) {
@@ -171,13 +176,15 @@ func (c *chunker) emit(n *node) {
 	lbl := label(n)
 	if n.level < 0 {
 		// The text before the first numbered division; a document short
-		// enough to be one chunk is cited whole.
+		// enough to be one chunk and numbering nothing is cited whole.
 		lbl = "正文"
-		if n.size() <= c.size.Max {
+		if n.size() <= c.size.Max && len(n.children) == 0 {
 			lbl = "全文"
 		}
 	}
-	if n.size() <= c.size.Max {
+	// A short document is still cut at its own numbering, so that each
+	// clause can be cited by it.
+	if n.size() <= c.size.Max && (n.level >= 0 && !(c.clauses && n.level <= levelChapter) || len(n.children) == 0) {
 		if n.level == levelChapter && len(n.children) > 0 {
 			// A chapter is cited by its articles: 第一条至第三条.
 			lbl = label(n.children[0])
@@ -229,7 +236,7 @@ func (c *chunker) emit(n *node) {
 			c.emit(ch)
 			continue
 		}
-		if len(run) > 0 && (total+s > c.size.Max || total >= c.size.Min) {
+		if len(run) > 0 && (c.clauses || total+s > c.size.Max || total >= c.size.Min) {
 			flush()
 			total = 0
 		}

@@ -213,8 +213,21 @@ func TestCutLabels(t *testing.T) {
 			want: []string{"正文 | ", "附件1 | "},
 		},
 		{
-			name: "small siblings merge",
+			// Short as its clauses are, a short notice is cut at each.
+			name: "small clauses of a short notice",
 			body: "某通知\n各市：\n一、甲。\n二、乙。\n三、丙。",
+			want: []string{"正文 | ", "一、 | ", "二、 | ", "三、 | "},
+		},
+		{
+			// A short notice is still cut at its own numbering, so that each
+			// clause can be cited by it.
+			name: "short notice, clause by clause",
+			body: "某通知\n一、" + strings.Repeat("甲", 15) + "。\n二、" + strings.Repeat("乙", 15) + "。\n三、" + strings.Repeat("丙", 15) + "。",
+			want: []string{"一、 | ", "二、 | ", "三、 | "},
+		},
+		{
+			name: "unnumbered short text is cited whole",
+			body: "某通知\n" + strings.Repeat("甲", 30) + "。",
 			want: []string{"全文 | "},
 		},
 	}

@@ -19,6 +19,9 @@ type Document struct {
 	Source         string  `json:"source" yaml:"source"`
 	Body           string  `json:"text" yaml:"-"`
 	Chunks         []Chunk `json:"-" yaml:"-"`
+	// File is the file the document was read from; empty for a built-in
+	// one.
+	File string `json:"-" yaml:"-"`
 }
 
 // Chunk is one clause (or a run of small sibling clauses, or one part of a

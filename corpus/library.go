@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -229,15 +231,23 @@ func loadDir(dir string, add func(string, Document) error, log *slog.Logger) err
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("read corpus folder %s: %w", dir, err)
-		}
-		if e.IsDir() {
+			if p == dir {
+				return fmt.Errorf("read corpus folder %s: %w", dir, err)
+			}
+			log.Warn("skip unreadable corpus entry", "file", p, "err", err)
 			return nil
 		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".md", ".txt":
-			files = append(files, p)
+		if e.IsDir() {
+			if p != dir && strings.HasPrefix(e.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
 		}
+		if strings.HasPrefix(e.Name(), ".") {
+			// Hidden files: editors' swap files, an add in progress.
+			return nil
+		}
+		files = append(files, p)
 		return nil
 	})
 	if err != nil {
@@ -245,27 +255,63 @@ func loadDir(dir string, add func(string, Document) error, log *slog.Logger) err
 	}
 	sort.Strings(files)
 	for _, p := range files {
-		data, err := os.ReadFile(p)
+		d, err := readFile(p)
 		if err != nil {
-			log.Warn("skip unreadable corpus file", "file", p, "err", err)
+			// One bad document never stops the others from loading.
+			log.Warn("skip corpus file", "file", p, "err", err)
 			continue
-		}
-		d, err := Parse(p, data)
-		if errors.Is(err, ErrEmpty) {
-			log.Warn("skip empty corpus file", "file", p)
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("load corpus: %w", err)
 		}
 		if d.Source == "" {
 			d.Source = p
 		}
+		d.File = p
 		if err := add(p, d); err != nil {
-			return err
+			log.Warn("skip corpus file", "file", p, "err", err)
 		}
 	}
 	return nil
+}
+
+// readTimeout bounds reading one document, whatever its format: a PDF
+// that sends the reader into a loop must not hold up the rest.
+const readTimeout = time.Minute
+
+// readFile reads one document file. Only regular files are read, at most
+// maxFileBytes of them: a link to a device or a FIFO is refused rather
+// than read for ever.
+func readFile(path string) (Document, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return Document{}, err
+	}
+	if !info.Mode().IsRegular() {
+		return Document{}, fmt.Errorf("%w: not a regular file (%s)", errUnsupported, info.Mode().Type())
+	}
+	if info.Size() > maxFileBytes {
+		return Document{}, fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", errUnsupported, info.Size()>>20, maxFileBytes>>20)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Document{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	if err != nil {
+		return Document{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	return readDocument(ctx, path, data)
+}
+
+// readDocument reads a document of any supported format and its
+// metadata.
+func readDocument(ctx context.Context, name string, data []byte) (Document, error) {
+	text, err := readText(ctx, name, data)
+	if err != nil {
+		return Document{}, err
+	}
+	return Parse(name, []byte(text))
 }
 
 // Documents returns all documents in corpus order.

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // writeFiles writes name → content under dir, making folders as needed.
@@ -141,12 +143,16 @@ func TestLoadSize(t *testing.T) {
 	}
 }
 
-func TestLoadErrors(t *testing.T) {
+// TestLoadSkipsBadFiles shows that one bad document never stops the
+// others from loading: it is skipped with one warning that names the file
+// and says why.
+func TestLoadSkipsBadFiles(t *testing.T) {
+	const good = "关于支持小微企业发展的通知\n一、对新设立的小微企业给予一次性开办补贴。\n"
 	tests := []struct {
 		name    string
 		builtin bool
 		files   map[string][]byte
-		want    []string
+		want    []string // in the warning
 	}{
 		{
 			name:  "malformed front matter",
@@ -161,11 +167,10 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "duplicate id",
 			files: map[string][]byte{
-				"a.md":     []byte("---\nid: same\n---\n甲\n"),
-				"b/b.md":   []byte("---\nid: same\n---\n乙\n"),
-				"other.md": []byte("丙\n"),
+				"a.md":   []byte("---\nid: same\n---\n甲\n"),
+				"b/b.md": []byte("---\nid: same\n---\n乙\n"),
 			},
-			want: []string{"a.md", "b.md", `"same"`},
+			want: []string{"b.md", "same", "a.md"},
 		},
 		{
 			name:    "id of a built-in document",
@@ -174,30 +179,52 @@ func TestLoadErrors(t *testing.T) {
 			want:    []string{"mine.md", "built-in jzf-2018-4"},
 		},
 		{
-			name:  "nothing to load",
-			files: map[string][]byte{"empty.txt": nil},
-			want:  []string{"no documents"},
+			name:  "not text",
+			files: map[string][]byte{"binary.txt": []byte("\x00\x01\x02\xff\x81\x00PNG")},
+			want:  []string{"binary.txt", "binary"},
 		},
 		{
-			name:  "not text",
-			files: map[string][]byte{"binary.txt": []byte("\xff\xfe\xfd\x00\x81")},
-			want:  []string{"binary.txt", "neither UTF-8 nor GBK"},
+			name:  "empty",
+			files: map[string][]byte{"empty.txt": nil},
+			want:  []string{"empty.txt", "empty"},
+		},
+		{
+			name:  "unsupported format",
+			files: map[string][]byte{"sheet.xlsx": []byte("PK\x03\x04")},
+			want:  []string{"sheet.xlsx", "unsupported format"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			tt.files["zz-good.txt"] = []byte(good)
 			writeFiles(t, dir, tt.files)
-			_, err := Load(Options{Builtin: tt.builtin, Dirs: []string{dir}}, nil)
-			if err == nil {
-				t.Fatal("got no error")
+			var logs strings.Builder
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			lib, err := Load(Options{Builtin: tt.builtin, Dirs: []string{dir}}, log)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if _, ok := lib.Document("zz-good"); !ok {
+				t.Errorf("the good document was not loaded")
+			}
+			if n := strings.Count(logs.String(), "skip corpus file"); n != 1 {
+				t.Errorf("got %d warnings, want 1:\n%s", n, logs.String())
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("got error %q, want it to contain %q", err, w)
+				if !strings.Contains(logs.String(), w) {
+					t.Errorf("warning %q does not contain %q", logs.String(), w)
 				}
 			}
 		})
+	}
+}
+
+func TestLoadNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"empty.txt": nil})
+	if _, err := Load(Options{Dirs: []string{dir}}, nil); err == nil || !strings.Contains(err.Error(), "no documents") {
+		t.Fatalf("Load of a folder with no documents: got %v, want an error saying so", err)
 	}
 }
 
@@ -319,5 +346,38 @@ func TestScope(t *testing.T) {
 				t.Errorf("got error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoadGuards shows that loading reads regular files only: a link to
+// an endless device or a FIFO with no writer is skipped, not read for
+// ever.
+func TestLoadGuards(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{"good.txt": []byte("关于支持小微企业发展的通知\n一、给予开办补贴。\n")})
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		_, err := Load(Options{Dirs: []string{dir}}, slog.New(slog.NewTextHandler(&logs, nil)))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load did not return within 10 s")
+	}
+	for _, f := range []string{"zero.md", "pipe.txt"} {
+		if !strings.Contains(logs.String(), f) || !strings.Contains(logs.String(), "not a regular file") {
+			t.Errorf("no warning naming %s as not a regular file:\n%s", f, logs.String())
+		}
 	}
 }

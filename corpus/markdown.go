@@ -73,6 +73,11 @@ func Parse(name string, data []byte) (Document, error) {
 	}
 	var lines []string
 	for _, l := range strings.Split(body, "\n") {
+		// A Markdown heading (## 第一章 总则) is the document's own
+		// division: its marks go, its text is the heading line.
+		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
+			l = t
+		}
 		if l = normLine(l); l != "" {
 			lines = append(lines, l)
 		}

@@ -42,7 +42,7 @@ func TestParse(t *testing.T) {
 			name: "no front matter",
 			file: "冀财金2019-12.md",
 			data: []byte("# 河北省某某奖励办法\n\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日\n"),
-			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Kind: "原文", Issued: "2019-03-01", Body: "# 河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
+			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Kind: "原文", Issued: "2019-03-01", Body: "河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
 		},
 		{
 			name: "number on a label line",

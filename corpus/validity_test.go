@@ -217,7 +217,9 @@ func TestStatesPeriodOnBuiltin(t *testing.T) {
 			}
 		}
 	}
-	if n != 49 {
-		t.Errorf("got %d built-in clauses stating a period, want 49", n)
+	// 49 with the chunking retrieval's periodRe was measured against;
+	// short notices now cut at their own numbering give two more.
+	if n != 51 {
+		t.Errorf("got %d built-in clauses stating a period, want 51", n)
 	}
 }

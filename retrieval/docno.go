@@ -381,7 +381,7 @@ func (ix *Index) named(question string) func(int) bool {
 // was meant.
 func (ix *Index) docNoResult(q Query, dn docNoResolution) Result {
 	pq := ix.rewrite(q.Question, q.History)
-	res := Result{Question: q.Question, Query: pq.text, Reason: dn.reason, Hits: []Hit{}}
+	res := Result{Question: q.Question, Query: pq.text, Reason: dn.reason, Hits: []Hit{}, Version: ix.version}
 	for _, gi := range dn.candidates {
 		g := ix.docNos.groups[gi]
 		best := scored{doc: g.chunks[0]}

@@ -70,6 +70,7 @@ type Index struct {
 	vecWeight float64
 	now       func() time.Time
 	k         int
+	version   string // of the corpus indexed, see Version
 	log       *slog.Logger
 }
 
@@ -105,6 +106,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		return nil, errors.New("build index: the corpus has no chunks")
 	}
 	ix.docNos = newDocNoIndex(ix.entries)
+	ix.version = Version(lib)
 	if ix.now == nil {
 		ix.now = time.Now
 	}
@@ -196,7 +198,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return ix.docNoResult(q, dn), nil
 	}
 	pq := ix.rewrite(dn.question, q.History)
-	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}}
+	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}, Version: ix.version}
 	if len(pq.weights) == 0 {
 		res.Reason = ReasonNoMatch
 		return res, nil

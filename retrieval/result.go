@@ -26,6 +26,9 @@ type Result struct {
 	// when found.
 	Reason string `json:"reason,omitempty"`
 	Hits   []Hit  `json:"results"`
+	// Version names the corpus that answered (see Version), so that a
+	// record of the answer says which documents it was judged against.
+	Version string `json:"corpus_version,omitempty"`
 }
 
 // Hit is one ranked clause.

@@ -107,9 +107,9 @@ func TestBuiltinSearch(t *testing.T) {
 			question string
 			keys     []string
 		}{
-			{"研发费用加计扣除比例", []string{"found", "query", "question", "results"}},
+			{"研发费用加计扣除比例", []string{"corpus_version", "found", "query", "question", "results"}},
 			// Not found: the reason is said.
-			{"天津对小微企业有什么税收优惠？", []string{"found", "query", "question", "reason", "results"}},
+			{"天津对小微企业有什么税收优惠？", []string{"corpus_version", "found", "query", "question", "reason", "results"}},
 		}
 		for _, tt := range tests {
 			res, err := ix.Search(ctx, Query{Question: tt.question, K: 3})

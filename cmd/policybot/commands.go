@@ -16,22 +16,39 @@ import (
 )
 
 func cmdCorpus(ctx context.Context, g *global, args []string) error {
-	fs := newFlags(g, "corpus", "list [--json] | show ID", "List the documents, or show one with its chunk boundaries and labels.")
+	fs := newFlags(g, "corpus", "list [--json] | show ID | add FILE... | remove ID...",
+		"List the documents, show one with its chunk boundaries and labels, or add and remove documents while the bot runs\n"+
+			"(a running serve or wechat loads the change within corpus.watch).")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return errors.New("corpus: want list or show")
+		return errors.New("corpus: want list, show, add or remove")
 	}
 	if err := g.load(); err != nil {
 		return err
+	}
+	if fs.Arg(0) == "add" {
+		return addDocs(g, fs.Args()[1:])
 	}
 	lib, err := g.library()
 	if err != nil {
 		return err
 	}
 	switch fs.Arg(0) {
+	case "remove":
+		if fs.NArg() < 2 {
+			return errors.New("corpus remove: want document ids (see corpus list)")
+		}
+		for _, id := range fs.Args()[1:] {
+			path, err := corpus.Remove(lib, g.cfg.AddedDocuments(), id)
+			if err != nil {
+				return fmt.Errorf("corpus %w", err)
+			}
+			fmt.Fprintf(g.stdout, "removed %s (%s)\n", id, path)
+		}
+		return nil
 	case "list":
 		lf := newFlags(g, "corpus list", "", "List the documents.")
 		asJSON := lf.Bool("json", false, "one JSON object per document per line")
@@ -51,6 +68,26 @@ func cmdCorpus(ctx context.Context, g *global, args []string) error {
 	default:
 		return fmt.Errorf("corpus: unknown subcommand %q", fs.Arg(0))
 	}
+}
+
+// addDocs puts each file among the added documents, refusing one that
+// does not read as a document.
+func addDocs(g *global, files []string) error {
+	if len(files) == 0 {
+		return errors.New("corpus add: want one or more files")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("corpus add: %w", err)
+		}
+		d, err := corpus.Add(g.cfg.AddedDocuments(), f, data)
+		if err != nil {
+			return fmt.Errorf("corpus %w", err)
+		}
+		fmt.Fprintf(g.stdout, "added %s %s\n", d.ID, d.Cite())
+	}
+	return nil
 }
 
 // docLine is the stable JSON shape of corpus list --json.
@@ -118,7 +155,7 @@ func cmdRetrieve(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
-	ix, _, err := g.searchIndex(ctx)
+	ix, err := g.live(ctx)
 	if err != nil {
 		return err
 	}
@@ -189,7 +226,7 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	if err != nil {
 		return err
 	}
-	ix, _, err := g.searchIndex(ctx)
+	ix, err := g.live(ctx)
 	if err != nil {
 		return err
 	}

@@ -269,7 +269,7 @@ func TestExtraCorpusFolder(t *testing.T) {
 // allowed lists are extras the contract tolerates.
 var (
 	retrieveKeys    = []string{"question", "query", "found", "results"}
-	retrieveAllowed = []string{"reason"}
+	retrieveAllowed = []string{"reason", "corpus_version"}
 	hitKeys         = []string{"rank", "score", "doc_id", "title", "doc_no", "issuer", "kind", "clause", "text"}
 	hitAllowed      = []string{"chunk_id"}
 )

@@ -65,34 +65,47 @@ func (g *global) load() error {
 	return nil
 }
 
+// corpusOptions says which documents to load: the built-in ones if kept,
+// the configured folders, and the documents added while the bot runs.
+func (g *global) corpusOptions() corpus.Options {
+	dirs := slices.Clone(g.cfg.Corpus.Dirs)
+	if added := g.cfg.AddedDocuments(); !slices.Contains(dirs, added) {
+		if _, err := os.Stat(added); err == nil {
+			dirs = append(dirs, added)
+		}
+	}
+	return corpus.Options{Builtin: g.cfg.Corpus.Builtin, Dirs: dirs, ScopeFile: g.cfg.Corpus.ScopeFile}
+}
+
 // library loads the corpus.
 func (g *global) library() (*corpus.Library, error) {
-	return corpus.Load(corpus.Options{Builtin: g.cfg.Corpus.Builtin, Dirs: g.cfg.Corpus.Dirs}, g.log)
+	return corpus.Load(g.corpusOptions(), g.log)
 }
 
-// searchIndex loads the corpus and builds (or loads) its search index.
-func (g *global) searchIndex(ctx context.Context) (*retrieval.Index, *corpus.Library, error) {
-	lib, err := g.library()
+// live loads the corpus and builds (or loads) its search index, which
+// Reload and Watch keep up to date while the bot runs.
+func (g *global) live(ctx context.Context) (*retrieval.Live, error) {
+	opts, err := g.indexOptions()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ix, err := g.index(ctx, lib)
-	return ix, lib, err
+	return retrieval.NewLive(ctx, g.library, opts)
 }
 
-// index builds (or loads) the search index of a corpus.
-func (g *global) index(ctx context.Context, lib *corpus.Library) (*retrieval.Index, error) {
+// indexOptions configures the search index: vocabulary, persistence and
+// the embedder.
+func (g *global) indexOptions() (retrieval.Options, error) {
 	var extra [][]byte
 	if p := g.cfg.Retrieval.Vocabulary; p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("read vocabulary: %w", err)
+			return retrieval.Options{}, fmt.Errorf("read vocabulary: %w", err)
 		}
 		extra = append(extra, b)
 	}
 	vocab, err := retrieval.LoadVocabulary(extra...)
 	if err != nil {
-		return nil, err
+		return retrieval.Options{}, err
 	}
 	opts := retrieval.Options{
 		K:          g.cfg.Retrieval.TopK,
@@ -122,12 +135,12 @@ func (g *global) index(ctx context.Context, lib *corpus.Library) (*retrieval.Ind
 			BatchSize: e.BatchSize, Timeout: e.Timeout, MaxRetries: e.MaxRetries,
 		}, g.log)
 		if err != nil {
-			return nil, err
+			return retrieval.Options{}, err
 		}
 		opts.Embedder = emb
 		opts.Progress = progressBar(g.stderr, "embedding")
 	}
-	return retrieval.Build(ctx, lib, opts)
+	return opts, nil
 }
 
 // generator adapts the llm client to what bot needs, or returns nil when
@@ -162,28 +175,28 @@ func chatMessages(system, user string) []llm.Message {
 	return []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}
 }
 
-// pipeline wires corpus, index, prompts and the model into answers.
-func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Index, *corpus.Library, error) {
-	ix, lib, err := g.searchIndex(ctx)
+// pipeline wires the live index, prompts and the model into answers.
+func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Live, error) {
+	live, err := g.live(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	pr, err := prompts.Load(g.cfg.LLM.PromptsDir)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	gen, err := g.generator()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	var bg answer.Generator
 	if gen != nil {
 		bg = gen
 	}
-	p := answer.New(ix, lib, bg, pr, answer.Options{
+	p := answer.New(live, live, bg, pr, answer.Options{
 		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout,
 	}, g.log)
-	return p, ix, lib, nil
+	return p, live, nil
 }
 
 // journal opens the Q&A record when it is enabled, else returns nil. A
@@ -201,21 +214,19 @@ func (g *global) journal() (*journal.Files, error) {
 	return j, err
 }
 
-// core is a command's conversation core and what it stands on.
-type core struct {
-	conv    *chat.Conversations
-	ix      *retrieval.Index
-	lib     *corpus.Library
+// stack is what every channel of a command answers with: one pipeline
+// over the live index, and one Q&A record.
+type stack struct {
+	p       *answer.Pipeline
+	live    *retrieval.Live
 	journal *journal.Files // nil when no record is kept
+	cfg     config.Config
 	log     *slog.Logger
 }
 
-// conversations wires the answer pipeline and the Q&A record into the
-// conversation core of one channel ("cli", "wechat" or "web"), with the
-// options the config gives; tune, when not nil, adjusts them for the
-// channel. Close the core to end the record.
-func (g *global) conversations(ctx context.Context, channel string, tune func(*chat.Options)) (*core, error) {
-	p, ix, lib, err := g.pipeline(ctx)
+// stack builds the pipeline and opens the Q&A record.
+func (g *global) stack(ctx context.Context) (*stack, error) {
+	p, live, err := g.pipeline(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -223,14 +234,30 @@ func (g *global) conversations(ctx context.Context, channel string, tune func(*c
 	if err != nil {
 		return nil, err
 	}
-	opts := chatOptions(g.cfg, lib.Scope().Summary(), channel)
+	return &stack{p: p, live: live, journal: j, cfg: g.cfg, log: g.log}, nil
+}
+
+// core is the conversation core of one channel; tune adjusts the options
+// the config gives, for the channel's own limits.
+func (s *stack) core(channel string, tune func(*chat.Options)) *chat.Conversations {
+	opts := chatOptions(s.cfg, s.live.Scope().Summary(), channel)
 	if tune != nil {
 		tune(&opts)
 	}
-	if j != nil {
-		opts.Journal = j
+	if s.journal != nil {
+		opts.Journal = s.journal
 	}
-	return &core{conv: chat.New(p, opts, g.log), ix: ix, lib: lib, journal: j, log: g.log}, nil
+	return chat.New(s.p, opts, s.log)
+}
+
+// watch keeps the live index up to date with the corpus folders, when the
+// config asks for it, until ctx ends.
+func (s *stack) watch(ctx context.Context, opts corpus.Options) {
+	if s.cfg.Corpus.Watch <= 0 {
+		return
+	}
+	dirs := append(slices.Clone(opts.Dirs), s.cfg.AddedDocuments())
+	go s.live.Watch(ctx, dirs, s.cfg.Corpus.Watch)
 }
 
 // chatOptions maps the config onto the conversation core's options, as
@@ -260,11 +287,11 @@ func chatOptions(cfg config.Config, scope, channel string) chat.Options {
 
 // Close ends the Q&A record, logging a failure: by then the command's
 // work is done.
-func (c *core) Close() {
-	if c.journal == nil {
+func (s *stack) Close() {
+	if s.journal == nil {
 		return
 	}
-	if err := c.journal.Close(); err != nil {
-		c.log.Warn("close the Q&A record", "err", err)
+	if err := s.journal.Close(); err != nil {
+		s.log.Warn("close the Q&A record", "err", err)
 	}
 }

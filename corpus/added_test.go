@@ -1,0 +1,49 @@
+package corpus
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestAddRemove(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "added")
+	const doc = "关于支持小微企业发展的通知\n某财〔2023〕5号\n一、对新设立的小微企业给予一次性开办补贴2万元。"
+	d, err := Add(dir, "../../etc/notice.txt", []byte(doc))
+	if err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	if d.DocNo != "某财〔2023〕5号" {
+		t.Errorf("added document's 文号 = %q", d.DocNo)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notice.txt")); err != nil {
+		t.Fatalf("the file is not in the folder (a path in the name must not lead elsewhere): %v", err)
+	}
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"empty.txt", nil},
+		{"binary.txt", []byte{0x00, 0x01, 0x02, 0x81, 0x00, 0xff}},
+		{".hidden.txt", []byte(doc)},
+	}
+	for _, tt := range tests {
+		if _, err := Add(dir, tt.name, tt.data); err == nil {
+			t.Errorf("Add(%s) succeeded, want an error", tt.name)
+		}
+	}
+	lib, err := Load(Options{Builtin: true, Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Remove(lib, dir, "jzf-2018-4"); !errors.Is(err, ErrNotAdded) {
+		t.Errorf("removing a built-in document: got %v, want ErrNotAdded", err)
+	}
+	if _, err := Remove(lib, dir, d.ID); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notice.txt")); !os.IsNotExist(err) {
+		t.Errorf("the file is still there: %v", err)
+	}
+}

@@ -1,0 +1,121 @@
+package corpus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+)
+
+// What can go wrong reading a file, so the loader can word its warning:
+// every error readText returns about the file wraps exactly one of these
+// (or ErrEmpty), followed by what was found. The others are the caller's
+// context ending (wrapping ctx.Err()) and PDFium failing to start.
+var (
+	// errUnsupported: a format no reader handles (.doc, .xlsx, .ofd …)
+	// or a file too large to read.
+	errUnsupported = errors.New("unsupported format")
+	// errDamaged: the file is not what its extension says, or is cut
+	// short or corrupt.
+	errDamaged = errors.New("damaged file")
+	// errNoText: a PDF whose pages are images, as scanners make them;
+	// reading it needs OCR.
+	errNoText = errors.New("no text layer")
+	// errEncrypted: a file that needs a password to open.
+	errEncrypted = errors.New("encrypted")
+)
+
+// maxFileBytes bounds what readText accepts. A policy document is well
+// under a megabyte of text; a larger file is a scan or something else,
+// and reading it would hold the loader up.
+const maxFileBytes = 100 << 20
+
+// readableExts are the extensions readText reads, for messages.
+const readableExts = ".md, .txt, .docx, .pdf, .html, .htm"
+
+// readText returns the text of a document file with one paragraph per
+// line, in the form FromLines and Parse read: title lines, 文号, numbered
+// clauses, signature and date. The reader is chosen by name's extension.
+// .md and .txt are decoded as they are (front matter included), the other
+// formats give normalized, non-empty lines. ctx bounds the PDF reader,
+// the only one that can take long.
+func readText(ctx context.Context, name string, data []byte) (string, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	var read func() (string, error)
+	switch ext {
+	case ".md", ".markdown", ".txt":
+		read = func() (string, error) { return readPlainText(data) }
+	case ".docx":
+		read = func() (string, error) { return readDOCX(data) }
+	case ".pdf":
+		read = func() (string, error) { return readPDF(ctx, data) }
+	case ".html", ".htm", ".shtml", ".xhtml":
+		read = func() (string, error) { return readHTML(data) }
+	case ".doc", ".wps":
+		return "", fmt.Errorf("%w: %s is a legacy Word format; save it as .docx", errUnsupported, ext)
+	case ".ofd":
+		return "", fmt.Errorf("%w: .ofd; export it as PDF", errUnsupported)
+	case "":
+		return "", fmt.Errorf("%w: the file name has no extension (readable: %s)", errUnsupported, readableExts)
+	default:
+		return "", fmt.Errorf("%w: %s (readable: %s)", errUnsupported, ext, readableExts)
+	}
+	if len(data) > maxFileBytes {
+		return "", fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", errUnsupported, len(data)>>20, maxFileBytes>>20)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return "", fmt.Errorf("%w: the file has no content", ErrEmpty)
+	}
+	text, err := read()
+	if err != nil {
+		return "", err
+	}
+	if ext == ".md" || ext == ".markdown" || ext == ".txt" {
+		return text, nil // as written: front matter and all
+	}
+	text = formatLines(text)
+	if text == "" {
+		return "", fmt.Errorf("%w: the %s file holds no text", ErrEmpty, strings.TrimPrefix(ext, "."))
+	}
+	return text, nil
+}
+
+// readPlainText decodes a .md or .txt file as Parse does, and also UTF-16
+// with a byte-order mark, which Windows Notepad writes as "Unicode".
+func readPlainText(data []byte) (string, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return "", fmt.Errorf("%w: decoding UTF-16 text: %w", errDamaged, err)
+		}
+		data = out
+	}
+	// Text never holds NUL bytes; a binary file given a text name does.
+	if bytes.IndexByte(data, 0) >= 0 {
+		return "", fmt.Errorf("%w: the file holds binary data, not text", errDamaged)
+	}
+	text, err := decode(data)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errDamaged, err)
+	}
+	if strings.TrimSpace(strings.TrimPrefix(text, "\ufeff")) == "" {
+		return "", fmt.Errorf("%w: the file holds only white space", ErrEmpty)
+	}
+	return strings.ReplaceAll(text, "\r\n", "\n"), nil
+}
+
+// formatLines normalizes each line as the corpus does and drops the empty
+// ones.
+func formatLines(text string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = normLine(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,357 @@
+package corpus
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// The fixtures under testdata/formats are generated, not hand-edited, so
+// they can be remade: go test ./corpus -run TestMakeFixtures -update.
+// The PDFs need a CJK TrueType font (Debian's fonts-wqy-microhei); the
+// reading tests use the committed files and need no font.
+const formatsDir = "testdata/formats"
+
+// noticeLines is the government notice every fixture prints: issuer,
+// title, 文号, salutation, numbered clauses, period, signature and date.
+// The PDF breaks the long clauses over several lines, so its reader must
+// join them again.
+var noticeLines = []string{
+	"浙江省人民政府办公厅文件",
+	"浙政办发〔2023〕12号",
+	"浙江省人民政府办公厅关于进一步支持小微企业发展的通知",
+	"各市、县（市、区）人民政府，省政府直属各单位：",
+	"为进一步支持小微企业发展，激发市场主体活力，经省政府同意，现就有关事项通知如下。",
+	"一、加大财政支持力度",
+	"（一）对符合条件的小微企业新增贷款给予贴息，贴息比例不超过贷款市场报价利率的50%，单户企业年度贴息额最高不超过100万元。",
+	"（二）对首次升级为规模以上工业企业的小微企业，由所在地政府给予一次性奖励10万元，所需资金由省、市、县（市、区）财政按现行体制分担。",
+	"1.奖励资金实行先申报后拨付，申报材料包括营业执照复印件和上年度财务报表。",
+	"二、减轻企业税费负担",
+	"（一）对月销售额10万元以下（含本数）的增值税小规模纳税人，免征增值税。",
+	"三、本通知自2023年4月1日起施行，有效期至2025年12月31日。",
+	"浙江省人民政府办公厅",
+	"2023年3月15日",
+}
+
+// noticeText is noticeLines as readText should return them.
+func noticeText() string { return strings.Join(noticeLines, "\n") }
+
+func TestMakeFixtures(t *testing.T) {
+	if !*update {
+		t.Skip("fixtures are remade only with -update")
+	}
+	if err := os.MkdirAll(formatsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(formatsDir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("notice.docx", noticeDOCX())
+
+	html, err := os.ReadFile(filepath.Join(formatsDir, "notice.html"))
+	if err != nil {
+		t.Fatalf("notice.html is hand-written and must exist: %v", err)
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes(bytes.Replace(html, []byte(`charset="utf-8"`), []byte(`charset="gbk"`), 1))
+	if err != nil {
+		t.Fatalf("encoding notice.html as GBK: %v", err)
+	}
+	write("notice-gbk.html", gbk)
+
+	font, err := cjkFont()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("making the PDF fixtures: %v", err)
+		}
+		t.Skipf("PDF fixtures not remade: %v (apt-get install -y fonts-wqy-microhei)", err)
+	}
+	for _, f := range []struct {
+		name string
+		make func([]byte) ([]byte, error)
+	}{
+		{"notice.pdf", func(font []byte) ([]byte, error) { return noticePDF(font, "") }},
+		{"notice-owner-password.pdf", func(font []byte) ([]byte, error) { return noticePDF(font, "owner-only") }},
+		{"notice-user-password.pdf", func(font []byte) ([]byte, error) { return noticePDF(font, "user") }},
+		{"scanned.pdf", func([]byte) ([]byte, error) { return imageOnlyPDF() }},
+	} {
+		data, err := f.make(font)
+		if err != nil {
+			t.Fatalf("making %s: %v", f.name, err)
+		}
+		write(f.name, data)
+	}
+}
+
+// fixtureTime pins the dates written into the fixtures, so a remake
+// changes only what the code changed.
+var fixtureTime = time.Date(2023, 3, 15, 9, 0, 0, 0, time.UTC)
+
+// cjkFont returns a TrueType font with Chinese glyphs. Debian ships
+// WenQuanYi Micro Hei only as a TrueType collection, which fpdf cannot
+// read, so the first font is cut out of the collection.
+func cjkFont() ([]byte, error) {
+	const ttc = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+	data, err := os.ReadFile(ttc)
+	if err != nil {
+		return nil, fmt.Errorf("no CJK font: %w", err)
+	}
+	return firstFontOfCollection(data)
+}
+
+// firstFontOfCollection rewrites font 0 of a TTC as a standalone TTF: the
+// same table directory with the tables copied after it and their offsets
+// made relative to the new file.
+func firstFontOfCollection(ttc []byte) ([]byte, error) {
+	if len(ttc) < 16 || string(ttc[:4]) != "ttcf" {
+		return nil, errors.New("not a TrueType collection")
+	}
+	off := int(binary.BigEndian.Uint32(ttc[12:16]))
+	if off+12 > len(ttc) {
+		return nil, errors.New("collection font offset out of range")
+	}
+	n := int(binary.BigEndian.Uint16(ttc[off+4 : off+6]))
+	dir := off + 12
+	if dir+16*n > len(ttc) {
+		return nil, errors.New("collection table directory out of range")
+	}
+	head := 12 + 16*n
+	out := make([]byte, head, len(ttc))
+	copy(out, ttc[off:off+12])
+	for i := range n {
+		rec := ttc[dir+16*i : dir+16*i+16]
+		toff := int(binary.BigEndian.Uint32(rec[8:12]))
+		tlen := int(binary.BigEndian.Uint32(rec[12:16]))
+		if toff+tlen > len(ttc) {
+			return nil, errors.New("collection table out of range")
+		}
+		for len(out)%4 != 0 {
+			out = append(out, 0)
+		}
+		newRec := out[12+16*i : 12+16*i+16]
+		copy(newRec, rec)
+		binary.BigEndian.PutUint32(newRec[8:12], uint32(len(out)))
+		out = append(out, ttc[toff:toff+tlen]...)
+	}
+	return out, nil
+}
+
+// noticePDF lays the notice out as a GB/T 9704 page: 三号 (16 pt) text in
+// a 156 mm block, paragraphs indented two characters, the title centred,
+// the signature and date set right. protect is "" (none), "owner-only"
+// (permissions only: anyone may open it) or "user" (needs a password).
+func noticePDF(font []byte, protect string) ([]byte, error) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(fixtureTime)
+	pdf.SetModificationDate(fixtureTime)
+	pdf.SetCatalogSort(true)
+	switch protect {
+	case "owner-only":
+		pdf.SetProtection(fpdf.CnProtectPrint, "", "owner")
+	case "user":
+		pdf.SetProtection(fpdf.CnProtectPrint, "user", "owner")
+	}
+	pdf.AddUTF8FontFromBytes("wqy", "", font)
+	pdf.SetMargins(28, 37, 26)
+	pdf.SetAutoPageBreak(true, 35)
+	pdf.AddPage()
+	const w, lh = 156, 8.5
+
+	pdf.SetFont("wqy", "", 26)
+	pdf.SetTextColor(200, 0, 0)
+	pdf.CellFormat(w, 14, noticeLines[0], "", 1, "C", false, 0, "")
+	pdf.Ln(6)
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetFont("wqy", "", 16)
+	pdf.CellFormat(w, lh, noticeLines[1], "", 1, "C", false, 0, "")
+	pdf.SetDrawColor(200, 0, 0)
+	pdf.Line(28, pdf.GetY()+2, 28+w, pdf.GetY()+2)
+	pdf.Ln(8)
+	pdf.SetFont("wqy", "", 22)
+	for _, l := range wrapPDF(pdf, noticeLines[2], w) {
+		pdf.CellFormat(w, 11, l, "", 1, "C", false, 0, "")
+	}
+	pdf.Ln(4)
+	pdf.SetFont("wqy", "", 16)
+	pdf.CellFormat(w, lh, noticeLines[3], "", 1, "L", false, 0, "")
+	for _, p := range noticeLines[4:12] {
+		for _, l := range wrapPDF(pdf, "\u3000\u3000"+p, w) {
+			pdf.CellFormat(w, lh, l, "", 1, "L", false, 0, "")
+		}
+	}
+	pdf.Ln(lh * 2)
+	pdf.CellFormat(w-16, lh, noticeLines[12], "", 1, "R", false, 0, "")
+	pdf.CellFormat(w-22, lh, noticeLines[13], "", 1, "R", false, 0, "")
+	return pdfBytes(pdf)
+}
+
+// wrapPDF breaks text into lines no wider than w at any character, as
+// Chinese is set. (fpdf's MultiCell drops the character at a break in
+// text without spaces.)
+func wrapPDF(pdf *fpdf.Fpdf, text string, w float64) []string {
+	var lines []string
+	var cur []rune
+	for _, r := range text {
+		if len(cur) > 0 && pdf.GetStringWidth(string(append(cur, r))) > w {
+			lines = append(lines, string(cur))
+			cur = cur[:0]
+		}
+		cur = append(cur, r)
+	}
+	return append(lines, string(cur))
+}
+
+// imageOnlyPDF is a scan: one page with a picture of text and no text
+// layer.
+func imageOnlyPDF() ([]byte, error) {
+	img := image.NewGray(image.Rect(0, 0, 120, 160))
+	for y := range 160 {
+		for x := range 120 {
+			c := uint8(255)
+			if y%12 < 3 && x > 10 && x < 110 {
+				c = 40 // lines of "text"
+			}
+			img.SetGray(x, y, color.Gray{Y: c})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(fixtureTime)
+	pdf.SetModificationDate(fixtureTime)
+	pdf.SetCatalogSort(true)
+	pdf.AddPage()
+	opt := fpdf.ImageOptions{ImageType: "PNG"}
+	pdf.RegisterImageOptionsReader("scan", opt, &buf)
+	pdf.ImageOptions("scan", 10, 10, 190, 0, false, opt, 0, "")
+	return pdfBytes(pdf)
+}
+
+func pdfBytes(pdf *fpdf.Fpdf) ([]byte, error) {
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// Word's XML namespaces, as Word writes them.
+const (
+	docxNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ` +
+		`xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" ` +
+		`xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" ` +
+		`xmlns:v="urn:schemas-microsoft-com:vml" ` +
+		`xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" ` +
+		`xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"`
+)
+
+// govNumbering is the list a Chinese government template defines: 一、
+// then （一） then 1. then （1）, each restarting under its parent.
+const govNumbering = `<w:abstractNum w:abstractNumId="0">
+<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/><w:lvlText w:val="%1、"/></w:lvl>
+<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:suff w:val="nothing"/><w:lvlText w:val="（%2）"/></w:lvl>
+<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>
+<w:lvl w:ilvl="3"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="（%4）"/></w:lvl>
+</w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>`
+
+// govStyles names the heading styles as Chinese Word does: ids "1", "2"
+// with the built-in names "heading 1", "heading 2"; 标题 2 carries the
+// list's second level.
+const govStyles = `<w:style w:type="paragraph" w:default="1" w:styleId="a"><w:name w:val="Normal"/></w:style>
+<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/><w:basedOn w:val="a"/></w:style>
+<w:style w:type="paragraph" w:styleId="2"><w:name w:val="heading 2"/><w:basedOn w:val="a"/><w:pPr><w:numPr><w:numId w:val="1"/><w:ilvl w:val="0"/></w:numPr></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="20"><w:name w:val="标题 2 字符"/><w:basedOn w:val="2"/></w:style>`
+
+// noticeDOCX is the notice as a Word file: the title is a heading broken
+// by a soft return, the 文号 is split over runs, the clauses are numbered
+// by Word, a deleted revision and a text box's fallback copy must not
+// show, and a table sits between the clauses.
+func noticeDOCX() []byte {
+	p := func(text string) string { return `<w:p><w:r><w:t>` + text + `</w:t></w:r></w:p>` }
+	num := func(ilvl int, text string) string {
+		return fmt.Sprintf(`<w:p><w:pPr><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>%s</w:t></w:r></w:p>`, ilvl, text)
+	}
+	// Word prints the numbers, so the typed ones are dropped.
+	strip := func(l string) string { return typedNumber.ReplaceAllString(l, "") }
+	L := noticeLines
+	body := p(L[0]) +
+		`<w:p><w:r><w:t>浙政办发〔</w:t></w:r><w:r><w:rPr><w:rFonts w:ascii="Times New Roman"/></w:rPr><w:t>2023</w:t></w:r><w:r><w:t>〕12号</w:t></w:r></w:p>` +
+		`<w:p><w:pPr><w:pStyle w:val="1"/><w:jc w:val="center"/></w:pPr><w:r><w:t>浙江省人民政府办公厅关于进一步支持</w:t></w:r><w:r><w:br/><w:t>小微企业发展的通知</w:t></w:r></w:p>` +
+		p(L[3]) +
+		`<w:p><w:r><w:tab/><w:t>为进一步支持小微企业发展，</w:t></w:r><w:del w:id="1" w:author="x"><w:r><w:delText>旧的措辞，</w:delText></w:r></w:del><w:ins w:id="2" w:author="x"><w:r><w:t>激发市场主体活力，</w:t></w:r></w:ins><w:r><w:t xml:space="preserve">经省政府同意，现就有关事项通知如下。</w:t></w:r></w:p>` +
+		`<w:p><w:pPr><w:pStyle w:val="20"/></w:pPr><w:r><w:t>` + strip(L[5]) + `</w:t></w:r></w:p>` +
+		num(1, strip(L[6])) + num(1, strip(L[7])) + num(2, strip(L[8])) +
+		`<w:p><w:pPr><w:pStyle w:val="2"/></w:pPr><w:r><w:t>` + strip(L[9]) + `</w:t></w:r></w:p>` +
+		num(1, strip(L[10])) +
+		`<w:tbl><w:tblPr/><w:tr><w:tc><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>标准</w:t></w:r></w:p></w:tc></w:tr>` +
+		`<w:tr><w:tc><w:p><w:r><w:t>贷款贴息</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>最高100万元</w:t></w:r></w:p><w:p><w:r><w:t>按年度核定</w:t></w:r></w:p></w:tc></w:tr></w:tbl>` +
+		num(0, strip(L[11])) +
+		`<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic><a:graphicData><wps:wsp><wps:txbx><w:txbxContent><w:p><w:r><w:t>（此件公开发布）</w:t></w:r></w:p></w:txbxContent></wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>` +
+		`<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>（此件公开发布）</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
+		`<w:p><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:t>` + L[12] + `</w:t></w:r></w:p>` +
+		`<w:p><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:t>` + L[13] + `</w:t></w:r></w:p>`
+	return makeDOCX(body, govStyles, govNumbering)
+}
+
+var typedNumber = regexp.MustCompile(`^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)`)
+
+// noticeDOCXText is what readText returns for noticeDOCX: the notice
+// with the table's rows and the text box added where they stand.
+func noticeDOCXText() string {
+	L := noticeLines
+	lines := append([]string{}, L[:11]...)
+	lines = append(lines, "项目 标准", "贷款贴息 最高100万元 按年度核定", L[11], "（此件公开发布）", L[12], L[13])
+	return strings.Join(lines, "\n")
+}
+
+// makeDOCX zips a minimal Word document around body (the children of
+// w:body), with optional styles and numbering definitions. The entries
+// carry a fixed time so the bytes are reproducible.
+func makeDOCX(body, styles, numbering string) []byte {
+	files := []struct{ name, data string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`},
+		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document ` + docxNS + `><w:body>` + body + `<w:sectPr/></w:body></w:document>`},
+	}
+	if styles != "" {
+		files = append(files, struct{ name, data string }{"word/styles.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles ` + docxNS + `>` + styles + `</w:styles>`})
+	}
+	if numbering != "" {
+		files = append(files, struct{ name, data string }{"word/numbering.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:numbering ` + docxNS + `>` + numbering + `</w:numbering>`})
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: fixtureTime})
+		if err != nil {
+			panic(err) // writing to memory cannot fail
+		}
+		_, _ = w.Write([]byte(f.data))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
+}
