@@ -293,7 +293,6 @@ func (d docNo) in(known []docNo) bool {
 	return false
 }
 
-
 // sentences cuts a line at sentence ends, keeping each end, any closing
 // quote after it and any [n] markers that follow it (models write both
 // 奖励40万元[1]。 and 奖励40万元。[1]).

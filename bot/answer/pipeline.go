@@ -76,9 +76,9 @@ func New(s searcher, lib library, gen Generator, p *prompts.Set, opts Options, l
 
 // Messages users see. Causes go to the log, never to users.
 const (
-	offlineNote     = "（以下为政策原文摘录。）"
-	unavailableNote = "（智能回答暂时不可用，以下为政策原文摘录。）"
-	unverifiedNote  = "（提示：这段回答未能对应到具体条款，请以下列原文为准。）"
+	offlineNote     = "原文摘录："
+	unavailableNote = "（智能回答暂时不可用）原文摘录："
+	ungroundedNote  = "（智能回答未能与条款逐句核对一致）原文摘录："
 )
 
 // Answer answers one question.
@@ -103,37 +103,42 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 		return Result{}, fmt.Errorf("answer: %w", err)
 	}
 	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason}
-	if !res.Found || len(res.Hits) == 0 {
+	cites := p.citations(res.Hits)
+	if !res.Found || len(cites) == 0 {
 		ans.Found = false
-		ans.Body = p.notCovered(res)
+		ans.Lead, ans.Body, _ = strings.Cut(p.notCovered(res), "\n")
 		ans.Citations = []Citation{}
 		return p.finish(ans), nil
 	}
-	cites := p.citations(res.Hits)
 	if p.gen != nil {
 		text, err := p.generate(ctx, question, history, cites, onDelta)
 		if err == nil {
-			body, used := verify(text, len(cites))
-			ans.Body = body
-			if len(used) == 0 {
-				ans.Note = unverifiedNote
-				ans.Citations = cites
+			kept, sents := ground(text, cites)
+			ans.Sentences = sents
+			if used := citedIn(kept, len(cites)); len(used) > 0 {
+				ans.Lead, ans.Body = leadOf(kept)
+				ans.Citations = []Citation{}
+				for _, c := range cites {
+					if used[c.N] {
+						ans.Citations = append(ans.Citations, c)
+					}
+				}
 				return p.finish(ans), nil
 			}
-			ans.Citations = []Citation{}
-			for _, c := range cites {
-				if used[c.N] {
-					ans.Citations = append(ans.Citations, c)
-				}
-			}
-			return p.finish(ans), nil
+			p.log.Warn("generated answer did not survive grounding; falling back to extracts", "sentences", len(sents))
+			ans.Note = ungroundedNote
+		} else {
+			p.log.Warn("generate answer failed; falling back to extracts", "err", err)
+			ans.Note = unavailableNote
 		}
-		p.log.Warn("generate answer failed; falling back to extracts", "err", err)
-		ans.Note = unavailableNote
 	} else {
 		ans.Note = offlineNote
 	}
-	ans.Body, ans.Citations = p.extract(res, cites)
+	lead := leadSentence(res.Query, cites)
+	ans.Body, ans.Citations = p.extract(res, cites, lead)
+	if lead != "" {
+		ans.Lead = fmt.Sprintf("%s[%d]", cutAtSentence(lead, 120), cites[0].N)
+	}
 	return p.finish(ans), nil
 }
 
@@ -143,7 +148,7 @@ func (p *Pipeline) finish(a Result) Result {
 	if a.Validity == nil {
 		a.Validity = []string{}
 	}
-	a.Text = p.compose(a)
+	a.Text = layout(a)
 	return a
 }
 
@@ -216,31 +221,53 @@ func (p *Pipeline) today() string { return chineseDate(p.opts.Now().Format(time.
 
 func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 	out := make([]Citation, 0, len(hits))
-	for i, h := range hits {
+	for _, h := range hits {
+		if corpus.Informative(h.Text, h.Title) == "" {
+			// A notice's formulas, a repeal, a call to publicise: nothing
+			// a reader asked about.
+			continue
+		}
 		doc, _ := p.lib.Document(h.DocID)
-		out = append(out, Citation{
-			N: i + 1, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
-			Issued: doc.Issued, Expired: doc.Expired(p.opts.Now()), Text: h.Text, ChunkID: h.ChunkID,
-		})
+		c := Citation{
+			N: len(out) + 1, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
+			Issued: doc.Issued, Text: h.Text, ChunkID: h.ChunkID, score: h.Score,
+		}
+		c.Validity = p.validityOf(doc, c)
+		c.Expired = c.Validity.Status == corpus.StatusExpired
+		out = append(out, c)
 	}
 	return out
 }
 
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
 
-// verify drops [n] markers that point at no provided clause and reports
-// which clauses the answer cites.
-func verify(text string, n int) (string, map[int]bool) {
+// citedIn reports which of the n given clauses a text cites by [n].
+func citedIn(text string, n int) map[int]bool {
 	used := map[int]bool{}
-	out := markerRe.ReplaceAllStringFunc(text, func(m string) string {
-		k, _ := strconv.Atoi(m[1 : len(m)-1])
-		if k < 1 || k > n {
-			return ""
+	for _, m := range markerRe.FindAllStringSubmatch(text, -1) {
+		if k, _ := strconv.Atoi(m[1]); k >= 1 && k <= n {
+			used[k] = true
 		}
-		used[k] = true
-		return m
-	})
-	return strings.TrimSpace(out), used
+	}
+	return used
+}
+
+// leadOf splits a grounded answer into its first sentence, which the
+// prompt asks to be the conclusion, and the rest.
+func leadOf(text string) (lead, rest string) {
+	first, after, _ := strings.Cut(text, "\n")
+	ss := sentences(first)
+	if len(ss) == 0 {
+		return strings.TrimSpace(text), ""
+	}
+	rest = strings.TrimSpace(strings.TrimPrefix(first, ss[0]))
+	if after = strings.TrimSpace(after); after != "" {
+		if rest != "" {
+			rest += "\n"
+		}
+		rest += after
+	}
+	return strings.TrimSpace(ss[0]), rest
 }
 
 // plain strips the Markdown a model may add anyway: WeChat shows it raw.
@@ -259,33 +286,6 @@ func plain(s string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-// compose lays an answer out as one plain text: the note, the body, the
-// 来源 block and the 时效提示 block.
-func (p *Pipeline) compose(a Result) string {
-	var b strings.Builder
-	if a.Note != "" {
-		b.WriteString(a.Note)
-		b.WriteString("\n")
-	}
-	b.WriteString(strings.TrimSpace(a.Body))
-	if len(a.Citations) == 0 {
-		return b.String()
-	}
-	b.WriteString(sourcesHead)
-	for _, c := range a.Citations {
-		doc, _ := p.lib.Document(c.DocID)
-		fmt.Fprintf(&b, "\n[%d]%s%s，发布于%s", c.N, doc.Cite(), c.Clause, p.issuedText(doc))
-	}
-	if len(a.Validity) > 0 {
-		b.WriteString("\n\n时效提示：")
-		for _, n := range a.Validity {
-			b.WriteString("\n")
-			b.WriteString(n)
-		}
-	}
-	return b.String()
-}
-
 // notCovered is the reply when the corpus holds no answer: what it does
 // cover, and where to ask instead.
 func (p *Pipeline) notCovered(res retrieval.Result) string {
@@ -299,7 +299,7 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 		}
 		fmt.Fprintf(&b, "抱歉，您问的是其他地区的政策，我只收录了%s的政策文件，不便替其他地区作答。\n", region)
 	case retrieval.ReasonLocalPolicy:
-		b.WriteString("抱歉，您问的是市、县自己出台的政策，我收录的是省级政策文件，里面没有这些规定。\n")
+		b.WriteString("抱歉，您问的是市、县自己出台的政策，我收录的文件里没有这些地方规定。\n")
 	case retrieval.ReasonYear:
 		b.WriteString("抱歉，您问的年份不在我收录的文件范围内")
 		if sc.Years[0] > 0 {
@@ -313,6 +313,15 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 			doc, _ := p.lib.Document(h.DocID)
 			fmt.Fprintf(&b, "相关表述见%s%s。\n", doc.Cite(), h.Clause)
 		}
+	case retrieval.ReasonAmbiguousDocNo:
+		// Not a refusal: the bot asks which document was meant.
+		b.WriteString("您说的文号对应收录的多份文件，请问指的是哪一份？把完整文号发给我即可：")
+		for _, h := range res.Hits {
+			fmt.Fprintf(&b, "\n· 《%s》（%s）", shortTitle(h.Title), h.DocNo)
+		}
+		return b.String()
+	case retrieval.ReasonUnknownDocNo:
+		b.WriteString("抱歉，我收录的文件里没有您说的这个文号，不便用其他文件代替作答。\n")
 	default:
 		b.WriteString("抱歉，我收录的政策文件中没有找到能回答这个问题的内容，不便随意作答。\n")
 	}
@@ -321,7 +330,7 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 	var where []string
 	hits := res.Hits
 	switch res.Reason {
-	case retrieval.ReasonOtherRegion, retrieval.ReasonLocalPolicy, retrieval.ReasonYear:
+	case retrieval.ReasonOtherRegion, retrieval.ReasonLocalPolicy, retrieval.ReasonYear, retrieval.ReasonUnknownDocNo:
 		// The nearest clauses are about something else; their
 		// departments are not the ones to ask.
 		hits = nil

@@ -16,9 +16,6 @@ type StreamGenerator interface {
 	Stream(ctx context.Context, system, user string, onDelta func(string)) (string, error)
 }
 
-// sourcesHead starts the 来源 block that compose appends to a body.
-const sourcesHead = "\n\n来源："
-
 // AnswerStream is Result that shows the model's answer while it is being
 // written: when the Generator is a StreamGenerator, onDelta receives the
 // raw text as it arrives, on the caller's goroutine and never after
@@ -59,24 +56,27 @@ const (
 	RevisionReplaced
 )
 
-// Revise compares a, an Result returned by AnswerStream, with streamed,
+// Revise compares a, a Result returned by AnswerStream, with streamed,
 // the pieces AnswerStream passed to onDelta for it, concatenated. It says
 // whether streamed stands and returns what is left to show: with
-// RevisionNone, the rest of a.Text after the streamed body (the 来源 and
-// 时效提示 blocks, from their blank line on), or all of a.Text when
-// nothing visible was streamed; otherwise all of a.Text, to be shown in
-// place of streamed.
+// RevisionNone, the validity and 来源 lines and the 时效提示 block, or all
+// of a.Text when nothing visible was streamed; otherwise all of a.Text, to
+// be shown in place of streamed.
 func Revise(a Result, streamed string) (Revision, string) {
 	shown := strings.TrimSpace(streamed)
 	if shown == "" {
 		return RevisionNone, a.Text
 	}
-	body, _, _ := strings.Cut(a.Text, sourcesHead)
 	switch {
-	case body == shown:
-		return RevisionNone, a.Text[len(body):]
-	case strings.HasPrefix(a.Text, unavailableNote):
+	case a.Note == unavailableNote:
 		return RevisionReplaced, a.Text
+	case a.Note != "" || squeeze(plain(shown)) != squeeze(a.Lead+a.Body):
+		return RevisionCorrected, a.Text
 	}
-	return RevisionCorrected, a.Text
+	rest := a
+	rest.Lead, rest.Body = "", ""
+	return RevisionNone, "\n\n" + layout(rest)
 }
+
+// squeeze drops white space, which layout and streaming place differently.
+func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }

@@ -14,21 +14,26 @@ import (
 // a cited clause's own text brings in (corpus.Library.ClauseValidity): the
 // periods it states and the documents it names by number.
 func (p *Pipeline) notes(cites []Citation) []string {
-	byDoc := map[string][]int{}
-	var order []string
-	for _, c := range cites {
-		if _, ok := byDoc[c.DocID]; !ok {
-			order = append(order, c.DocID)
-		}
-		byDoc[c.DocID] = append(byDoc[c.DocID], c.N)
-	}
+	// The status line of the answer's head says where each citation
+	// stands; the notes add whom to ask, once per office, and what a
+	// clause brings in beyond the status it was given.
 	var out []string
-	for _, id := range order {
-		doc, ok := p.lib.Document(id)
-		if !ok {
+	var ns []int
+	var asks []string
+	seenAsk := map[string]bool{}
+	for _, c := range cites {
+		doc, ok := p.lib.Document(c.DocID)
+		if !ok || c.Validity.Status == corpus.StatusInForce {
 			continue
 		}
-		out = append(out, refs(byDoc[id])+p.validity(doc))
+		ns = append(ns, c.N)
+		if w := p.askWhere(doc); !seenAsk[w] {
+			seenAsk[w] = true
+			asks = append(asks, w)
+		}
+	}
+	if len(asks) > 0 {
+		out = append(out, fmt.Sprintf("%s现行政策请向%s确认。", refs(ns), strings.Join(asks, "或")))
 	}
 	seen := map[string]bool{}
 	for _, c := range cites {
@@ -49,15 +54,23 @@ func (p *Pipeline) notes(cites []Citation) []string {
 func (p *Pipeline) clauseNotes(c Citation) []string {
 	var out []string
 	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()) {
+		if v == c.Validity {
+			// The answer's status line says it already.
+			continue
+		}
 		switch {
 		case v.Because == corpus.BecauseClause:
 			if v.Status == corpus.StatusExpired {
 				out = append(out, fmt.Sprintf("条款所述期限已于%s结束。", chineseDate(v.Until)))
 			}
+		case v.Restates && v.Status == corpus.StatusExpired:
+			out = append(out, fmt.Sprintf("条款与%s所载措施相同，该文件执行期限已于%s结束。", compactCite(v.Because), chineseDate(v.Until)))
+		case v.Restates:
+			continue
 		case v.Status == corpus.StatusExpired:
-			out = append(out, fmt.Sprintf("条款所述%s的执行期限已于%s结束。", v.Because, chineseDate(v.Until)))
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限已于%s结束。", compactCite(v.Because), chineseDate(v.Until)))
 		case v.Status == corpus.StatusInForce:
-			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", v.Because, chineseDate(v.Until)))
+			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", compactCite(v.Because), chineseDate(v.Until)))
 		}
 	}
 	return out
@@ -130,4 +143,27 @@ func chineseDate(iso string) string {
 		return iso
 	}
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// validityOf is where a cited clause stands today: its document's period,
+// unless what the clause itself brings in (a period it states, a document
+// it names or repeats) ended first, or states an end where the document
+// states none. A clause that repeals the documents it names does not share
+// their periods.
+func (p *Pipeline) validityOf(doc corpus.Document, c Citation) corpus.Validity {
+	now := p.opts.Now()
+	v := doc.Validity(now)
+	repeals := strings.Contains(c.Text, "废止")
+	for _, cv := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, now) {
+		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates {
+			continue
+		}
+		switch {
+		case cv.Status == corpus.StatusExpired && v.Status != corpus.StatusExpired:
+			v = cv
+		case cv.Status == corpus.StatusInForce && v.Status == corpus.StatusUnstated:
+			v = cv
+		}
+	}
+	return v
 }

@@ -1,0 +1,171 @@
+package answer
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// An answer is laid out for a reader who may read only its first lines:
+// they hold the answer itself (the lead), whether what it rests on is still
+// in force, and where it comes from; the details follow. A channel that
+// sends it as messages sends Head first, whole, and Details after it.
+
+// Head is what the first message must hold: the lead, the validity of
+// every cited document and the 来源 line.
+func (r Result) Head() string {
+	var b strings.Builder
+	b.WriteString(r.Lead)
+	if len(r.Citations) > 0 {
+		b.WriteString("\n")
+		b.WriteString(statusLine(r.Citations))
+		b.WriteString("\n")
+		b.WriteString(sourcesLine(r.Citations))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Details is the rest: how the answer was made when that matters (Note),
+// the body and the full validity notes.
+func (r Result) Details() string {
+	var b strings.Builder
+	if r.Note != "" {
+		b.WriteString(r.Note)
+		b.WriteString("\n")
+	}
+	b.WriteString(r.Body)
+	if len(r.Validity) > 0 {
+		b.WriteString("\n\n时效提示：")
+		for _, n := range r.Validity {
+			b.WriteString("\n")
+			b.WriteString(n)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// layout is the whole answer as one text: Head, then Details.
+func layout(r Result) string {
+	head, details := r.Head(), r.Details()
+	if details == "" {
+		return head
+	}
+	if head == "" {
+		return details
+	}
+	return head + "\n\n" + details
+}
+
+// statusLine says, per cited document, where its period stands:
+// 时效：[1][2]已于2020年12月31日失效；[3]未写明期限（2018年发布）.
+func statusLine(cites []Citation) string {
+	var parts []string
+	seen := map[string]int{} // status text → index in parts
+	var refs [][]int
+	for _, c := range cites {
+		s := statusText(c)
+		if i, ok := seen[s]; ok {
+			refs[i] = append(refs[i], c.N)
+			continue
+		}
+		seen[s] = len(parts)
+		parts = append(parts, s)
+		refs = append(refs, []int{c.N})
+	}
+	var b strings.Builder
+	b.WriteString("时效：")
+	for i, s := range parts {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		for _, n := range refs[i] {
+			fmt.Fprintf(&b, "[%d]", n)
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// statusText words one citation's validity in a few characters.
+func statusText(c Citation) string {
+	v := c.Validity
+	var s string
+	switch v.Status {
+	case corpus.StatusExpired:
+		s = "已于" + chineseDate(v.Until) + "失效"
+	case corpus.StatusInForce:
+		s = "有效至" + chineseDate(v.Until)
+	default:
+		return "未写明期限，请确认是否仍有效"
+	}
+	if v.Because != "" && v.Because != corpus.BecauseClause {
+		s += "（依" + compactCite(v.Because) + "）"
+	}
+	return s
+}
+
+// yearOf is when a citation's document was issued, as 2018年, or "".
+func yearOf(c Citation) string {
+	if len(c.Issued) >= 4 {
+		return c.Issued[:4] + "年"
+	}
+	if m := yearInDocNo.FindString(c.DocNo); m != "" {
+		return m + "年"
+	}
+	return ""
+}
+
+var yearInDocNo = regexp.MustCompile(`(?:19|20)\d{2}`)
+
+// sourcesLine is the compact 来源: 来源：[1]《title》（文号）clause，date.
+func sourcesLine(cites []Citation) string {
+	var b strings.Builder
+	b.WriteString("来源：")
+	for i, c := range cites {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		fmt.Fprintf(&b, "[%d]《%s》", c.N, shortTitle(c.Title))
+		if c.DocNo != "" {
+			fmt.Fprintf(&b, "（%s）", c.DocNo)
+		}
+		b.WriteString(c.Clause)
+		if c.Issued != "" {
+			b.WriteString("，" + chineseDate(c.Issued) + "发布")
+		} else if y := yearOf(c); y != "" {
+			b.WriteString("，" + y + "发布")
+		}
+	}
+	return b.String()
+}
+
+// innerTitleRe finds the title a transmittal notice carries:
+// 关于印发《X》的通知 is cited as X.
+var innerTitleRe = regexp.MustCompile(`关于印发《(.+)》的通知$`)
+
+// shortTitle keeps a title short enough for a message, as citations
+// customarily shorten it: the transmitted document's own title, else the
+// title without its issuers (《关于…的通知》), cut at 40 characters.
+func shortTitle(t string) string {
+	if m := innerTitleRe.FindStringSubmatch(t); m != nil {
+		t = m[1]
+	} else if i := strings.Index(t, "关于"); i > 0 {
+		t = t[i:]
+	}
+	if utf8.RuneCountInString(t) > 40 {
+		t = string([]rune(t)[:39]) + "…"
+	}
+	return t
+}
+
+// compactCite shortens a 《title》（文号） citation to its 文号 when it has
+// one, else to its short title.
+func compactCite(cite string) string {
+	if i := strings.LastIndex(cite, "》（"); i >= 0 && strings.HasSuffix(cite, "）") {
+		return strings.TrimSuffix(cite[i+len("》（"):], "）")
+	}
+	return "《" + shortTitle(strings.Trim(cite, "《》")) + "》"
+}
