@@ -144,6 +144,7 @@ func testCitation() answer.Citation {
 	return answer.Citation{
 		N: 1, DocID: testDocID, Title: "关于进一步支持小微企业发展的若干措施", DocNo: "冀政办字〔2018〕12号",
 		Clause: "第二条", Issued: "2018-03-15", Expired: true, Text: citedText,
+		Validity: corpus.Validity{Status: corpus.StatusExpired, Until: "2020-12-31"},
 	}
 }
 

@@ -11,31 +11,57 @@
   var el = {};
   var current = null;        // the draft on screen, as stored in recent
   var busy = false;
+  // failed holds why the last request for a draft failed while current was
+  // on screen: current then answers no request the staff made last.
+  var failed = '';
   var docCache = new Map();  // doc id -> Promise of the document JSON
 
   function init() {
-    ['question', 'history', 'ask', 'status', 'draft', 'found-note', 'copy', 'regenerate',
+    ['question', 'history', 'ask', 'status', 'draft-pane', 'draft', 'found-note', 'copy', 'regenerate',
       'copy-status', 'sources', 'recent', 'feedback-comment', 'feedback-good', 'feedback-bad',
-      'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close', 'scope']
+      'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close', 'scope',
+      'asked', 'asked-question', 'asked-history-count', 'asked-history', 'asked-history-list',
+      'stale-banner', 'stale-text', 'stale-regenerate']
       .forEach(function (id) { el[id] = $(id); });
 
-    el.ask.addEventListener('click', function () { ask(el.question.value, el.history.value); });
+    var askBoxes = function () { ask(el.question.value, el.history.value); };
+    el.ask.addEventListener('click', askBoxes);
     el.question.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
-        ask(el.question.value, el.history.value);
+        askBoxes();
       }
     });
-    el.regenerate.addEventListener('click', function () {
-      if (current) ask(current.question, current.history.join('\n'));
-    });
+    // Regenerating answers what the boxes hold now: a draft gone stale
+    // because the question was edited is replaced by one for the edit.
+    el.regenerate.addEventListener('click', askBoxes);
+    el['stale-regenerate'].addEventListener('click', askBoxes);
+    el.question.addEventListener('input', updateStale);
+    el.history.addEventListener('input', updateStale);
     el.copy.addEventListener('click', copyDraft);
     el.draft.addEventListener('input', function () {
       setStatus(el['copy-status'], ''); // an earlier 已复制 no longer holds
+      fitDraft();
       if (!current) return;
       current.draft = el.draft.value;
       saveCurrent();
     });
+    // A stale draft is not copied by hand either.
+    ['copy', 'cut'].forEach(function (type) {
+      el.draft.addEventListener(type, function (e) {
+        if (!staleReason()) return;
+        e.preventDefault();
+        setStatus(el['copy-status'], '草稿已过期，不能复制，请重新生成。', 'error');
+      });
+    });
+    el['feedback-comment'].addEventListener('input', function () { fitTextarea(el['feedback-comment']); });
+    var fitting = false;
+    window.addEventListener('resize', function () {
+      if (fitting) return;
+      fitting = true;
+      window.requestAnimationFrame(function () { fitting = false; fitDraft(); });
+    });
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitDraft);
     el['feedback-good'].addEventListener('click', function () { feedback(true); });
     el['feedback-bad'].addEventListener('click', function () { feedback(false); });
     el['doc-close'].addEventListener('click', closeDoc);
@@ -45,6 +71,7 @@
 
     renderRecent();
     loadScope();
+    fitDraft();
   }
 
   // loadScope shows what the corpus covers, as the server words it; the
@@ -94,6 +121,16 @@
 
   // --- asking ------------------------------------------------------------
 
+  // sameRequest says whether question and history are what entry answers.
+  function sameRequest(entry, question, history) {
+    return !!entry && entry.question === question &&
+      (entry.history || []).join('\n') === history.join('\n');
+  }
+
+  function edited(entry) {
+    return !!entry && entry.draft !== entry.answer;
+  }
+
   function ask(questionText, historyText) {
     var question = String(questionText || '').trim();
     if (busy) return;
@@ -103,6 +140,16 @@
       return;
     }
     var history = splitLines(historyText);
+    // Asking again what the draft on screen answers replaces it: the
+    // staff's edits go with it, so they say so first.
+    if (sameRequest(current, question, history) && edited(current) &&
+        !window.confirm('重新生成会丢弃您对草稿的修改，确定吗？')) {
+      setStatus(el.status, '已取消重新生成，草稿未改动。');
+      return;
+    }
+    // What the boxes held when asked: if the staff type on while waiting,
+    // their new text is kept, and the answer shows as stale beside it.
+    var asked = { question: el.question.value, history: el.history.value };
     busy = true;
     setButtons();
     setStatus(el.status, '正在生成答复…');
@@ -118,35 +165,106 @@
         found: !!data.found,
         citations: Array.isArray(data.citations) ? data.citations : []
       };
-      el.question.value = question;
-      el.history.value = history.join('\n');
+      if (el.question.value === asked.question && el.history.value === asked.history) {
+        el.question.value = question;
+        el.history.value = history.join('\n');
+      }
       show(entry);
       saveCurrent();
       setStatus(el.status, '已生成，请核对来源后再发送。', 'ok');
       if (window.matchMedia('(max-width: 700px)').matches) {
-        el.draft.scrollIntoView({ block: 'start', behavior: 'smooth' });
+        var still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+        el['draft-pane'].scrollIntoView({ block: 'start', behavior: still ? 'auto' : 'smooth' });
       }
     }).catch(function (err) {
       setStatus(el.status, err.message, 'error');
+      // The draft on screen does not answer what was just asked.
+      if (current) failed = err.message;
     }).then(function () {
       busy = false;
-      setButtons();
+      updateStale();
     });
   }
 
+  // staleReason says why the draft on screen no longer answers what the
+  // staff asked: 'failed' (the last request for a draft failed), 'edited'
+  // (the question or history boxes changed since), or '' when it does.
+  function staleReason() {
+    if (!current) return '';
+    if (failed) return 'failed';
+    if (!sameRequest(current, el.question.value.trim(), splitLines(el.history.value))) return 'edited';
+    return '';
+  }
+
+  // updateStale greys a stale draft, says why above it, and keeps it from
+  // being copied or edited.
+  function updateStale() {
+    var reason = staleReason();
+    el['draft-pane'].classList.toggle('stale', !!reason);
+    el['stale-banner'].hidden = !reason;
+    el['stale-text'].textContent = reason === 'failed' ?
+      '刚才生成失败（' + failed.replace(/[。.]$/, '') + '），下面仍是上一条草稿，不能复制。' :
+      reason === 'edited' ? '问题或之前的消息已修改，下面的草稿回答的是原来的问题，不能复制。' : '';
+    el.draft.readOnly = !!reason;
+    if (reason) {
+      setStatus(el['copy-status'], '');
+      // 已生成 spoke of a draft that no longer answers; an error stays.
+      if (el.status.classList.contains('ok')) setStatus(el.status, '');
+    }
+    setButtons();
+  }
+
   function setButtons() {
+    var stale = !!staleReason();
     el.ask.disabled = busy;
     el.regenerate.disabled = busy || !current;
-    el.copy.disabled = !current;
+    el['stale-regenerate'].disabled = busy;
+    el.copy.disabled = busy || !current || stale;
+    el.copy.title = stale ? '草稿已过期，请重新生成后再复制' : '';
     var canMark = !!(current && current.id);
     el['feedback-good'].disabled = !canMark;
     el['feedback-bad'].disabled = !canMark;
   }
 
-  // show puts one draft on screen: text, sources and feedback state.
+  // fitTextarea grows a textarea to its content, so that nothing in it is
+  // hidden behind an inner scrollbar; its CSS min-height still applies.
+  function fitTextarea(ta) {
+    var x = window.scrollX, y = window.scrollY;
+    ta.style.height = 'auto';
+    var border = ta.offsetHeight - ta.clientHeight;
+    ta.style.height = (ta.scrollHeight + border) + 'px';
+    // Shrinking to auto for a moment can move the page; put it back.
+    if (window.scrollY !== y || window.scrollX !== x) window.scrollTo(x, y);
+  }
+
+  function fitDraft() { fitTextarea(el.draft); }
+
+  // showAsked puts the question the draft answers above it.
+  function showAsked(entry) {
+    var history = entry.history || [];
+    el.asked.hidden = false;
+    el['asked-question'].textContent = entry.question;
+    el['asked-history-count'].textContent = history.length ?
+      '含之前的消息 ' + history.length + ' 条' : '无之前的消息';
+    var list = el['asked-history-list'];
+    list.textContent = '';
+    history.forEach(function (m) {
+      var li = document.createElement('li');
+      li.textContent = m;
+      list.appendChild(li);
+    });
+    el['asked-history'].hidden = !history.length;
+    el['asked-history'].open = false;
+  }
+
+  // show puts one draft on screen: its question, text, sources and
+  // feedback state.
   function show(entry) {
     current = entry;
+    failed = '';
+    showAsked(entry);
     el.draft.value = entry.draft;
+    fitDraft();
     var note = el['found-note'];
     note.textContent = entry.found ? '' : '未找到直接相关的政策条款';
     note.classList.toggle('not-found', !entry.found);
@@ -155,9 +273,58 @@
     setStatus(el['feedback-status'], !entry.id ? '这条草稿没有记录编号，无法反馈。' :
       entry.mark === 'good' ? '已标记为正确。' : entry.mark === 'bad' ? '已标记为错误。' : '');
     el['feedback-comment'].value = '';
+    fitTextarea(el['feedback-comment']);
     closeDoc();
-    setButtons();
+    updateStale();
     renderRecent();
+  }
+
+  // cnDate writes an ISO date as 2020年12月31日.
+  function cnDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ''));
+    return m ? Number(m[1]) + '年' + Number(m[2]) + '月' + Number(m[3]) + '日' : String(iso || '');
+  }
+
+  // shortCite words a 《title》（文号） citation by its 文号 when it has one.
+  function shortCite(cite) {
+    var m = /》（([^（）]+)）$/.exec(cite);
+    return m ? m[1] : cite;
+  }
+
+  // validityOf is what a citation's badge says: where the clause stands,
+  // and on what that rests. Drafts kept from before validity was sent
+  // have only the expired flag.
+  function validityOf(c) {
+    var v = c.validity && typeof c.validity === 'object' ? c.validity : {};
+    var status = v.status || (c.expired ? 'expired' : '');
+    var out = { badge: '', cls: '', title: '', detail: '', because: '' };
+    switch (status) {
+      case 'expired':
+        out.badge = '已失效';
+        out.cls = 'expired';
+        out.title = v.until ? '执行期限已于' + cnDate(v.until) + '结束' : '已失效';
+        if (v.until) out.detail = '期限至' + cnDate(v.until);
+        break;
+      case 'in_force':
+        out.badge = v.until ? '有效至' + cnDate(v.until) : '有效';
+        out.cls = 'in-force';
+        out.title = '执行期限' + (v.until ? '至' + cnDate(v.until) : '未结束');
+        break;
+      case 'unstated':
+        out.badge = '未写明期限';
+        out.cls = 'unstated';
+        out.title = '原文未写明执行期限，请确认是否仍有效';
+        out.detail = '请确认是否仍有效';
+        break;
+      default:
+        return out;
+    }
+    if (v.because === 'clause') {
+      out.because = '依本条所述期限';
+    } else if (v.because) {
+      out.because = '依' + shortCite(v.because) + (v.restates ? '（本条与其所载措施相同）' : '');
+    }
+    return out;
   }
 
   function renderSources(citations) {
@@ -186,17 +353,18 @@
 
       var meta = document.createElement('div');
       meta.className = 'source-meta';
-      if (c.issued) {
-        var issued = document.createElement('span');
-        issued.textContent = '发布于 ' + c.issued;
-        meta.appendChild(issued);
-      }
-      if (c.expired) {
-        var badge = document.createElement('span');
-        badge.className = 'badge expired';
-        badge.textContent = '已过期';
-        meta.appendChild(badge);
-      }
+      var v = validityOf(c);
+      var add = function (cls, text, title) {
+        var span = document.createElement('span');
+        span.className = cls;
+        span.textContent = text;
+        if (title) span.title = title;
+        meta.appendChild(span);
+      };
+      if (v.badge) add('badge ' + v.cls, v.badge, v.title);
+      if (v.detail) add('validity-detail', v.detail);
+      if (v.because) add('because', v.because, c.validity.because === 'clause' ? '' : c.validity.because);
+      if (c.issued) add('issued', '发布于 ' + cnDate(c.issued));
       li.appendChild(meta);
 
       if (c.text) {
@@ -335,6 +503,7 @@
   // --- copying -----------------------------------------------------------
 
   function copyDraft() {
+    if (!current || staleReason()) return;
     var text = el.draft.value;
     var done = function (ok, how) {
       if (ok) {
