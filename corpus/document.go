@@ -22,6 +22,12 @@ type Document struct {
 	// File is the file the document was read from; empty for a built-in
 	// one.
 	File string `json:"-" yaml:"-"`
+	// Repeals lists the 文号 of the documents this one says are 废止.
+	Repeals []string `json:"repeals,omitempty" yaml:"-"`
+	// RepealedBy cites, 《title》（文号）, the loaded document that repeals
+	// this one, from RepealedOn (ISO; empty when it prints no date).
+	RepealedBy string `json:"-" yaml:"-"`
+	RepealedOn string `json:"-" yaml:"-"`
 }
 
 // Chunk is one clause (or a run of small sibling clauses, or one part of a

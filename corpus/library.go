@@ -179,8 +179,16 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 	if len(lib.docs) == 0 {
 		return nil, errors.New("load corpus: no documents (built-in corpus off and no folder given)")
 	}
-	if opts.ScopeFile != "" {
+	markRepeals(lib.docs)
+	switch {
+	case opts.ScopeFile != "":
 		sc, err := readScope(opts.ScopeFile)
+		if err != nil {
+			return nil, err
+		}
+		lib.scope = sc
+	case !opts.Builtin:
+		sc, err := deriveScope(lib.docs)
 		if err != nil {
 			return nil, err
 		}

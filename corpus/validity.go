@@ -40,6 +40,9 @@ type Validity struct {
 	// Restates is set when the clause does not name the document Because
 	// cites but repeats one of its clauses (see restateMin).
 	Restates bool `json:"restates,omitempty"`
+	// Repealed is set when the document was repealed by the one Because
+	// cites; Until is then the day that one took effect, if it says.
+	Repealed bool `json:"repealed,omitempty"`
 }
 
 // validUntil judges a period ending on until (ISO) against now: it is in
@@ -55,8 +58,14 @@ func validUntil(until string, now time.Time) Validity {
 	return Validity{Status: StatusInForce, Until: until}
 }
 
-// Validity says whether the document's own stated period has ended by now.
+// Validity says whether the document's own stated period has ended by
+// now, or another loaded document has repealed it.
 func (d *Document) Validity(now time.Time) Validity {
+	if d.RepealedBy != "" {
+		if on, err := time.Parse(time.DateOnly, d.RepealedOn); err != nil || !now.Before(on) {
+			return Validity{Status: StatusExpired, Until: d.RepealedOn, Because: d.RepealedBy, Repealed: true}
+		}
+	}
 	return validUntil(d.EffectiveUntil, now)
 }
 

@@ -63,7 +63,9 @@ func (c *Conversations) Ask(ctx context.Context, r Request) (Draft, error) {
 	c.log.Debug("question", "chat", journal.ChatHash(r.ChatID), "question", question, "history", len(history))
 	start := time.Now()
 	a, _, err := c.answer(ctx, question, history, nil, outbox{c: c, send: func(context.Context, Reply) error { return nil }})
-	id, jErr := c.record(ctx, r.ChatID, question, history, a, time.Since(start), err)
+	// The draft is returned, not sent: it is delivered unless there is
+	// none.
+	id, jErr := c.record(ctx, r.ChatID, question, history, a, time.Since(start), err, err)
 	if jErr != nil {
 		c.log.Error("record answer", "chat", journal.ChatHash(r.ChatID), "err", jErr)
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -126,12 +127,36 @@ func New(a answerer, opts Options, log *slog.Logger) *Conversations {
 	}
 }
 
-// Handle answers one incoming message, sending its replies through send.
-// Transports call it in a goroutine per message. Replies of one chat go out
-// in the order Handle was called for its messages; different chats do not
-// wait for each other. The error reports a failed send or journal write;
-// an answerer failure is logged and answered with a fixed apology instead.
+// Handle answers one incoming message, sending its replies through send:
+// it is Accept followed by the function Accept returns. Replies of one
+// chat go out in the order of the Accept calls for its messages, so a
+// transport that answers each message in a goroutine of its own must call
+// Accept itself, in arrival order, before starting the goroutine: calling
+// Handle from those goroutines would leave the order to the scheduler.
+// Different chats do not wait for each other. The error reports a failed
+// send or journal write; an answerer failure is logged and answered with
+// a fixed apology instead.
 func (c *Conversations) Handle(ctx context.Context, m Message, send Sender) error {
+	run := c.Accept(m)
+	if run == nil {
+		return nil
+	}
+	return run(ctx, send)
+}
+
+// Accept decides at once, without I/O, whether m gets a reply, and if so
+// takes its place in its chat's line. It returns nil for a message that
+// gets none: the bot's own, a resent duplicate, a group message not
+// addressed to the bot, or one more message from a sender over the rate
+// limit who has been told already.
+//
+// Otherwise the caller must call the function it returns exactly once, in
+// any goroutine: it waits until the chat's earlier accepted messages are
+// done, then answers m, sending through send, and returns as Handle does.
+// Calling Accept for each chat's messages in the order they arrived, from
+// one goroutine, keeps the replies in that order however the functions
+// are scheduled. A function never called holds up its chat for good.
+func (c *Conversations) Accept(m Message) func(ctx context.Context, send Sender) error {
 	now := c.opts.Now()
 	text, ok := c.addressed(m)
 	if !ok {
@@ -149,10 +174,20 @@ func (c *Conversations) Handle(ctx context.Context, m Message, send Sender) erro
 	if limit == limitedSilent {
 		return nil
 	}
-
 	tk := c.turns.take(m.ChatID)
+	var ran atomic.Bool
+	return func(ctx context.Context, send Sender) error {
+		if !ran.CompareAndSwap(false, true) {
+			return errors.New("accepted message answered twice")
+		}
+		return c.run(ctx, m, text, limit, tk, send)
+	}
+}
+
+// run answers an accepted message once its turn has come.
+func (c *Conversations) run(ctx context.Context, m Message, text string, limit verdict, tk *ticket, send Sender) error {
 	if err := tk.wait(ctx); err != nil {
-		return err
+		return c.notAnswered(ctx, m, text, limit, err)
 	}
 	defer tk.done()
 
@@ -171,9 +206,41 @@ func (c *Conversations) Handle(ctx context.Context, m Message, send Sender) erro
 	return c.text(ctx, m, text, out)
 }
 
+// notAnswered reports a message whose turn never came: the log says so at
+// Error, and a question is recorded as not delivered, so that it is not
+// lost without a trace.
+func (c *Conversations) notAnswered(ctx context.Context, m Message, text string, limit verdict, err error) error {
+	err = fmt.Errorf("%w: %w", ErrUndelivered, err)
+	c.log.Error("message not answered", "chat", journal.ChatHash(m.ChatID), "err", err)
+	question, history := text, c.mem.history(m.ChatID)
+	if q := c.quote(m); q != "" && text == "" {
+		question = q
+	} else if q != "" {
+		history = append(history, q)
+	}
+	if cmd, _ := parseCommand(question); limit != allowed || m.Kind != KindText || question == "" || cmd != cmdNone {
+		return err // not a question: the log line is its trace
+	}
+	_, jErr := c.record(ctx, m.ChatID, question, history, answer.Result{}, 0, errors.New("not answered"), err)
+	return errors.Join(err, jErr)
+}
+
+// ErrUndelivered is matched (with errors.Is) by the error of Handle, or of
+// the function Accept returns, when a reply could not be sent in full, or
+// a message was never answered. For a question the conversation core has
+// then logged it at Error with the chat's hash and recorded it as not
+// delivered.
+var ErrUndelivered = errors.New("reply not delivered")
+
 // text handles a text message that is meant for the bot.
 func (c *Conversations) text(ctx context.Context, m Message, text string, out outbox) error {
 	if text == "" {
+		if q := c.quote(m); q != "" {
+			// Only a quote and the mention: the quoted message is the
+			// question.
+			m.Quote = ""
+			return c.ask(ctx, m, q, out)
+		}
 		return out.reply(ctx, msgEmpty)
 	}
 	switch cmd, n := parseCommand(text); cmd {
@@ -197,24 +264,30 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 	return c.ask(ctx, m, text, out)
 }
 
-// ask gets an answer for question and sends it, or the apology.
+// ask gets an answer for question and sends it, or the apology, then
+// records what was asked, answered and delivered.
 func (c *Conversations) ask(ctx context.Context, m Message, question string, out outbox) error {
 	history := c.mem.history(m.ChatID)
-	c.log.Debug("question", "chat", journal.ChatHash(m.ChatID), "question", question, "history", len(history))
+	if q := c.quote(m); q != "" {
+		// What the user quoted is what the question follows up.
+		history = append(history, q)
+	}
+	hash := journal.ChatHash(m.ChatID)
+	c.log.Debug("question", "chat", hash, "question", question, "history", len(history))
 	start := time.Now()
 	a, shown, err := c.answer(ctx, question, history, m.Show, out)
 	latency := time.Since(start)
 	var sendErr error
-	if err != nil {
-		if errors.Is(err, errSendPending) {
-			// The chat is unreachable; an apology would fail the same way.
-			return err
-		}
-		c.log.Error("answer failed", "chat", journal.ChatHash(m.ChatID), "latency", latency, "err", err)
-		c.log.Debug("failed question", "chat", journal.ChatHash(m.ChatID), "question", question)
+	switch {
+	case errors.Is(err, errSendPending):
+		// The chat is unreachable; an apology would fail the same way.
+		sendErr = err
+	case err != nil:
+		c.log.Error("answer failed", "chat", hash, "latency", latency, "err", err)
+		c.log.Debug("failed question", "chat", hash, "question", question)
 		out.shown = shown != ""
 		sendErr = out.reply(ctx, msgFailed)
-	} else {
+	default:
 		c.mem.remember(m.ChatID, question, a, c.opts.Now())
 		if shown != "" {
 			out.shown = true
@@ -223,8 +296,21 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 			sendErr = out.parts(ctx, c.messages(a))
 		}
 	}
-	_, jErr := c.record(ctx, m.ChatID, question, history, a, latency, err)
+	if sendErr != nil {
+		c.log.Error("answer not delivered", "chat", hash, "err", sendErr)
+	}
+	_, jErr := c.record(ctx, m.ChatID, question, history, a, latency, err, sendErr)
 	return errors.Join(sendErr, jErr)
+}
+
+// quote is the text m quotes, cut to MaxInputChars like the history the
+// console passes.
+func (c *Conversations) quote(m Message) string {
+	q := strings.TrimSpace(m.Quote)
+	if r := []rune(q); c.opts.MaxInputChars > 0 && len(r) > c.opts.MaxInputChars {
+		q = string(r[:c.opts.MaxInputChars])
+	}
+	return q
 }
 
 // The lines that tell a reader who saw an answer being written that what
@@ -249,8 +335,9 @@ func afterShown(a answer.Result, shown string) string {
 }
 
 // record writes one exchange to the Q&A record, if it is kept, and
-// returns its id.
-func (c *Conversations) record(ctx context.Context, chatID, question string, history []string, a answer.Result, latency time.Duration, err error) (string, error) {
+// returns its id: err is why there is no answer, sendErr why the reply
+// did not reach the user (nil when it did).
+func (c *Conversations) record(ctx context.Context, chatID, question string, history []string, a answer.Result, latency time.Duration, err, sendErr error) (string, error) {
 	if c.opts.Journal == nil {
 		return "", nil
 	}
@@ -263,9 +350,13 @@ func (c *Conversations) record(ctx context.Context, chatID, question string, his
 		Found:     a.Found,
 		Citations: recorded(a.Citations),
 		LatencyMS: latency.Milliseconds(),
+		Delivered: sendErr == nil,
 	}
 	if err != nil {
 		e.Error = err.Error()
+	}
+	if sendErr != nil {
+		e.DeliveryError = sendErr.Error()
 	}
 	// The reply may have failed because ctx ended; the record is still
 	// worth keeping.
@@ -422,22 +513,29 @@ func (o outbox) reply(ctx context.Context, text string) error {
 	return o.parts(ctx, Split(text, o.c.opts.ReplyMaxChars))
 }
 
-// parts sends the parts of one reply in order.
+// parts sends the parts of one reply in order. Its error matches
+// ErrUndelivered and says which part did not go out.
 func (o outbox) parts(ctx context.Context, parts []string) error {
 	for i, part := range parts {
-		if i > 0 {
-			if err := sleep(ctx, o.c.opts.PartPause); err != nil {
-				return err
-			}
-		}
-		if err := o.c.pace.wait(ctx); err != nil {
-			return err
-		}
-		if err := o.send(ctx, Reply{Text: part, Mention: o.mention, Shown: o.shown && i == 0}); err != nil {
-			return fmt.Errorf("send reply part %d: %w", i+1, err)
+		err := o.part(ctx, i, part)
+		if err != nil {
+			return fmt.Errorf("%w: part %d of %d: %w", ErrUndelivered, i+1, len(parts), err)
 		}
 	}
 	return nil
+}
+
+// part sends part i of a reply when its time has come.
+func (o outbox) part(ctx context.Context, i int, text string) error {
+	if i > 0 {
+		if err := sleep(ctx, o.c.opts.PartPause); err != nil {
+			return err
+		}
+	}
+	if err := o.c.pace.wait(ctx); err != nil {
+		return err
+	}
+	return o.send(ctx, Reply{Text: text, Mention: o.mention, Shown: o.shown && i == 0})
 }
 
 // recorded is how the Q&A record keeps citations: without their text,

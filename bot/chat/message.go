@@ -27,16 +27,22 @@ const (
 // Message is one incoming message, already translated out of the
 // transport's own types.
 type Message struct {
-	ID         string    // transport message id, used to drop resent duplicates
-	ChatID     string    // the private chat or group the reply goes to
-	SenderID   string    // who wrote it (in a group, the member)
-	SenderName string    // display name, used to @-mention the asker in groups
-	Text       string    // message text; for groups, as received (mention not yet stripped)
-	Kind       Kind      // what the message carries
-	Group      bool      // true in a group chat
-	Mentioned  bool      // true when the bot was @-mentioned in a group
-	Self       bool      // true when the bot's own account sent it
-	Time       time.Time // when it was received
+	ID         string // transport message id, used to drop resent duplicates
+	ChatID     string // the private chat or group the reply goes to
+	SenderID   string // who wrote it (in a group, the member)
+	SenderName string // display name, used to @-mention the asker in groups
+	Text       string // message text; for groups, as received (mention not yet stripped)
+	// Quote is the text of the earlier message this one quotes (WeChat's
+	// 引用), without the quoting; Text then holds only the user's own
+	// words. The quote is given to the answerer as the latest turn of the
+	// history, not searched as the question; a message that is only a
+	// quote (and a mention) asks what it quotes.
+	Quote     string
+	Kind      Kind      // what the message carries
+	Group     bool      // true in a group chat
+	Mentioned bool      // true when the bot was @-mentioned in a group
+	Self      bool      // true when the bot's own account sent it
+	Time      time.Time // when it was received
 	// Show, when not nil, is given the answer's text while the model
 	// writes it, for a channel that can display text as it grows (the
 	// terminal). The reply that completes such an answer has Shown set.

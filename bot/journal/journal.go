@@ -40,6 +40,15 @@ type Entry struct {
 	Citations []Citation `json:"citations,omitempty"`
 	LatencyMS int64      `json:"latency_ms"`
 	Error     string     `json:"error,omitempty"`
+	// Delivered says the reply reached the user: the channel took every
+	// message of it (the answer, or the apology when answering failed).
+	// For a draft asked through the console it says the answer was
+	// returned. It is written after sending, so it tells what happened;
+	// entries from before the field existed read as false.
+	Delivered bool `json:"delivered"`
+	// DeliveryError says why the reply did not reach the user, when
+	// Delivered is false.
+	DeliveryError string `json:"delivery_error,omitempty"`
 }
 
 // Citation is one clause an answer cited, as recorded: enough to find it

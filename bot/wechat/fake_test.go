@@ -66,6 +66,11 @@ type fakeWeChat struct {
 	stop              chan struct{}
 	// initRet is the Ret of the n-th webwxinit (from 1); nil means 0.
 	initRet func(n int) int
+	// friends are more contacts webwxgetcontact lists, set before login.
+	friends []map[string]any
+	// sendRet is the Ret of the n-th webwxsendmsg (from 1); nil means 0.
+	// A send that fails is not passed on to sent.
+	sendRet func(n int) int
 
 	mu         sync.Mutex
 	pending    []map[string]any
@@ -76,6 +81,9 @@ type fakeWeChat struct {
 	initUA     string
 	verified   []map[string]any
 	loginHdr   http.Header
+	joined     map[string][]map[string]any // group → members who joined after login
+	lookups    map[string]int              // user name → webwxbatchgetcontact asks
+	sends      int                         // webwxsendmsg requests, failed or not
 }
 
 func newFakeWeChat(t *testing.T) *fakeWeChat {
@@ -87,6 +95,8 @@ func newFakeWeChat(t *testing.T) *fakeWeChat {
 		pollGone: make(chan struct{}, 64),
 		sent:     make(chan sentText, 16),
 		stop:     make(chan struct{}),
+		joined:   map[string][]map[string]any{},
+		lookups:  map[string]int{},
 	}
 	f.srv = httptest.NewServer(f)
 	t.Cleanup(func() {
@@ -146,16 +156,17 @@ func (f *fakeWeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"SyncKey":      map[string]any{"Count": 1, "List": []map[string]any{{"Key": 1, "Val": 101}}},
 		})
 	case "/cgi-bin/mmwebwx-bin/webwxgetcontact":
+		list := append([]map[string]any{
+			{"UserName": fakeFriend, "NickName": "张老板"},
+			{"UserName": fakeGroup, "NickName": fakeGroupName},
+			{"UserName": otherGroup, "NickName": otherName},
+			{"UserName": fakeMP, "NickName": "某公众号", "VerifyFlag": 24},
+		}, f.friends...)
 		writeJSON(w, map[string]any{
 			"BaseResponse": ok0(),
-			"MemberCount":  4,
+			"MemberCount":  len(list),
 			"Seq":          0,
-			"MemberList": []map[string]any{
-				{"UserName": fakeFriend, "NickName": "张老板"},
-				{"UserName": fakeGroup, "NickName": fakeGroupName},
-				{"UserName": otherGroup, "NickName": otherName},
-				{"UserName": fakeMP, "NickName": "某公众号", "VerifyFlag": 24},
-			},
+			"MemberList":   list,
 		})
 	case "/cgi-bin/mmwebwx-bin/webwxbatchgetcontact":
 		f.batchGetContact(w, r)
@@ -238,26 +249,45 @@ func (f *fakeWeChat) batchGetContact(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		f.t.Errorf("fake webwxbatchgetcontact: decode: %v", err)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var list []map[string]any
 	for _, u := range body.List {
+		f.lookups[u.UserName]++
 		switch u.UserName {
 		case fakeGroup, otherGroup:
 			name := fakeGroupName
 			if u.UserName == otherGroup {
 				name = otherName
 			}
+			members := append([]map[string]any{
+				{"UserName": fakeSelf, "NickName": fakeSelfNick},
+				{"UserName": fakeMember, "NickName": "李四", "DisplayName": "李会计"},
+			}, f.joined[u.UserName]...)
 			list = append(list, map[string]any{
-				"UserName": u.UserName, "NickName": name, "MemberCount": 2,
-				"MemberList": []map[string]any{
-					{"UserName": fakeSelf, "NickName": fakeSelfNick},
-					{"UserName": fakeMember, "NickName": "李四", "DisplayName": "李会计"},
-				},
+				"UserName": u.UserName, "NickName": name, "MemberCount": len(members),
+				"MemberList": members,
 			})
 		default:
 			list = append(list, map[string]any{"UserName": u.UserName, "NickName": "新朋友"})
 		}
 	}
 	writeJSON(w, map[string]any{"BaseResponse": ok0(), "Count": len(list), "ContactList": list})
+}
+
+// join adds a member to a group, as when someone joins after the bot has
+// fetched the group's members.
+func (f *fakeWeChat) join(group, member, nick, display string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.joined[group] = append(f.joined[group], map[string]any{"UserName": member, "NickName": nick, "DisplayName": display})
+}
+
+// lookupsOf says how many times webwxbatchgetcontact was asked for name.
+func (f *fakeWeChat) lookupsOf(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lookups[name]
 }
 
 func (f *fakeWeChat) sendMsg(w http.ResponseWriter, r *http.Request) {
@@ -282,8 +312,25 @@ func (f *fakeWeChat) sendMsg(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie("wxsid"); err == nil {
 		s.cookie = c.Value
 	}
+	f.mu.Lock()
+	f.sends++
+	n := f.sends
+	f.mu.Unlock()
+	if f.sendRet != nil {
+		if ret := f.sendRet(n); ret != 0 {
+			writeJSON(w, map[string]any{"BaseResponse": map[string]any{"Ret": ret, "ErrMsg": ""}, "MsgID": "", "LocalID": body.Msg.LocalID})
+			return
+		}
+	}
 	writeJSON(w, map[string]any{"BaseResponse": ok0(), "MsgID": "9001", "LocalID": body.Msg.LocalID})
 	f.sent <- s
+}
+
+// sendCount says how many webwxsendmsg requests the fake has had.
+func (f *fakeWeChat) sendCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sends
 }
 
 func (f *fakeWeChat) requestCount() int {

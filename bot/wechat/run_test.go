@@ -35,10 +35,16 @@ type fakeHandler struct {
 	finished int
 }
 
-func (h *fakeHandler) Handle(ctx context.Context, m chat.Message, send chat.Sender) error {
+// Accept records m, in the order Run hands messages over, and answers it
+// in the function it returns.
+func (h *fakeHandler) Accept(m chat.Message) func(context.Context, chat.Sender) error {
 	h.mu.Lock()
 	h.msgs = append(h.msgs, m)
 	h.mu.Unlock()
+	return func(ctx context.Context, send chat.Sender) error { return h.answer(ctx, m, send) }
+}
+
+func (h *fakeHandler) answer(ctx context.Context, m chat.Message, send chat.Sender) error {
 	defer func() {
 		h.mu.Lock()
 		h.finished++
@@ -315,6 +321,18 @@ func TestRunQRLoginThenShutdownFinishesAnswers(t *testing.T) {
 		}
 		if !strings.ContainsAny(out, "█▀▄") {
 			t.Error("QR output has no QR code blocks")
+		}
+	})
+
+	t.Run("login screen warns of bans and names the official channels", func(t *testing.T) {
+		out := qr.String()
+		for _, want := range []string{"封号风险", "2025年1月", "1102", "两周", "公众号", "企业微信", "微信客服", "policybot serve --channel mp,wecom,kf"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("QR output lacks %q", want)
+			}
+		}
+		if i, j := strings.Index(out, banWarning), strings.Index(out, "█"); i < 0 || i > j {
+			t.Error("the warning does not come before the QR code")
 		}
 	})
 

@@ -3,8 +3,10 @@ package wechat
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 
@@ -18,15 +20,17 @@ import (
 // that its receive loop reads while saving the hot-login file, and the
 // library methods that send use the bot's context instead of the answer's.
 type outbox struct {
-	caller *openwechat.Caller
-	self   string
-	info   *openwechat.LoginInfo
-	req    *openwechat.BaseRequest
+	caller  *openwechat.Caller
+	self    string
+	info    *openwechat.LoginInfo
+	req     *openwechat.BaseRequest
+	backoff []time.Duration // pauses before the retries of a failed send
+	log     *slog.Logger
 }
 
 // newOutbox snapshots a logged-in bot. Call it from the receive loop: that
 // is where the fields it reads are known to be settled.
-func newOutbox(wb *openwechat.Bot) *outbox {
+func newOutbox(wb *openwechat.Bot, backoff []time.Duration, log *slog.Logger) *outbox {
 	lib := wb.Caller.Client
 	hc := &http.Client{
 		Transport:     lib.HTTPClient().Transport,
@@ -37,14 +41,16 @@ func newOutbox(wb *openwechat.Bot) *outbox {
 	hc.Jar = cookieView{jar: lib.Jar()}
 	c.Domain = lib.Domain
 	c.HttpHooks = append(openwechat.HttpHooks(nil), lib.HttpHooks...) // the user agent
-	// The library retries on transport errors; for a send that can mean a
-	// duplicate reply, which is worse than a missing one.
+	// The library retries at once on transport errors; text retries with
+	// a pause instead, and only as often as it is told.
 	c.MaxRetryTimes = 1
 	return &outbox{
-		caller: openwechat.NewCaller(c),
-		self:   wb.Storage.Response.User.UserName,
-		info:   wb.Storage.LoginInfo,
-		req:    wb.Storage.Request,
+		caller:  openwechat.NewCaller(c),
+		self:    wb.Storage.Response.User.UserName,
+		info:    wb.Storage.LoginInfo,
+		req:     wb.Storage.Request,
+		backoff: backoff,
+		log:     log,
 	}
 }
 
@@ -56,18 +62,43 @@ func (o *outbox) sender(chatID string, group bool) chat.Sender {
 	}
 }
 
-// text sends one text message.
+// text sends one text message, tried as retry says. Every try carries
+// the same client message id, which lets WeChat tell a retry from a new
+// message when an earlier try did arrive.
 func (o *outbox) text(ctx context.Context, to, text string) error {
 	msg := openwechat.NewTextSendMessage(text, o.self, to)
-	_, err := o.caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{
-		LoginInfo:   o.info,
-		BaseRequest: o.req,
-		Message:     msg,
+	err := o.retry(ctx, func(ctx context.Context) error {
+		_, err := o.caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{
+			LoginInfo:   o.info,
+			BaseRequest: o.req,
+			Message:     msg,
+		})
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("send wechat text to %s: %w", to, err)
+		return fmt.Errorf("send wechat text to %s %w", to, err)
 	}
 	return nil
+}
+
+// retry calls send until it succeeds, pausing for each of o.backoff in
+// turn between tries, so at most len(o.backoff)+1 times. It stops early
+// when ctx ends or when WeChat has ended the session, which no retry
+// mends. The error says how many tries were made.
+func (o *outbox) retry(ctx context.Context, send func(ctx context.Context) error) error {
+	for try := 1; ; try++ {
+		err := send(ctx)
+		if err == nil {
+			return nil
+		}
+		if try > len(o.backoff) || ctx.Err() != nil || sessionLost(err) {
+			return fmt.Errorf("(%d tries): %w", try, err)
+		}
+		o.log.Warn("wechat send failed; trying again", "try", try, "err", err)
+		if !pause(ctx, o.backoff[try-1]) {
+			return fmt.Errorf("(%d tries): %w: %w", try, err, ctx.Err())
+		}
+	}
 }
 
 // accept accepts a friend request.

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
 
 	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/journal"
 )
 
 // qrContent is what the login QR code encodes; the phone opens it.
@@ -22,6 +24,21 @@ const qrContent = "https://login.weixin.qq.com/l/"
 // maxSyncFailures ends a session whose sync keeps failing for reasons other
 // than a logout, rather than polling a dead session forever.
 const maxSyncFailures = 10
+
+// memberRefreshEvery is how often, at most, a group's members are fetched
+// again because a message came from someone not among them.
+const memberRefreshEvery = time.Minute
+
+// banWarning is shown with every login QR code.
+const banWarning = "注意：用个人微信号运行机器人有封号风险。自2025年1月起，微信多次集中封禁此类账号：" +
+	"有的登录后不久即被踢下线（同步返回码1102），有的被禁止扫码登录两周。\n" +
+	"建议改用官方渠道：公众号、企业微信或微信客服（policybot serve --channel mp,wecom,kf）。\n"
+
+// restrictedNotice is shown where the QR code would be when WeChat ends a
+// session soon after login with retcode 1102.
+const restrictedNotice = "微信在登录后不久即以返回码1102结束了会话：该账号很可能已被限制。" +
+	"程序已停止，请不要现在重新扫码登录（短时间内反复登录可能导致更长时间的封禁）。" +
+	"请稍后再试，或改用公众号、企业微信或微信客服（policybot serve --channel mp,wecom,kf）。\n"
 
 // errNoReason stands in when the library ends a session without saying why.
 var errNoReason = errors.New("session ended without a reason")
@@ -40,9 +57,13 @@ type session struct {
 	wb  *openwechat.Bot
 	log *slog.Logger
 
+	// since is when the login succeeded.
+	since time.Time
+
 	// Owned by the library's receive goroutine.
-	out      *outbox
-	failures int
+	out       *outbox
+	failures  int
+	refreshed map[string]time.Time // group → when its members were last fetched for an unknown sender
 }
 
 // login creates a library bot and logs it in: hot login from the storage
@@ -57,7 +78,7 @@ func (r *runner) login(ctx context.Context) (*session, error) {
 	if r.opts.transport != nil {
 		wb.Caller.Client.HTTPClient().Transport = r.opts.transport
 	}
-	s := &session{r: r, ctx: ctx, wb: wb, log: r.log}
+	s := &session{r: r, ctx: ctx, wb: wb, log: r.log, refreshed: map[string]time.Time{}}
 	// Replace every default callback: they print with the standard logger
 	// and one of them starts a browser.
 	wb.UUIDCallback = s.showQR
@@ -77,6 +98,7 @@ func (r *runner) login(ctx context.Context) (*session, error) {
 		wb.Exit() // releases the bot's context; no receive loop is running
 		return nil, err
 	}
+	s.since = time.Now()
 	// Storage.Response is set before the receive loop starts and its User
 	// is never written again, unlike wb's current-user field, which the
 	// loop clears on exit.
@@ -114,15 +136,16 @@ func (q qrFallback) OnError(_ *openwechat.Bot, err error) error {
 	return err
 }
 
-// showQR draws the login QR code and prints a link to its picture, for
-// terminals that cannot show it.
+// showQR warns of the ban risk, draws the login QR code and prints a link
+// to its picture, for terminals that cannot show it.
 func (s *session) showQR(uuid string) {
 	w := s.r.opts.QROut
 	link := openwechat.GetQrcodeUrl(uuid)
+	// Failed writes leave the link in the log line below.
+	_, _ = fmt.Fprint(w, banWarning)
 	qrterminal.GenerateHalfBlock(qrContent+uuid, qrterminal.L, w)
-	// A failed write leaves the link in the log line below.
 	_, _ = fmt.Fprintf(w, "请用微信扫描上面的二维码登录；若显示不全，请在浏览器中打开：%s\n", link)
-	s.log.Info("wechat waiting for a QR login", "qrcode", link)
+	s.log.Warn("wechat waiting for a QR login; personal accounts that run bots risk a ban (see the README)", "qrcode", link)
 }
 
 // synced resets the failure count after a successful poll.
@@ -152,12 +175,14 @@ func (s *session) syncFailed(err error) error {
 	return nil
 }
 
-// receive is the library's message handler. It translates in the library's
-// goroutine and answers in a new one, because the library does not poll
-// again until it returns.
+// receive is the library's message handler. It translates the message and
+// has the core accept it in the library's goroutine, so that messages take
+// their places in their chats' lines in the order they arrived, then
+// answers in a new goroutine, because the library does not poll again
+// until it returns.
 func (s *session) receive(m *openwechat.Message) {
 	if s.out == nil {
-		s.out = newOutbox(s.wb)
+		s.out = newOutbox(s.wb, s.r.opts.sendBackoff, s.log)
 	}
 	if m.IsFriendAdd() {
 		s.friendRequest(m.RecommendInfo)
@@ -170,10 +195,19 @@ func (s *session) receive(m *openwechat.Message) {
 	}
 	s.log.Debug("wechat message", "id", msg.ID, "chat", msg.ChatID, "kind", msg.Kind,
 		"group", msg.Group, "mentioned", msg.Mentioned, "self", msg.Self, "text", msg.Text)
+	// Counted before Accept: an accepted message must be answered, or its
+	// chat waits for good.
+	if !s.r.inflight.add() {
+		s.log.Warn("wechat shutting down; message dropped", "chat", journal.ChatHash(msg.ChatID), "id", msg.ID)
+		return
+	}
+	run := s.r.h.Accept(msg)
+	if run == nil {
+		s.r.inflight.done()
+		return
+	}
 	send := s.out.sender(msg.ChatID, msg.Group)
-	s.spawn("answer", msg.ID, func(ctx context.Context) error {
-		return s.r.h.Handle(ctx, msg, send)
-	})
+	s.start("answer", msg.ID, func(ctx context.Context) error { return run(ctx, send) })
 }
 
 // friendRequest accepts a friend request and greets the new friend, if so
@@ -204,6 +238,11 @@ func (s *session) spawn(what, id string, fn func(ctx context.Context) error) {
 		s.log.Warn("wechat shutting down; dropped", "what", what, "id", id)
 		return
 	}
+	s.start(what, id, fn)
+}
+
+// start is spawn for work already added to the tracker.
+func (s *session) start(what, id string, fn func(ctx context.Context) error) {
 	go func() {
 		defer s.r.inflight.done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.r.opts.HandleTimeout)
@@ -237,7 +276,11 @@ func (s *session) translate(m *openwechat.Message, now time.Time) (msg chat.Mess
 		Time:   sentAt(m.CreateTime, now),
 	}
 	if kind == chat.KindText {
-		msg.Text = m.Content
+		if m.MsgType == openwechat.MsgTypeApp {
+			msg.Text, msg.Quote = referText(m.Content)
+		} else {
+			msg.Text, msg.Quote = splitQuote(m.Content)
+		}
 	}
 	if group && !s.groupAllowed(m, mine) {
 		return chat.Message{}, false
@@ -246,16 +289,18 @@ func (s *session) translate(m *openwechat.Message, now time.Time) (msg chat.Mess
 	case mine:
 		msg.SenderID, msg.SenderName = self.UserName, self.NickName
 	case group:
-		msg.Mentioned = m.IsAt()
+		// The library sees a mention anywhere in the content; one inside
+		// a quote is someone else's.
+		msg.Mentioned = m.IsAt() && (msg.Quote == "" || strings.Contains(msg.Text, "@"))
 		msg.SenderID = groupSender(m.RawContent)
-		u, err := m.SenderInGroup()
+		name, err := s.memberName(m, msg.SenderID, now)
 		if err != nil {
 			// The answer can go without the @; it cannot go without the
 			// question.
-			s.log.Warn("wechat group sender unknown", "id", m.MsgId, "err", err)
+			s.log.Warn("wechat group sender unknown; answering without the @", "id", m.MsgId, "err", err)
 			break
 		}
-		msg.SenderID, msg.SenderName = u.UserName, displayName(u)
+		msg.SenderName = name
 	default:
 		msg.SenderID = m.FromUserName
 		u, err := m.Sender()
@@ -297,4 +342,57 @@ func (s *session) groupAllowed(m *openwechat.Message, mine bool) bool {
 		return false
 	}
 	return true
+}
+
+// errMemberUnknown says the sender of a group message is not among the
+// group's members as last fetched.
+var errMemberUnknown = errors.New("sender not among the group's members")
+
+// memberName is the name the sender of a group message goes by in the
+// group, for the @ in the answer. It looks in the group's members as the
+// library keeps them and, when the sender is not there (someone who
+// joined since they were fetched), fetches them again, at most once per
+// memberRefreshEvery per group. Web WeChat's message carries only the
+// member's user name, an opaque "@..." id, so there is nothing else to
+// fall back on. It uses the library's contact cache and so must run in
+// its goroutine.
+func (s *session) memberName(m *openwechat.Message, member string, now time.Time) (string, error) {
+	if member == "" {
+		return "", errors.New("no sender in the message")
+	}
+	g, err := m.Sender() // the group; the library fetches its members if it has none
+	if err != nil {
+		return "", fmt.Errorf("look up the group: %w", err)
+	}
+	if u := findMember(g, member); u != nil {
+		return displayName(u), nil
+	}
+	for id, at := range s.refreshed {
+		if now.Sub(at) >= memberRefreshEvery {
+			delete(s.refreshed, id)
+		}
+	}
+	if _, recent := s.refreshed[g.UserName]; recent {
+		return "", errMemberUnknown
+	}
+	s.refreshed[g.UserName] = now
+	// Detail fetches the group again and updates the library's cached
+	// copy in place.
+	if err := g.Detail(); err != nil {
+		return "", fmt.Errorf("fetch the group's members again: %w", err)
+	}
+	if u := findMember(g, member); u != nil {
+		return displayName(u), nil
+	}
+	return "", errMemberUnknown
+}
+
+// findMember returns the member of group g with the user name, or nil.
+func findMember(g *openwechat.User, userName string) *openwechat.User {
+	for _, u := range g.MemberList {
+		if u.UserName == userName {
+			return u
+		}
+	}
+	return nil
 }

@@ -1,10 +1,14 @@
 package wechat
 
 import (
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eatmoreapple/openwechat"
 
@@ -63,6 +67,8 @@ func kindOf(t openwechat.MessageType, app openwechat.AppMessageType, url string)
 		return chat.KindOther, true
 	case openwechat.MsgTypeApp:
 		switch app {
+		case appMsgQuote:
+			return chat.KindText, true
 		case openwechat.AppMsgTypeAttach:
 			return chat.KindFile, true
 		case openwechat.AppMsgTypeImg:
@@ -80,6 +86,100 @@ func kindOf(t openwechat.MessageType, app openwechat.AppMessageType, url string)
 	// Status syncs (51), system notes, recalls, calls, friend
 	// suggestions and types the library does not know.
 	return 0, false
+}
+
+// appMsgQuote is the app message type of a reply that quotes an earlier
+// message (引用) in the clients that send quotes as app messages; the
+// library (v1.4.10) has no name for it.
+const appMsgQuote openwechat.AppMessageType = 57
+
+// splitQuote separates, in a text message that quotes an earlier one, the
+// user's own words from the quoted text. Web WeChat writes such a message
+// as 「name：quoted text」, a line of spaced dashes, then the reply:
+//
+//	「张三：首台套保险补贴怎么算？」
+//	- - - - - - - - - - - - - - -
+//	申请条件呢？
+//
+// The name is dropped from the quote. Text that is not in that form is
+// returned whole, with no quote.
+func splitQuote(text string) (own, quote string) {
+	if !strings.HasPrefix(text, "「") {
+		return text, ""
+	}
+	lines := strings.Split(text, "\n")
+	for i := 1; i+1 < len(lines); i++ {
+		if !quoteRule.MatchString(strings.TrimSpace(lines[i])) || !strings.HasSuffix(strings.TrimSpace(lines[i-1]), "」") {
+			continue
+		}
+		quoted := strings.TrimSpace(strings.Join(lines[:i], "\n"))
+		quoted = strings.TrimSuffix(strings.TrimPrefix(quoted, "「"), "」")
+		return strings.TrimSpace(strings.Join(lines[i+1:], "\n")), quotedText(quoted, true)
+	}
+	return text, ""
+}
+
+// quoteRule is the line between a quote and the reply: at least six
+// dashes, spaced.
+var quoteRule = regexp.MustCompile(`^(?:-[ \x{00a0}\x{3000}]*){6,}$`)
+
+// quotedText cleans what a quote holds: the quoted author's name, when
+// named, goes; a quoted app message (a link, an earlier quote) is its
+// title.
+func quotedText(q string, named bool) string {
+	if named {
+		if name, rest, ok := strings.Cut(q, "："); ok && !strings.Contains(name, "\n") && utf8.RuneCountInString(name) <= maxNameRunes {
+			q = rest
+		}
+	}
+	q = strings.TrimSpace(q)
+	if strings.HasPrefix(q, "<") {
+		var m appMsg
+		if decodeAppMsg(q, &m) != nil {
+			return ""
+		}
+		return strings.TrimSpace(m.AppMsg.Title)
+	}
+	return q
+}
+
+// maxNameRunes bounds what is taken for the quoted author's name.
+const maxNameRunes = 32
+
+// appMsg is the part of an app message's XML that a quote needs.
+type appMsg struct {
+	AppMsg struct {
+		Title string `xml:"title"`
+		Type  int    `xml:"type"`
+		Refer struct {
+			Content string `xml:"content"`
+		} `xml:"refermsg"`
+	} `xml:"appmsg"`
+}
+
+// decodeAppMsg reads an app message's XML, which web WeChat may escape
+// once more than the library undoes.
+func decodeAppMsg(content string, m *appMsg) error {
+	content = strings.TrimSpace(content)
+	if strings.HasPrefix(content, "&lt;") {
+		content = html.UnescapeString(content)
+	}
+	if err := xml.Unmarshal([]byte(content), m); err != nil {
+		return fmt.Errorf("decode app message: %w", err)
+	}
+	return nil
+}
+
+// referText reads a quote sent as an app message (type 57): the title is
+// the user's own words, the refermsg's content what they quote. Content
+// that does not decode gives no text, and the message reaches the core as
+// an empty question.
+func referText(content string) (own, quote string) {
+	var m appMsg
+	if decodeAppMsg(content, &m) != nil {
+		return "", ""
+	}
+	return strings.TrimSpace(m.AppMsg.Title), quotedText(m.AppMsg.Refer.Content, false)
 }
 
 // groupSender returns the member user name that prefixes the raw content
@@ -173,6 +273,14 @@ func sessionLost(err error) bool {
 		return true
 	}
 	return false
+}
+
+// kicked reports whether a session that ended after this long ended the
+// way restricted accounts do: WeChat revoking the session cookie (1102)
+// within window of login. A negative window never says so.
+func kicked(err error, after, window time.Duration) bool {
+	var ret openwechat.Ret
+	return window >= 0 && after <= window && errors.As(err, &ret) && ret == retCookieFailed
 }
 
 // describe says in words why a session ended, for the log and the error.

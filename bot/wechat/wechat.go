@@ -22,16 +22,21 @@ import (
 	"github.com/policybot/policybot/bot/chat"
 )
 
-// handler is what Run feeds: in production *chat.Conversations.
+// handler is what Run feeds: in production *chat.Conversations. Run calls
+// Accept in the library's receive goroutine, in the order messages
+// arrive, and the function it returns in a goroutine per message: see
+// chat.Conversations.Accept.
 type handler interface {
-	Handle(ctx context.Context, m chat.Message, send chat.Sender) error
+	Accept(m chat.Message) func(ctx context.Context, send chat.Sender) error
 }
 
 // Options configures Run. The zero value of each field means its default,
 // except StoragePath, which is required.
 type Options struct {
-	// Mode is "desktop" (default), which logs in as the UOS desktop client
-	// and so works for accounts that web WeChat refuses, or "normal".
+	// Mode is "desktop" (default), which logs in with the headers of the
+	// UOS desktop client, or "normal", plain web WeChat. The library's
+	// documentation suggests trying desktop when web WeChat refuses an
+	// account; neither mode protects an account WeChat restricts.
 	Mode string
 	// StoragePath is the hot-login file. Its directory is created. It holds
 	// session cookies, so keep it private.
@@ -40,6 +45,12 @@ type Options struct {
 	// (default) makes Run return an error, so that a supervisor restarts
 	// the process; "relogin" tries hot login again and then a QR code.
 	OnLogout string
+	// KickWindow: WeChat ending the session with retcode 1102 this soon
+	// after login means it restricts the account. Run then returns
+	// ErrRestricted, whatever OnLogout says, rather than show a new QR
+	// code: logging in again now risks a longer ban. Default 10 minutes;
+	// negative never takes a 1102 for a restriction.
+	KickWindow time.Duration
 	// AcceptFriends accepts every friend request; otherwise they are left
 	// for a human to handle on the phone.
 	AcceptFriends bool
@@ -58,12 +69,21 @@ type Options struct {
 	// every group.
 	Groups []string
 
+	// Endpoint is for tests of the whole program only: when set, every
+	// request for WeChat goes to this base URL (such as
+	// http://127.0.0.1:PORT of a fake server) instead, keeping WeChat's
+	// host name in the Host header. Never set it in production.
+	Endpoint string
+
 	// transport replaces the library's HTTP transport; tests point it at a
 	// fake WeChat server.
 	transport http.RoundTripper
 	// retryPause is the wait after a failed sync and before logging in
 	// again (default 3 seconds); tests shorten it.
 	retryPause time.Duration
+	// sendBackoff holds the pauses before each retry of a failed send
+	// (default defaultSendBackoff); tests shorten them.
+	sendBackoff []time.Duration
 }
 
 // Option values accepted by Options.
@@ -77,7 +97,19 @@ const (
 const (
 	defaultHandleTimeout = 2 * time.Minute
 	defaultRetryPause    = 3 * time.Second
+	defaultKickWindow    = 10 * time.Minute
 )
+
+// defaultSendBackoff is the pauses before the second and the third try of
+// a send that failed: three tries in all, within about 1.5 s and the
+// send timeouts.
+var defaultSendBackoff = []time.Duration{500 * time.Millisecond, time.Second}
+
+// ErrRestricted is matched (with errors.Is) by Run's error when WeChat
+// ended the session with retcode 1102 within Options.KickWindow of login:
+// the account is likely restricted, and scanning a new QR code now would
+// only make it worse.
+var ErrRestricted = errors.New("wechat account likely restricted")
 
 // withDefaults fills in defaults and rejects values it does not know, so
 // that a typo in the configuration fails at start rather than at logout.
@@ -119,6 +151,19 @@ func (o Options) withDefaults() (Options, error) {
 	if o.retryPause <= 0 {
 		o.retryPause = defaultRetryPause
 	}
+	if o.sendBackoff == nil {
+		o.sendBackoff = defaultSendBackoff
+	}
+	if o.KickWindow == 0 {
+		o.KickWindow = defaultKickWindow
+	}
+	if o.Endpoint != "" && o.transport == nil {
+		t, err := newRedirect(o.Endpoint)
+		if err != nil {
+			return o, err
+		}
+		o.transport = t
+	}
 	return o, nil
 }
 
@@ -135,6 +180,7 @@ func Run(ctx context.Context, h handler, opts Options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	log.Warn("personal WeChat accounts that run bots are being banned; prefer the official channels (policybot serve --channel mp,wecom,kf)")
 	r := &runner{h: h, opts: opts, log: log, groups: newGroupSet(opts.Groups)}
 	err = r.loop(ctx)
 	if n := r.inflight.stop(); n > 0 {
@@ -169,6 +215,15 @@ func (r *runner) loop(ctx context.Context) error {
 			return nil
 		}
 		why := describe(reason)
+		if after := time.Since(s.since); kicked(reason, after, r.opts.KickWindow) {
+			r.log.Error("wechat ended the session soon after login: the account is likely restricted; not logging in again",
+				"why", why, "after", after.Round(time.Second))
+			// A failed write leaves the error below.
+			_, _ = fmt.Fprint(r.opts.QROut, restrictedNotice)
+			return fmt.Errorf("%w: %s %s after login; do not scan a new QR code now, as logging in again soon "+
+				"can lengthen the ban: wait, or use the official channels (policybot serve --channel mp,wecom,kf): %w",
+				ErrRestricted, why, after.Round(time.Second), reason)
+		}
 		r.log.Warn("wechat session ended", "why", why, "err", reason)
 		if r.opts.OnLogout != onLogoutRelogin {
 			return fmt.Errorf("wechat session ended: %s: %w", why, reason)

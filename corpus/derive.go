@@ -1,0 +1,129 @@
+package corpus
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed regions.yaml
+var regionsYAML []byte
+
+// region is one provincial-level region (regions.yaml).
+type region struct {
+	Name  string   `yaml:"name"`
+	Short []string `yaml:"short"`
+	Code  string   `yaml:"code"` // first character of its documents' numbers
+}
+
+// gazetteer is regions.yaml.
+type gazetteer struct {
+	Own     []string `yaml:"own"`
+	Regions []region `yaml:"regions"`
+}
+
+func readGazetteer() (gazetteer, error) {
+	var g gazetteer
+	if err := yaml.Unmarshal(regionsYAML, &g); err != nil {
+		return gazetteer{}, fmt.Errorf("read regions: %w", err)
+	}
+	return g, nil
+}
+
+// cityIssuerRe finds a city that issues a document: 杭州市人民政府,
+// 杭州市财政局 → 杭州.
+var cityIssuerRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:人民政府|政府|委|财政局|税务局|发展和改革委员会|发展改革委|经济和信息化局|科学技术局|科技局|商务局|人力资源和社会保障局|市场监督管理局|办公厅|办公室)`)
+
+// deriveScope works out what a corpus without scope data covers from its
+// documents: the regions whose bodies issued them, read from the issuer,
+// the title or the 文号's first character, and the cities among the
+// issuers. Every other region is one the corpus does not hold, unless the
+// corpus is national only. National documents (国务院, 财政部…) name no
+// region.
+func deriveScope(docs []Document) (Scope, error) {
+	gz, err := readGazetteer()
+	if err != nil {
+		return Scope{}, err
+	}
+	rs := gz.Regions
+	count := map[int]int{}
+	cities := map[string]bool{}
+	for i := range docs {
+		d := &docs[i]
+		if r := regionOf(rs, d); r >= 0 {
+			count[r]++
+		}
+		for _, who := range append(strings.Fields(d.Issuer), d.Title) {
+			if m := cityIssuerRe.FindStringSubmatch(who); m != nil {
+				cities[m[1]] = true
+			}
+		}
+	}
+	var held []int
+	for r := range count {
+		held = append(held, r)
+	}
+	sort.Slice(held, func(i, j int) bool {
+		if count[held[i]] != count[held[j]] {
+			return count[held[i]] > count[held[j]]
+		}
+		return held[i] < held[j]
+	})
+	var sc Scope
+	var names []string
+	isHeld := map[int]bool{}
+	for _, r := range held {
+		isHeld[r] = true
+		names = append(names, rs[r].Name)
+		sc.Home = append(sc.Home, rs[r].Short...)
+	}
+	sc.Region = strings.Join(names, "、")
+	if len(held) > 0 {
+		// A question about its own province asks about the region held.
+		sc.Home = append(sc.Home, gz.Own...)
+	}
+	for c := range cities {
+		sc.Home = append(sc.Home, c)
+	}
+	sort.Strings(sc.Home[len(sc.Home)-len(cities):])
+	if len(held) == 0 {
+		// National documents only: they apply in every region, and none
+		// is another region's.
+		return sc, nil
+	}
+	for i, r := range rs {
+		if !isHeld[i] {
+			sc.OtherRegions = append(sc.OtherRegions, r.Short...)
+		}
+	}
+	return sc, nil
+}
+
+// regionOf is the region that issued a document, or -1 for a national
+// one or one that does not say.
+func regionOf(rs []region, d *Document) int {
+	for i, r := range rs {
+		for _, s := range append([]string{r.Name}, r.Short...) {
+			if strings.HasPrefix(d.Issuer, s) || strings.HasPrefix(d.Title, s) {
+				return i
+			}
+		}
+	}
+	// 浙政办发〔2023〕12号: a provincial 文号 starts with the region's
+	// character and names its body after it; a national one (财税, 国发)
+	// starts with neither.
+	if first, size := utf8.DecodeRuneInString(d.DocNo); size > 0 {
+		rest := d.DocNo[size:]
+		for i, r := range rs {
+			if string(first) == r.Code && rest != "" && !strings.HasPrefix(rest, "〔") {
+				return i
+			}
+		}
+	}
+	return -1
+}
