@@ -34,13 +34,13 @@ func readDOCX(data []byte) (string, error) {
 			// into one (its streams EncryptionInfo and EncryptedPackage),
 			// and Word 97–2003 .doc files are one.
 			if bytes.Contains(data, utf16Name("EncryptedPackage")) {
-				return "", fmt.Errorf("%w: docx is protected by a password; save an unprotected copy", errEncrypted)
+				return "", fmt.Errorf("%w: docx is protected by a password; save an unprotected copy", ErrEncrypted)
 			}
-			return "", fmt.Errorf("%w: a Word 97–2003 .doc named .docx; save it as .docx", errUnsupported)
+			return "", fmt.Errorf("%w: a Word 97–2003 .doc named .docx; save it as .docx", ErrUnsupported)
 		case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-			return "", fmt.Errorf("%w: docx is truncated: its zip directory is missing or damaged (%w)", errDamaged, err)
+			return "", fmt.Errorf("%w: docx is truncated: its zip directory is missing or damaged (%w)", ErrDamaged, err)
 		default:
-			return "", fmt.Errorf("%w: docx is not a zip archive%s", errDamaged, formatHint(data))
+			return "", fmt.Errorf("%w: docx is not a zip archive%s", ErrDamaged, formatHint(data))
 		}
 	}
 	main := docxMainPart(zr)
@@ -49,7 +49,7 @@ func readDOCX(data []byte) (string, error) {
 		return "", err
 	}
 	if doc == nil {
-		return "", fmt.Errorf("%w: docx has no %s: the zip archive is not a Word document", errDamaged, main)
+		return "", fmt.Errorf("%w: docx has no %s: the zip archive is not a Word document", ErrDamaged, main)
 	}
 	dir := zpath.Dir(main)
 	var st docxStyles
@@ -68,7 +68,7 @@ func readDOCX(data []byte) (string, error) {
 	}
 	w := docxWalker{styles: st, num: num, counters: map[string]*[9]int{}}
 	if err := w.walk(doc); err != nil {
-		return "", fmt.Errorf("%w: docx: reading %s: %w", errDamaged, main, err)
+		return "", fmt.Errorf("%w: docx: reading %s: %w", ErrDamaged, main, err)
 	}
 	return strings.Join(w.lines, "\n"), nil
 }
@@ -130,11 +130,11 @@ func readZipPart(zr *zip.Reader, name string, limit int64) ([]byte, error) {
 			continue
 		}
 		if f.UncompressedSize64 > uint64(limit) {
-			return nil, fmt.Errorf("%w: docx: %s inflates to %d MB, over the %d MB limit", errDamaged, name, f.UncompressedSize64>>20, limit>>20)
+			return nil, fmt.Errorf("%w: docx: %s inflates to %d MB, over the %d MB limit", ErrDamaged, name, f.UncompressedSize64>>20, limit>>20)
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%w: docx: opening %s: %w", errDamaged, name, err)
+			return nil, fmt.Errorf("%w: docx: opening %s: %w", ErrDamaged, name, err)
 		}
 		defer rc.Close()
 		// The size in the header may lie; the reader is bounded anyway.
@@ -142,10 +142,10 @@ func readZipPart(zr *zip.Reader, name string, limit int64) ([]byte, error) {
 		if err != nil {
 			// A download broken off leaves the deflate stream cut short,
 			// or running on into whatever follows it.
-			return nil, fmt.Errorf("%w: docx is truncated or corrupt: %s cannot be inflated (%w)", errDamaged, name, err)
+			return nil, fmt.Errorf("%w: docx is truncated or corrupt: %s cannot be inflated (%w)", ErrDamaged, name, err)
 		}
 		if int64(len(b)) > limit {
-			return nil, fmt.Errorf("%w: docx: %s inflates to over the %d MB limit", errDamaged, name, limit>>20)
+			return nil, fmt.Errorf("%w: docx: %s inflates to over the %d MB limit", ErrDamaged, name, limit>>20)
 		}
 		return b, nil
 	}

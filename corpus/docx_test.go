@@ -228,7 +228,7 @@ func TestReadDOCXBomb(t *testing.T) {
 	big := strings.Repeat(" ", 4096)
 	t.Run("header says it is too large", func(t *testing.T) {
 		_, err := readText(context.Background(), "bomb.docx", rawZip(big, maxDOCXPartBytes+1))
-		if !errors.Is(err, errDamaged) || !strings.Contains(err.Error(), "limit") {
+		if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "limit") {
 			t.Fatalf("err = %v, want a damaged-file error naming the limit", err)
 		}
 		checkReadError(t, err)
@@ -242,12 +242,12 @@ func TestReadDOCXBomb(t *testing.T) {
 		// The limit under test is readZipPart's own; a small one stands
 		// in for the 50 MB a real bomb would need.
 		_, err = readZipPart(zr, "word/document.xml", 1024)
-		if !errors.Is(err, errDamaged) {
+		if !errors.Is(err, ErrDamaged) {
 			t.Fatalf("err = %v, want a damaged-file error", err)
 		}
 		data = rawZip(big, 1024)
 		zr, _ = zip.NewReader(bytes.NewReader(data), int64(len(data)))
-		if _, err = readZipPart(zr, "word/document.xml", 1024); !errors.Is(err, errDamaged) {
+		if _, err = readZipPart(zr, "word/document.xml", 1024); !errors.Is(err, ErrDamaged) {
 			t.Fatalf("err = %v, want a damaged-file error", err)
 		}
 	})

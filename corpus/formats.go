@@ -16,17 +16,17 @@ import (
 // (or ErrEmpty), followed by what was found. The others are the caller's
 // context ending (wrapping ctx.Err()) and PDFium failing to start.
 var (
-	// errUnsupported: a format no reader handles (.doc, .xlsx, .ofd …)
+	// ErrUnsupported: a format no reader handles (.doc, .xlsx, .ofd …)
 	// or a file too large to read.
-	errUnsupported = errors.New("unsupported format")
-	// errDamaged: the file is not what its extension says, or is cut
+	ErrUnsupported = errors.New("unsupported format")
+	// ErrDamaged: the file is not what its extension says, or is cut
 	// short or corrupt.
-	errDamaged = errors.New("damaged file")
-	// errNoText: a PDF whose pages are images, as scanners make them;
+	ErrDamaged = errors.New("damaged file")
+	// ErrNoText: a PDF whose pages are images, as scanners make them;
 	// reading it needs OCR.
-	errNoText = errors.New("no text layer")
-	// errEncrypted: a file that needs a password to open.
-	errEncrypted = errors.New("encrypted")
+	ErrNoText = errors.New("no text layer")
+	// ErrEncrypted: a file that needs a password to open.
+	ErrEncrypted = errors.New("encrypted")
 )
 
 // maxFileBytes bounds what readText accepts. A policy document is well
@@ -56,16 +56,16 @@ func readText(ctx context.Context, name string, data []byte) (string, error) {
 	case ".html", ".htm", ".shtml", ".xhtml":
 		read = func() (string, error) { return readHTML(data) }
 	case ".doc", ".wps":
-		return "", fmt.Errorf("%w: %s is a legacy Word format; save it as .docx", errUnsupported, ext)
+		return "", fmt.Errorf("%w: %s is a legacy Word format; save it as .docx", ErrUnsupported, ext)
 	case ".ofd":
-		return "", fmt.Errorf("%w: .ofd; export it as PDF", errUnsupported)
+		return "", fmt.Errorf("%w: .ofd; export it as PDF", ErrUnsupported)
 	case "":
-		return "", fmt.Errorf("%w: the file name has no extension (readable: %s)", errUnsupported, readableExts)
+		return "", fmt.Errorf("%w: the file name has no extension (readable: %s)", ErrUnsupported, readableExts)
 	default:
-		return "", fmt.Errorf("%w: %s (readable: %s)", errUnsupported, ext, readableExts)
+		return "", fmt.Errorf("%w: %s (readable: %s)", ErrUnsupported, ext, readableExts)
 	}
 	if len(data) > maxFileBytes {
-		return "", fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", errUnsupported, len(data)>>20, maxFileBytes>>20)
+		return "", fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", ErrUnsupported, len(data)>>20, maxFileBytes>>20)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return "", fmt.Errorf("%w: the file has no content", ErrEmpty)
@@ -90,17 +90,17 @@ func readPlainText(data []byte) (string, error) {
 	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
 		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
 		if err != nil {
-			return "", fmt.Errorf("%w: decoding UTF-16 text: %w", errDamaged, err)
+			return "", fmt.Errorf("%w: decoding UTF-16 text: %w", ErrDamaged, err)
 		}
 		data = out
 	}
 	// Text never holds NUL bytes; a binary file given a text name does.
 	if bytes.IndexByte(data, 0) >= 0 {
-		return "", fmt.Errorf("%w: the file holds binary data, not text", errDamaged)
+		return "", fmt.Errorf("%w: the file holds binary data, not text", ErrDamaged)
 	}
 	text, err := decode(data)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", errDamaged, err)
+		return "", fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
 	if strings.TrimSpace(strings.TrimPrefix(text, "\ufeff")) == "" {
 		return "", fmt.Errorf("%w: the file holds only white space", ErrEmpty)

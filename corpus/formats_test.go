@@ -99,7 +99,7 @@ func TestReadFormatsParse(t *testing.T) {
 }
 
 // readErrors are the sentinels every error about a file wraps.
-var readErrors = []error{errUnsupported, errDamaged, errNoText, errEncrypted, ErrEmpty}
+var readErrors = []error{ErrUnsupported, ErrDamaged, ErrNoText, ErrEncrypted, ErrEmpty}
 
 // checkReadError fails unless err wraps exactly one of readErrors and
 // says something beyond it.
@@ -137,33 +137,33 @@ func TestReadDamagedFiles(t *testing.T) {
 		want       error
 		says       string
 	}{
-		{"truncated docx", "a.docx", docx[:len(docx)*2/3], errDamaged, "truncated"},
-		{"docx cut inside its document", "a.docx", truncateEntry(t, docx, "word/document.xml"), errDamaged, "truncated"},
-		{"zip that is not a docx", "a.docx", notDOCX.Bytes(), errDamaged, "not a Word document"},
-		{"pdf named docx", "a.docx", pdf, errDamaged, "it is a PDF"},
-		{"legacy doc named docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("WordDocument")...)...), errUnsupported, "Word 97–2003"},
-		{"password-protected docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("EncryptedPackage")...)...), errEncrypted, "password"},
-		{"random bytes docx", "a.docx", binary, errDamaged, "not a zip archive"},
+		{"truncated docx", "a.docx", docx[:len(docx)*2/3], ErrDamaged, "truncated"},
+		{"docx cut inside its document", "a.docx", truncateEntry(t, docx, "word/document.xml"), ErrDamaged, "truncated"},
+		{"zip that is not a docx", "a.docx", notDOCX.Bytes(), ErrDamaged, "not a Word document"},
+		{"pdf named docx", "a.docx", pdf, ErrDamaged, "it is a PDF"},
+		{"legacy doc named docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("WordDocument")...)...), ErrUnsupported, "Word 97–2003"},
+		{"password-protected docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("EncryptedPackage")...)...), ErrEncrypted, "password"},
+		{"random bytes docx", "a.docx", binary, ErrDamaged, "not a zip archive"},
 		{"empty docx", "a.docx", nil, ErrEmpty, "no content"},
-		{"pdf needing a password", "a.pdf", readFixture(t, "notice-user-password.pdf"), errEncrypted, "password"},
-		{"scanned pdf", "a.pdf", readFixture(t, "scanned.pdf"), errNoText, "OCR"},
-		{"truncated pdf", "a.pdf", pdf[:len(pdf)/3], errDamaged, "truncated or corrupt"},
-		{"pdf header only", "a.pdf", []byte("%PDF-1.7\n"), errDamaged, "truncated or corrupt"},
-		{"random bytes pdf", "a.pdf", binary, errDamaged, "not a pdf"},
-		{"web page saved as pdf", "a.pdf", []byte("<!DOCTYPE html><html><body>404 页面不存在</body></html>"), errDamaged, "web page"},
+		{"pdf needing a password", "a.pdf", readFixture(t, "notice-user-password.pdf"), ErrEncrypted, "password"},
+		{"scanned pdf", "a.pdf", readFixture(t, "scanned.pdf"), ErrNoText, "OCR"},
+		{"truncated pdf", "a.pdf", pdf[:len(pdf)/3], ErrDamaged, "truncated or corrupt"},
+		{"pdf header only", "a.pdf", []byte("%PDF-1.7\n"), ErrDamaged, "truncated or corrupt"},
+		{"random bytes pdf", "a.pdf", binary, ErrDamaged, "not a pdf"},
+		{"web page saved as pdf", "a.pdf", []byte("<!DOCTYPE html><html><body>404 页面不存在</body></html>"), ErrDamaged, "web page"},
 		{"empty pdf", "a.pdf", []byte{}, ErrEmpty, "no content"},
 		{"blank html", "a.html", []byte("<html><body>  \n</body></html>"), ErrEmpty, "no"},
 		{"empty html", "a.htm", []byte("\n\n"), ErrEmpty, "no content"},
-		{"html declared gbk that is not", "a.html", []byte(`<meta charset="gbk"><p>` + "\x81\x20\xff\xfe" + `</p>`), errDamaged, "gbk"},
-		{"binary renamed txt", "a.txt", binary, errDamaged, "binary"},
-		{"binary without NUL renamed md", "a.md", []byte("\x89PNG\r\n\x1a\n\xff\xd8\xff\xe0\x80\x81"), errDamaged, "neither UTF-8 nor GBK"},
+		{"html declared gbk that is not", "a.html", []byte(`<meta charset="gbk"><p>` + "\x81\x20\xff\xfe" + `</p>`), ErrDamaged, "gbk"},
+		{"binary renamed txt", "a.txt", binary, ErrDamaged, "binary"},
+		{"binary without NUL renamed md", "a.md", []byte("\x89PNG\r\n\x1a\n\xff\xd8\xff\xe0\x80\x81"), ErrDamaged, "neither UTF-8 nor GBK"},
 		{"empty txt", "a.txt", []byte{}, ErrEmpty, "no content"},
 		{"utf-16 txt with only a BOM", "a.txt", []byte{0xff, 0xfe, 0x20, 0x00}, ErrEmpty, "white space"},
-		{"spreadsheet", "a.xlsx", docx, errUnsupported, ".xlsx"},
-		{"empty spreadsheet", "a.xlsx", nil, errUnsupported, ".xlsx"},
-		{"legacy word", "a.DOC", docx, errUnsupported, "save it as .docx"},
-		{"ofd", "a.ofd", docx, errUnsupported, "PDF"},
-		{"no extension", "README", []byte("text"), errUnsupported, "no extension"},
+		{"spreadsheet", "a.xlsx", docx, ErrUnsupported, ".xlsx"},
+		{"empty spreadsheet", "a.xlsx", nil, ErrUnsupported, ".xlsx"},
+		{"legacy word", "a.DOC", docx, ErrUnsupported, "save it as .docx"},
+		{"ofd", "a.ofd", docx, ErrUnsupported, "PDF"},
+		{"no extension", "README", []byte("text"), ErrUnsupported, "no extension"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ const (
 // the article by text and link density.
 func readHTML(data []byte) (text string, err error) {
 	if len(data) > maxHTMLBytes {
-		return "", fmt.Errorf("%w: html page is %d MB; pages over %d MB are not read", errUnsupported, len(data)>>20, maxHTMLBytes>>20)
+		return "", fmt.Errorf("%w: html page is %d MB; pages over %d MB are not read", ErrUnsupported, len(data)>>20, maxHTMLBytes>>20)
 	}
 	src, err := htmlDecode(data)
 	if err != nil {
@@ -36,13 +36,13 @@ func readHTML(data []byte) (text string, err error) {
 	}
 	doc, err := html.Parse(bytes.NewReader(src))
 	if err != nil {
-		return "", fmt.Errorf("%w: html: parsing: %w", errDamaged, err)
+		return "", fmt.Errorf("%w: html: parsing: %w", ErrDamaged, err)
 	}
 	// A hostile page must not take the loader down with it: a panic in
 	// the third-party extractor is this file's error.
 	defer func() {
 		if r := recover(); r != nil {
-			text, err = "", fmt.Errorf("%w: html: extracting the article failed: %v", errDamaged, r)
+			text, err = "", fmt.Errorf("%w: html: extracting the article failed: %v", ErrDamaged, r)
 		}
 	}()
 	declared := htmlMetaTitle(doc)
@@ -55,9 +55,9 @@ func readHTML(data []byte) (text string, err error) {
 	article, err := p.ParseAndMutate(doc, nil)
 	if err != nil {
 		if strings.Contains(err.Error(), "too large") {
-			return "", fmt.Errorf("%w: html page has over %d elements", errUnsupported, maxHTMLElements)
+			return "", fmt.Errorf("%w: html page has over %d elements", ErrUnsupported, maxHTMLElements)
 		}
-		return "", fmt.Errorf("%w: html: finding the article: %w", errDamaged, err)
+		return "", fmt.Errorf("%w: html: finding the article: %w", ErrDamaged, err)
 	}
 	if article.Node == nil {
 		return "", fmt.Errorf("%w: html page has no article text", ErrEmpty)
@@ -204,7 +204,7 @@ func htmlDecode(data []byte) ([]byte, error) {
 	gb := func() ([]byte, error) {
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-			return nil, fmt.Errorf("%w: html page is declared %s but is not valid in it", errDamaged, name)
+			return nil, fmt.Errorf("%w: html page is declared %s but is not valid in it", ErrDamaged, name)
 		}
 		return out, nil
 	}
@@ -219,7 +219,7 @@ func htmlDecode(data []byte) ([]byte, error) {
 		// pages saved from old CMSs.
 		out, err := gb()
 		if err != nil {
-			return nil, fmt.Errorf("%w: html page is neither UTF-8 nor GBK", errDamaged)
+			return nil, fmt.Errorf("%w: html page is neither UTF-8 nor GBK", ErrDamaged)
 		}
 		return out, nil
 	}
@@ -236,7 +236,7 @@ func htmlDecode(data []byte) ([]byte, error) {
 	}
 	out, err := e.NewDecoder().Bytes(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: html: decoding %s: %w", errDamaged, name, err)
+		return nil, fmt.Errorf("%w: html: decoding %s: %w", ErrDamaged, name, err)
 	}
 	return out, nil
 }

@@ -293,10 +293,10 @@ func readFile(path string) (Document, error) {
 		return Document{}, err
 	}
 	if !info.Mode().IsRegular() {
-		return Document{}, fmt.Errorf("%w: not a regular file (%s)", errUnsupported, info.Mode().Type())
+		return Document{}, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, info.Mode().Type())
 	}
 	if info.Size() > maxFileBytes {
-		return Document{}, fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", errUnsupported, info.Size()>>20, maxFileBytes>>20)
+		return Document{}, fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", ErrUnsupported, info.Size()>>20, maxFileBytes>>20)
 	}
 	f, err := os.Open(path)
 	if err != nil {

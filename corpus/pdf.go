@@ -108,12 +108,12 @@ func pdfPool() (pdfium.Pool, error) {
 }
 
 // readPDF returns the text layer of a PDF, its wrapped lines joined back
-// into paragraphs. A PDF with no text (a scan) gives errNoText, one that
-// needs a password errEncrypted. Reading stops at ctx's end or after
+// into paragraphs. A PDF with no text (a scan) gives ErrNoText, one that
+// needs a password ErrEncrypted. Reading stops at ctx's end or after
 // pdfTimeout plus pdfPageTime a page.
 func readPDF(ctx context.Context, data []byte) (string, error) {
 	if !bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-")) {
-		return "", fmt.Errorf("%w: not a pdf: it has no %%PDF- header%s", errDamaged, formatHint(data))
+		return "", fmt.Errorf("%w: not a pdf: it has no %%PDF- header%s", ErrDamaged, formatHint(data))
 	}
 	// Starting PDFium (compiling it, on a first run) is not this
 	// document's time: it happens once, and under the race detector on
@@ -161,7 +161,7 @@ func readPDF(ctx context.Context, data []byte) (string, error) {
 	case ctx.Err() != nil:
 		return "", fmt.Errorf("pdf: reading stopped: %w", ctx.Err())
 	case timedOut.Load():
-		return "", fmt.Errorf("%w: pdf: reading took longer than %s (%w)", errDamaged, time.Duration(limit.Load()), context.DeadlineExceeded)
+		return "", fmt.Errorf("%w: pdf: reading took longer than %s (%w)", ErrDamaged, time.Duration(limit.Load()), context.DeadlineExceeded)
 	case err != nil:
 		return "", err
 	}
@@ -185,21 +185,21 @@ func pdfPages(inst pdfium.Pdfium, data []byte, budget func(pages int)) ([][]pdfL
 	if err != nil {
 		switch {
 		case errors.Is(err, pdfiumerrors.ErrPassword):
-			return nil, fmt.Errorf("%w: pdf needs a password to open", errEncrypted)
+			return nil, fmt.Errorf("%w: pdf needs a password to open", ErrEncrypted)
 		case errors.Is(err, pdfiumerrors.ErrSecurity):
-			return nil, fmt.Errorf("%w: pdf uses an unsupported encryption", errEncrypted)
+			return nil, fmt.Errorf("%w: pdf uses an unsupported encryption", ErrEncrypted)
 		}
-		return nil, fmt.Errorf("%w: pdf cannot be opened, it is truncated or corrupt (%w)", errDamaged, err)
+		return nil, fmt.Errorf("%w: pdf cannot be opened, it is truncated or corrupt (%w)", ErrDamaged, err)
 	}
 	defer func() {
 		_, _ = inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
 	}()
 	count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
 	if err != nil {
-		return nil, fmt.Errorf("%w: pdf: counting pages: %w", errDamaged, err)
+		return nil, fmt.Errorf("%w: pdf: counting pages: %w", ErrDamaged, err)
 	}
 	if count.PageCount > pdfMaxPages {
-		return nil, fmt.Errorf("%w: pdf has %d pages; over %d are not read", errUnsupported, count.PageCount, pdfMaxPages)
+		return nil, fmt.Errorf("%w: pdf has %d pages; over %d are not read", ErrUnsupported, count.PageCount, pdfMaxPages)
 	}
 	budget(count.PageCount)
 	var pages [][]pdfLine
@@ -209,7 +209,7 @@ func pdfPages(inst pdfium.Pdfium, data []byte, budget func(pages int)) ([][]pdfL
 			Mode: requests.GetPageTextStructuredModeRects,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: pdf: reading page %d: %w", errDamaged, i+1, err)
+			return nil, fmt.Errorf("%w: pdf: reading page %d: %w", ErrDamaged, i+1, err)
 		}
 		pages = append(pages, pdfPageLines(i, st.Rects))
 	}
@@ -298,7 +298,7 @@ func pdfText(pages [][]pdfLine) (string, error) {
 		}
 	}
 	if chars == 0 {
-		return "", fmt.Errorf("%w: pdf has no text layer: its %d page(s) are images (a scan needs OCR first)", errNoText, len(pages))
+		return "", fmt.Errorf("%w: pdf has no text layer: its %d page(s) are images (a scan needs OCR first)", ErrNoText, len(pages))
 	}
 	left, right := pdfMargins(lines)
 	var b strings.Builder

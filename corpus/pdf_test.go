@@ -74,7 +74,7 @@ func TestReadPDFStops(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		if errors.Is(err, errDamaged) {
+		if errors.Is(err, ErrDamaged) {
 			t.Errorf("a cancelled read blames the file: %v", err)
 		}
 	})
@@ -98,7 +98,7 @@ func TestReadPDFStops(t *testing.T) {
 		defer func(d, p time.Duration) { pdfTimeout, pdfPageTime = d, p }(pdfTimeout, pdfPageTime)
 		pdfTimeout, pdfPageTime = time.Nanosecond, 0
 		_, err := readText(context.Background(), "a.pdf", data)
-		if !errors.Is(err, errDamaged) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "took longer than") {
+		if !errors.Is(err, ErrDamaged) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "took longer than") {
 			t.Fatalf("err = %v, want a damaged-file error for taking too long", err)
 		}
 		checkReadError(t, err)

@@ -34,6 +34,9 @@ type Options struct {
 	VectorWeight float64
 	Now          func() time.Time // the clock Query.InForce is judged against; default time.Now
 	Log          *slog.Logger
+	// Added is the folder of documents added while the bot runs, where
+	// Live.Add puts them and from which Live.Remove takes them.
+	Added string
 }
 
 // entry is one searchable chunk with its document.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -69,6 +70,37 @@ func (l *Live) Reload(ctx context.Context) (bool, error) {
 		l.opts.Log.Info("corpus loaded", "version", id, "documents", len(lib.Documents()))
 	}
 	return true, nil
+}
+
+// Add puts a document, a file called name, among the added documents,
+// replacing one of the same name, and loads the corpus with it. A file
+// that does not read as a document is refused and nothing changes.
+func (l *Live) Add(ctx context.Context, name string, data []byte) (corpus.Document, error) {
+	if l.opts.Added == "" {
+		return corpus.Document{}, errors.New("add document: no folder for added documents")
+	}
+	d, err := corpus.Add(l.opts.Added, name, data)
+	if err != nil {
+		return corpus.Document{}, err
+	}
+	if _, err := l.Reload(ctx); err != nil {
+		return corpus.Document{}, fmt.Errorf("add document %s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Remove takes an added document out of the corpus.
+func (l *Live) Remove(ctx context.Context, id string) error {
+	if l.opts.Added == "" {
+		return fmt.Errorf("remove document %s: %w", id, corpus.ErrNotAdded)
+	}
+	if _, err := corpus.Remove(l.Library(), l.opts.Added, id); err != nil {
+		return err
+	}
+	if _, err := l.Reload(ctx); err != nil {
+		return fmt.Errorf("remove document %s: %w", id, err)
+	}
+	return nil
 }
 
 // Watch reloads every interval while ctx lasts when a file under the

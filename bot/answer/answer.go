@@ -35,6 +35,9 @@ type Result struct {
 	// Sentences reports what grounding made of each sentence the model
 	// wrote; empty for extracts.
 	Sentences []Sentence `json:"sentences,omitempty"`
+	// Corpus names the version of the corpus that answered, so that the
+	// record of an answer says which documents it was judged against.
+	Corpus string `json:"corpus_version,omitempty"`
 }
 
 // Citation is one clause an answer rests on. N matches the [n] marker in

@@ -93,10 +93,12 @@ func statusLine(cites []Citation) string {
 func statusText(c Citation) string {
 	v := c.Validity
 	var s string
-	switch v.Status {
-	case corpus.StatusExpired:
+	switch {
+	case v.Repealed:
+		return "已被" + compactCite(v.Because) + "废止"
+	case v.Status == corpus.StatusExpired:
 		s = "已于" + chineseDate(v.Until) + "失效"
-	case corpus.StatusInForce:
+	case v.Status == corpus.StatusInForce:
 		s = "有效至" + chineseDate(v.Until)
 	default:
 		return "未写明期限，请确认是否仍有效"

@@ -102,7 +102,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	if err != nil {
 		return Result{}, fmt.Errorf("answer: %w", err)
 	}
-	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason}
+	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason, Corpus: res.Version}
 	cites := p.citations(res.Hits)
 	if !res.Found || len(cites) == 0 {
 		ans.Found = false

@@ -35,6 +35,11 @@ func (p *Pipeline) notes(cites []Citation) []string {
 	if len(asks) > 0 {
 		out = append(out, fmt.Sprintf("%s现行政策请向%s确认。", refs(ns), strings.Join(asks, "或")))
 	}
+	for _, c := range cites {
+		if c.Validity.Repealed {
+			out = append(out, fmt.Sprintf("[%d]该文件已被%s废止，现行规定以该文件为准。", c.N, c.Validity.Because))
+		}
+	}
 	seen := map[string]bool{}
 	for _, c := range cites {
 		for _, n := range p.clauseNotes(c) {

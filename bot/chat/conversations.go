@@ -350,6 +350,7 @@ func (c *Conversations) record(ctx context.Context, chatID, question string, his
 		Found:     a.Found,
 		Citations: recorded(a.Citations),
 		LatencyMS: latency.Milliseconds(),
+		Corpus:    a.Corpus,
 		Delivered: sendErr == nil,
 	}
 	if err != nil {

@@ -39,7 +39,9 @@ type Entry struct {
 	Found     bool       `json:"found"`
 	Citations []Citation `json:"citations,omitempty"`
 	LatencyMS int64      `json:"latency_ms"`
-	Error     string     `json:"error,omitempty"`
+	// Corpus names the version of the corpus that answered.
+	Corpus string `json:"corpus_version,omitempty"`
+	Error  string `json:"error,omitempty"`
 	// Delivered says the reply reached the user: the channel took every
 	// message of it (the answer, or the apology when answering failed).
 	// For a draft asked through the console it says the answer was

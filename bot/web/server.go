@@ -73,6 +73,9 @@ type Options struct {
 	// covers, as the caller words it from the corpus's scope. Empty shows
 	// nothing.
 	Scope string
+	// Documents, when set, lets staff add, replace and remove documents
+	// (POST /api/documents, DELETE /api/documents/{id}).
+	Documents shelf
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -195,6 +198,8 @@ func (s *Server) routes() http.Handler {
 	route(http.MethodGet, "/api/documents/{id}", s.handleDocument)
 	route(http.MethodPost, "/api/feedback", s.handleFeedback)
 	route(http.MethodGet, "/api/scope", s.handleScope)
+	mux.HandleFunc("POST /api/documents", s.handleUpload)
+	mux.HandleFunc("DELETE /api/documents/{id}", s.handleRemove)
 	route(http.MethodGet, "/healthz", handleHealth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)

@@ -146,7 +146,7 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 	console := web.NewServer(st.core(channelWeb, nil), st.live, st.live, web.Options{
 		Token: g.cfg.Web.Token, MaxBodyBytes: g.cfg.Web.MaxBodyBytes,
 		RatePerMinute: float64(g.cfg.Web.RatePerMinute), Timeout: g.cfg.Web.Timeout,
-		Scope: st.live.Scope().Summary(),
+		Scope: st.live.Scope().Summary(), Documents: st.live,
 	}, g.log)
 	mux, closers, err := g.officialChannels(st, names)
 	if err != nil {

@@ -112,6 +112,7 @@ func (g *global) indexOptions() (retrieval.Options, error) {
 		Dir:        filepath.Join(g.cfg.DataDir, "index"),
 		Vocabulary: vocab,
 		Log:        g.log,
+		Added:      g.cfg.AddedDocuments(),
 	}
 	if e := g.cfg.Embedding; e.Provider != "builtin" {
 		base, key := e.BaseURL, e.APIKey

@@ -619,6 +619,53 @@
     });
   }
 
+  // --- adding documents ----------------------------------------------------
+
+  // upload sends the chosen file; the reply is the document as read, so
+  // staff see at once whether its title, 文号 and period came out right.
+  function upload() {
+    var input = document.getElementById('upload-file');
+    var status = document.getElementById('upload-status');
+    var file = input.files && input.files[0];
+    if (!file) {
+      setStatus(status, '请先选择文件。', 'error');
+      return;
+    }
+    var form = new FormData();
+    form.append('file', file, file.name);
+    setStatus(status, '正在上传…');
+    fetch('/api/documents', { method: 'POST', body: form, headers: { 'Accept': 'application/json' } })
+      .then(function (res) {
+        return res.json().catch(function () { return null; }).then(function (data) {
+          if (!res.ok) {
+            throw new Error((data && data.error) || ('上传失败（' + res.status + '）。'));
+          }
+          return data;
+        });
+      })
+      .then(function (d) {
+        var name = '《' + d.title + '》' + (d.doc_no ? '（' + d.doc_no + '）' : '');
+        var until = d.effective_until ? '，有效期至' + d.effective_until : '，未写明有效期';
+        setStatus(status, '已添加 ' + name + until + '。', 'ok');
+        input.value = '';
+      }, function (err) {
+        setStatus(status, err.message, 'error');
+      });
+  }
+
+  function initUpload() {
+    var btn = document.getElementById('upload');
+    if (btn) {
+      btn.addEventListener('click', upload);
+    }
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', initUpload);
+  } else {
+    initUpload();
+  }
+
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', init);
   } else {
