@@ -680,7 +680,7 @@ func TestAPI(t *testing.T) {
 		},
 		{
 			name: "wrong method on documents",
-			req:  request{method: "DELETE", path: "/api/documents/" + testDocID},
+			req:  request{method: "PUT", path: "/api/documents/" + testDocID},
 			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
 				wantError(t, w, http.StatusMethodNotAllowed, msgMethod)
 				if got := w.Header().Get("Allow"); got != "GET, HEAD" {

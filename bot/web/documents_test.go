@@ -1,0 +1,111 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/policybot/policybot/corpus"
+)
+
+// fakeShelf reads any name ending in .txt as a document, and refuses the
+// rest as the corpus would.
+type fakeShelf struct {
+	added   []string
+	removed []string
+}
+
+func (f *fakeShelf) Add(_ context.Context, name string, data []byte) (corpus.Document, error) {
+	switch {
+	case strings.HasSuffix(name, ".pdf"):
+		return corpus.Document{}, fmt.Errorf("add document %s: %w: pdf has no text layer", name, corpus.ErrNoText)
+	case !strings.HasSuffix(name, ".txt"):
+		return corpus.Document{}, fmt.Errorf("add document %s: %w", name, corpus.ErrUnsupported)
+	}
+	f.added = append(f.added, name)
+	return corpus.Document{ID: "new", Title: string(data), DocNo: "某财〔2024〕1号", EffectiveUntil: "2027-12-31"}, nil
+}
+
+func (f *fakeShelf) Remove(_ context.Context, id string) error {
+	if id == testDocID {
+		f.removed = append(f.removed, id)
+		return nil
+	}
+	return fmt.Errorf("remove document %s: %w", id, corpus.ErrNotAdded)
+}
+
+func TestDocumentsUpload(t *testing.T) {
+	multipartBody := func(name, text string) (*bytes.Buffer, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(text))
+		mw.Close()
+		return &b, mw.FormDataContentType()
+	}
+	tests := []struct {
+		name       string
+		noShelf    bool
+		file, text string
+		status     int
+		msg        string
+	}{
+		{"added", false, "a.txt", "关于某事的通知", http.StatusOK, ""},
+		{"no text layer", false, "scan.pdf", "x", http.StatusUnprocessableEntity, msgNoTextLayer},
+		{"unsupported", false, "sheet.xlsx", "x", http.StatusUnprocessableEntity, msgUnsupported},
+		{"hidden name", false, ".a.txt", "x", http.StatusBadRequest, msgBadUploadName},
+		{"too big", false, "big.txt", strings.Repeat("大", maxUpload/3+10), http.StatusRequestEntityTooLarge, msgUploadTooBig},
+		{"not enabled", true, "a.txt", "x", http.StatusServiceUnavailable, msgNoShelf},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shelf := &fakeShelf{}
+			opts := Options{Documents: shelf}
+			if tt.noShelf {
+				opts.Documents = nil
+			}
+			srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{testDoc()}}, opts, nil)
+			body, ct := multipartBody(tt.file, tt.text)
+			req := httptest.NewRequest(http.MethodPost, "/api/documents", body)
+			req.Header.Set("Content-Type", ct)
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, req)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if tt.msg != "" && !strings.Contains(w.Body.String(), tt.msg) {
+				t.Errorf("body %s, want %q", w.Body, tt.msg)
+			}
+			if tt.status == http.StatusOK && (len(shelf.added) != 1 || !strings.Contains(w.Body.String(), "某财〔2024〕1号")) {
+				t.Errorf("added %v, body %s", shelf.added, w.Body)
+			}
+		})
+	}
+}
+
+func TestDocumentsRemove(t *testing.T) {
+	shelf := &fakeShelf{}
+	srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{testDoc(), {ID: "builtin-one"}}}, Options{Documents: shelf}, nil)
+	for _, tt := range []struct {
+		id     string
+		status int
+	}{
+		{testDocID, http.StatusOK},
+		{"builtin-one", http.StatusForbidden},
+		{"nowhere", http.StatusNotFound},
+	} {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, "/api/documents/"+tt.id, nil))
+		if w.Code != tt.status {
+			t.Errorf("DELETE %s: status %d, want %d: %s", tt.id, w.Code, tt.status, w.Body)
+		}
+	}
+	if len(shelf.removed) != 1 {
+		t.Errorf("removed %v, want the one added document", shelf.removed)
+	}
+}
