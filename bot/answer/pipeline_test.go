@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,9 +31,9 @@ func plNow() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
 const (
 	plToday = "2026年11月27日"
 	// Notes users see; they are part of the reply's contract.
-	plOfflineNote     = "（以下为政策原文摘录。）"
-	plUnavailableNote = "（智能回答暂时不可用，以下为政策原文摘录。）"
-	plUnverifiedNote  = "（提示：这段回答未能对应到具体条款，请以下列原文为准。）"
+	plOfflineNote     = "原文摘录："
+	plUnavailableNote = "（智能回答暂时不可用）原文摘录："
+	plUngroundedNote  = "（智能回答未能与条款逐句核对一致）原文摘录："
 	// plBike is answerable by the built-in corpus with five clauses.
 	plBike = "做自行车的，评上省级数字化车间能奖多少钱？"
 )
@@ -234,13 +236,133 @@ func plBuild(t *testing.T, env plEnv, s plSearch, f *plFake, opts answer.Options
 	return answer.New(s, env.lib, plGen{c}, env.set, opts, nil)
 }
 
+// plAsk answers question and checks that the answer's text is laid out
+// from its parts.
 func plAsk(t *testing.T, p *answer.Pipeline, question string, history []string) answer.Result {
 	t.Helper()
 	ans, err := p.Answer(context.Background(), question, history)
 	if err != nil {
 		t.Fatalf("Answer(%q): %v", question, err)
 	}
+	plCheckLayout(t, ans)
 	return ans
+}
+
+// plCheckLayout checks the layout every answer has: Text is Head, a blank
+// line and Details; Head is the lead, then, when something is cited, the
+// 时效 line and the 来源 line; Details is the note, the body and the
+// 时效提示 block.
+func plCheckLayout(t *testing.T, a answer.Result) {
+	t.Helper()
+	head, details := a.Head(), a.Details()
+	want := head
+	if details != "" {
+		want += "\n\n" + details
+	}
+	if a.Text != want {
+		t.Errorf("text is not Head, a blank line and Details:\n%s\nHead:\n%s\nDetails:\n%s", a.Text, head, details)
+	}
+	if !strings.HasPrefix(head, a.Lead) {
+		t.Errorf("head does not open with the lead %q:\n%s", a.Lead, head)
+	}
+	if rest := strings.TrimPrefix(head, a.Lead); len(a.Citations) == 0 && rest != "" {
+		t.Errorf("head of an answer citing nothing holds more than the lead:\n%s", head)
+	}
+	if a.Note != "" && a.Body != "" && !strings.HasPrefix(details, a.Note+"\n"+a.Body) {
+		t.Errorf("details do not open with the note %q and the body:\n%s", a.Note, details)
+	}
+	if len(a.Validity) > 0 && !strings.HasSuffix("\n\n"+details, "\n\n时效提示：\n"+strings.Join(a.Validity, "\n")) {
+		t.Errorf("details do not end with the 时效提示 block %q:\n%s", a.Validity, details)
+	}
+	for _, c := range a.Citations {
+		if c.Expired != (c.Validity.Status == corpus.StatusExpired) {
+			t.Errorf("citation [%d] expired %v with validity %+v", c.N, c.Expired, c.Validity)
+		}
+	}
+}
+
+// plHead cuts an answer's head into its 时效 and 来源 lines.
+func plHead(t *testing.T, a answer.Result) (status, sources string) {
+	t.Helper()
+	rest := strings.TrimPrefix(a.Head(), a.Lead+"\n")
+	status, sources, ok := strings.Cut(rest, "\n")
+	if !ok || !strings.HasPrefix(status, "时效：") || !strings.HasPrefix(sources, "来源：") || strings.Contains(sources, "\n") {
+		t.Fatalf("head has no 时效 line and 来源 line after the lead %q:\n%s", a.Lead, a.Head())
+	}
+	return status, sources
+}
+
+var plRefsRe = regexp.MustCompile(`^((?:\[\d+\])+)(.+)$`)
+
+// plStatuses reads a 时效 line (时效：[1][3]已于…失效；[2]未写明期限…) into
+// each citation's status.
+func plStatuses(t *testing.T, status string) map[int]string {
+	t.Helper()
+	out := map[int]string{}
+	for _, part := range strings.Split(strings.TrimPrefix(status, "时效："), "；") {
+		m := plRefsRe.FindStringSubmatch(part)
+		if m == nil {
+			t.Fatalf("时效 part %q does not start with [n] markers (in %q)", part, status)
+		}
+		for _, n := range plMarkers(m[1]) {
+			out[n] = m[2]
+		}
+	}
+	return out
+}
+
+var plSourceRe = regexp.MustCompile(`\[(\d+)\]《`)
+
+// plSources reads a 来源 line into its entries, in order, and the [n] of
+// each.
+func plSources(sources string) (entries []string, ns []int) {
+	body := strings.TrimPrefix(sources, "来源：")
+	locs := plSourceRe.FindAllStringSubmatchIndex(body, -1)
+	for i, l := range locs {
+		end := len(body)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		entries = append(entries, strings.TrimSuffix(body[l[0]:end], "；"))
+		n, _ := strconv.Atoi(body[l[2]:l[3]])
+		ns = append(ns, n)
+	}
+	return entries, ns
+}
+
+var plMarkerRe = regexp.MustCompile(`\[(\d+)\]`)
+
+// plMarkers lists the numbers of the [n] markers in s.
+func plMarkers(s string) []int {
+	var out []int
+	for _, m := range plMarkerRe.FindAllStringSubmatch(s, -1) {
+		n, _ := strconv.Atoi(m[1])
+		out = append(out, n)
+	}
+	return out
+}
+
+// plDrops lists "reason:detail" of each sentence grounding dropped.
+func plDrops(a answer.Result) []string {
+	var out []string
+	for _, s := range a.Sentences {
+		if s.Kept != (s.Reason == "") {
+			out = append(out, fmt.Sprintf("inconsistent %+v", s))
+		}
+		if !s.Kept {
+			out = append(out, s.Reason+":"+s.Detail)
+		}
+	}
+	return out
+}
+
+// plFallback is the answer that falls back to the offline extract of the
+// same clauses, with note instead of the offline one.
+func plFallback(offline answer.Result, note string) answer.Result {
+	fb := offline
+	fb.Note = note
+	fb.Text = strings.Replace(offline.Text, "\n\n"+plOfflineNote+"\n", "\n\n"+note+"\n", 1)
+	return fb
 }
 
 // plSearchHits is what the real index retrieves for a question, as the
@@ -263,22 +385,6 @@ func plIssued(d corpus.Document) string {
 		return fmt.Sprintf("%d年", y)
 	}
 	return "未载明日期（收录于2018年的汇编）"
-}
-
-// plSource is the 来源 line of citation n.
-func plSource(t *testing.T, env plEnv, n int, docID, clause string) string {
-	t.Helper()
-	d, ok := env.lib.Document(docID)
-	if !ok {
-		t.Fatalf("no document %q", docID)
-	}
-	return fmt.Sprintf("[%d]%s%s，发布于%s", n, d.Cite(), clause, plIssued(d))
-}
-
-// plBody is the answer text before the 来源 block.
-func plBody(text string) string {
-	body, _, _ := strings.Cut(text, "\n\n来源：")
-	return body
 }
 
 func plNs(cs []answer.Citation) []int {
@@ -376,19 +482,25 @@ func TestPipelineMarkers(t *testing.T) {
 	if !res.Found || len(res.Hits) != 5 {
 		t.Fatalf("precondition: %q found %v with %d hits, want found with 5", plBike, res.Found, len(res.Hits))
 	}
+	offline := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), plBike, nil)
 	tests := []struct {
-		name      string
-		model     string
-		wantBody  string // "" means: starts with the unverified note
-		wantCites []int
+		name  string
+		model string
+		// wantLead and wantBody are the grounded answer; an empty
+		// wantLead means the extract with the ungrounded note.
+		wantLead, wantBody string
+		wantCites          []int // of a grounded answer
+		wantDrops          []string
 	}{
-		{"valid", "省级数字化车间奖励40万元[1]。", "省级数字化车间奖励40万元[1]。", []int{1}},
-		{"valid several", "奖励40万元[3]。另见[1][3]。", "奖励40万元[3]。另见[1][3]。", []int{1, 3}},
-		{"invalid only", "奖励40万元[9]。", "", []int{1, 2, 3, 4, 5}},
-		{"zero and two digits", "奖励40万元[0][10]。", "", []int{1, 2, 3, 4, 5}},
-		{"mixed", "奖励40万元[1]。智能工厂90万元[9]。另有规定[2]。", "奖励40万元[1]。智能工厂90万元。另有规定[2]。", []int{1, 2}},
-		{"last valid", "见[5][6]。", "见[5]。", []int{5}},
-		{"missing", "省级数字化车间奖励40万元。", "", []int{1, 2, 3, 4, 5}},
+		{"valid", "省级数字化车间奖励40万元[1]。", "省级数字化车间奖励40万元[1]。", "", []int{1}, nil},
+		{"valid several", "奖励40万元[1]。另见[1][3]。", "奖励40万元[1]。", "另见[1][3]。", []int{1, 3}, nil},
+		{"invalid only", "奖励40万元[9]。", "", "", nil, []string{"invalid_marker:[9]"}},
+		{"zero and two digits", "奖励40万元[0][10]。", "", "", nil, []string{"invalid_marker:[0]"}},
+		{"mixed", "奖励40万元[1]。智能工厂90万元[9]。另有规定[2]。", "奖励40万元[1]。", "另有规定[2]。", []int{1, 2}, []string{"invalid_marker:[9]"}},
+		{"last valid", "见[5]。另见[6]。", "见[5]。", "", []int{5}, []string{"invalid_marker:[6]"}},
+		// A sentence with one marker that names no clause goes whole.
+		{"valid and invalid in one sentence", "见[5][6]。", "", "", nil, []string{"invalid_marker:[6]"}},
+		{"missing", "省级数字化车间奖励40万元。", "", "", nil, []string{"ungrounded_figure:40万"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,46 +509,59 @@ func TestPipelineMarkers(t *testing.T) {
 			if !ans.Found {
 				t.Errorf("Found = false, want true")
 			}
-			if got := plNs(ans.Citations); !reflect.DeepEqual(got, tt.wantCites) {
-				t.Errorf("citations = %v, want %v", got, tt.wantCites)
+			if got := plDrops(ans); !reflect.DeepEqual(got, tt.wantDrops) {
+				t.Errorf("drops = %q, want %q", got, tt.wantDrops)
 			}
-			body := plBody(ans.Text)
-			if tt.wantBody == "" {
-				if want := plUnverifiedNote + "\n" + tt.model; body != strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(want, "[9]", ""), "[0]", ""), "[10]", "") {
-					t.Errorf("body = %q, want the unverified note and the model's answer without bad markers", body)
+			if tt.wantLead == "" {
+				want := plFallback(offline, plUngroundedNote)
+				want.Sentences = ans.Sentences
+				if !reflect.DeepEqual(ans, want) {
+					t.Errorf("answer =\n%+v\nwant the extract with the ungrounded note:\n%+v", ans, want)
 				}
-			} else if body != tt.wantBody {
-				t.Errorf("body = %q, want %q", body, tt.wantBody)
+			} else {
+				if ans.Lead != tt.wantLead || ans.Body != tt.wantBody || ans.Note != "" {
+					t.Errorf("lead, body, note = %q, %q, %q; want %q, %q and none", ans.Lead, ans.Body, ans.Note, tt.wantLead, tt.wantBody)
+				}
+				if got := plNs(ans.Citations); !reflect.DeepEqual(got, tt.wantCites) {
+					t.Errorf("citations = %v, want %v", got, tt.wantCites)
+				}
 			}
 			for _, bad := range []string{"[9]", "[0]", "[10]", "[6]"} {
 				if strings.Contains(ans.Text, bad) {
 					t.Errorf("text keeps marker %s:\n%s", bad, ans.Text)
 				}
 			}
-			// Every citation matches its retrieved clause, and 来源 lists
-			// exactly the cited ones, in order.
-			var src []string
-			for _, c := range ans.Citations {
+			// Every citation matches its retrieved clause; the 时效 and
+			// 来源 lines list exactly the cited ones, 来源 in order.
+			status, sources := plHead(t, ans)
+			statuses := plStatuses(t, status)
+			entries, ns := plSources(sources)
+			if got := plNs(ans.Citations); !reflect.DeepEqual(ns, got) {
+				t.Errorf("来源 lists %v, want the citations %v:\n%s", ns, got, sources)
+			}
+			if len(statuses) != len(ans.Citations) {
+				t.Errorf("时效 covers %d citations, want %d:\n%s", len(statuses), len(ans.Citations), status)
+			}
+			for i, c := range ans.Citations {
 				h := res.Hits[c.N-1]
 				d, _ := env.lib.Document(h.DocID)
-				want := answer.Citation{N: c.N, DocID: h.DocID, Title: h.Title, DocNo: h.DocNo, Clause: h.Clause,
-					Issued: d.Issued, Expired: d.Expired(plNow()), Text: h.Text, ChunkID: h.ChunkID}
-				if c != want {
-					t.Errorf("citation %d = %+v, want %+v", c.N, c, want)
+				if c.DocID != h.DocID || c.Title != h.Title || c.DocNo != h.DocNo || c.Clause != h.Clause || c.Text != h.Text || c.ChunkID != h.ChunkID || c.Issued != d.Issued {
+					t.Errorf("citation %d = %+v, want the clause retrieved %+v", c.N, c, h)
 				}
-				src = append(src, plSource(t, env, c.N, h.DocID, h.Clause))
+				// These clauses bring in no period of their own.
+				if want := d.Validity(plNow()); c.Validity != want || c.Expired != d.Expired(plNow()) {
+					t.Errorf("citation %d validity %+v expired %v, want the document's %+v", c.N, c.Validity, c.Expired, want)
+				}
+				if _, ok := statuses[c.N]; !ok {
+					t.Errorf("时效 does not cover [%d]: %s", c.N, status)
+				}
+				if i < len(entries) && (!strings.Contains(entries[i], "》（"+c.DocNo+"）"+c.Clause)) {
+					t.Errorf("来源 entry %q does not give [%d]'s 文号 %s and clause %s", entries[i], c.N, c.DocNo, c.Clause)
+				}
 			}
-			_, rest, ok := strings.Cut(ans.Text, "\n\n来源：\n")
-			if !ok {
-				t.Fatalf("text has no 来源 block:\n%s", ans.Text)
-			}
-			sources, notes, ok := strings.Cut(rest, "\n\n时效提示：\n")
-			if !ok {
-				t.Fatalf("text has no 时效提示 block:\n%s", ans.Text)
-			}
-			if got := strings.Split(sources, "\n"); !reflect.DeepEqual(got, src) {
-				t.Errorf("来源 = %q, want %q", got, src)
-			}
+			// None of these documents is in force today: the 时效提示 say
+			// whom to ask about every citation.
+			notes := strings.Join(ans.Validity, "\n")
 			for _, c := range ans.Citations {
 				if !strings.Contains(notes, fmt.Sprintf("[%d]", c.N)) {
 					t.Errorf("时效提示 does not cover [%d]:\n%s", c.N, notes)
@@ -449,17 +574,12 @@ func TestPipelineMarkers(t *testing.T) {
 func TestPipelineModelFailure(t *testing.T) {
 	env := plSetup(t)
 	offline := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), plBike, nil)
-	if !strings.HasPrefix(offline.Text, plOfflineNote+"\n") || len(offline.Citations) == 0 {
+	if offline.Note != plOfflineNote || offline.Body == "" || len(offline.Citations) == 0 {
 		t.Fatalf("precondition: offline answer = %q with %d citations", offline.Text, len(offline.Citations))
 	}
-	fallback := answer.Result{
-		Text:      plUnavailableNote + strings.TrimPrefix(offline.Text, plOfflineNote),
-		Found:     true,
-		Query:     offline.Query,
-		Note:      plUnavailableNote,
-		Body:      offline.Body,
-		Citations: offline.Citations,
-		Validity:  offline.Validity,
+	fallback := plFallback(offline, plUnavailableNote)
+	if !strings.Contains(fallback.Text, "\n\n"+plUnavailableNote+"\n") {
+		t.Fatalf("precondition: the offline text has no note to replace:\n%s", offline.Text)
 	}
 	generated := "省级数字化车间奖励40万元[1]。"
 	tests := []struct {
@@ -492,8 +612,8 @@ func TestPipelineModelFailure(t *testing.T) {
 				t.Errorf("requests = %d, want %d", got, tt.wantReqs)
 			}
 			if tt.wantText != "" {
-				if got := plBody(ans.Text); got != tt.wantText {
-					t.Errorf("body = %q, want the generated %q", got, tt.wantText)
+				if ans.Lead != tt.wantText || ans.Body != "" || ans.Note != "" {
+					t.Errorf("lead, body, note = %q, %q, %q; want the generated %q alone", ans.Lead, ans.Body, ans.Note, tt.wantText)
 				}
 				if got := plNs(ans.Citations); !reflect.DeepEqual(got, []int{1}) {
 					t.Errorf("citations = %v, want [1]", got)
@@ -540,12 +660,14 @@ func TestPipelineLengthCap(t *testing.T) {
 			}
 			f := plNewFake(t, plReply{content: tt.model})
 			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{MaxChars: tt.maxChars}, nil), plBike, nil)
-			body := strings.TrimPrefix(plBody(ans.Text), plUnverifiedNote+"\n")
-			if n := utf8.RuneCountInString(body); n > max {
-				t.Errorf("body has %d characters, want at most %d", n, max)
+			if ans.Note != "" {
+				t.Fatalf("note = %q, want the capped answer to stand:\n%s", ans.Note, ans.Text)
 			}
-			if !strings.Contains(ans.Text, "\n\n来源：\n") || len(ans.Citations) == 0 {
-				t.Errorf("capped answer lost its sources:\n%s", ans.Text)
+			if n := utf8.RuneCountInString(ans.Lead + ans.Body); n > max {
+				t.Errorf("lead and body have %d characters, want at most %d", n, max)
+			}
+			if ans.Lead == "" || len(ans.Citations) == 0 || !strings.Contains(ans.Head(), "\n来源：[") {
+				t.Errorf("capped answer lost its lead or sources:\n%s", ans.Text)
 			}
 		})
 	}
@@ -564,8 +686,8 @@ func TestPipelineMarkdown(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := plNewFake(t, plReply{content: tt.model})
 			ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), plBike, nil)
-			if got := plBody(ans.Text); got != tt.want {
-				t.Errorf("body = %q, want %q", got, tt.want)
+			if got := strings.TrimSuffix(ans.Lead+"\n"+ans.Body, "\n"); got != tt.want || ans.Note != "" {
+				t.Errorf("lead and body = %q (note %q), want %q", got, ans.Note, tt.want)
 			}
 			if strings.Contains(ans.Text, "**") || strings.Contains(ans.Text, "#") {
 				t.Errorf("text keeps Markdown:\n%s", ans.Text)
@@ -579,7 +701,7 @@ func TestPipelineMarkdown(t *testing.T) {
 // scope message.
 func TestPipelineOfflineDevSet(t *testing.T) {
 	env := plSetup(t)
-	file, err := os.Open("../../shared/eval/dev.jsonl")
+	file, err := os.Open("../../../shared/eval/dev.jsonl")
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("dev set: %v", err)
@@ -601,8 +723,11 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 				if ans.Found || len(ans.Citations) != 0 {
 					t.Fatalf("%q: found %v with %d citations, want not found and none", it.Question, ans.Found, len(ans.Citations))
 				}
-				if !(strings.Contains(ans.Text, "抱歉") || strings.Contains(ans.Text, "不便")) || !strings.Contains(ans.Text, scope) {
-					t.Errorf("%q: reply lacks the not-covered message and scope:\n%s", it.Question, ans.Text)
+				if !(strings.Contains(ans.Lead, "抱歉") || strings.Contains(ans.Lead, "不便")) || !strings.Contains(ans.Body, scope) {
+					t.Errorf("%q: reply lacks the not-covered lead and the scope:\n%s", it.Question, ans.Text)
+				}
+				if ans.Note != "" || len(ans.Validity) != 0 || ans.Head() != ans.Lead {
+					t.Errorf("%q: not-covered reply has a note, 时效提示 or sources:\n%s", it.Question, ans.Text)
 				}
 				b, _ := json.Marshal(ans)
 				if !strings.Contains(string(b), `"citations":[]`) {
@@ -613,15 +738,31 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 			if !ans.Found || len(ans.Citations) == 0 {
 				t.Fatalf("%q: found %v with %d citations, want found with some", it.Question, ans.Found, len(ans.Citations))
 			}
-			if !strings.HasPrefix(ans.Text, plOfflineNote) || !strings.Contains(ans.Text, "\n\n来源：\n") {
-				t.Errorf("%q: text lacks the offline note or 来源:\n%s", it.Question, ans.Text)
+			if ans.Note != plOfflineNote {
+				t.Errorf("%q: note = %q, want the offline note", it.Question, ans.Note)
+			}
+			// The lead quotes the best clause and says which it is.
+			if first := fmt.Sprintf("[%d]", ans.Citations[0].N); !strings.HasSuffix(ans.Lead, first) {
+				t.Errorf("%q: lead %q does not end with %s", it.Question, ans.Lead, first)
+			}
+			status, sources := plHead(t, ans)
+			statuses := plStatuses(t, status)
+			_, ns := plSources(sources)
+			if !reflect.DeepEqual(ns, plNs(ans.Citations)) {
+				t.Errorf("%q: 来源 lists %v, want %v:\n%s", it.Question, ns, plNs(ans.Citations), sources)
 			}
 			for _, c := range ans.Citations {
 				if c.Title == "" || c.Text == "" {
 					t.Errorf("citation %d has title %q and text of %d bytes", c.N, c.Title, len(c.Text))
 				}
-				if !strings.Contains(ans.Text, "《"+c.Title+"》") || !strings.Contains(ans.Text, fmt.Sprintf("[%d]", c.N)) {
-					t.Errorf("text does not cite [%d]《%s》:\n%s", c.N, c.Title, ans.Text)
+				if corpus.Informative(c.Text, c.Title) == "" {
+					t.Errorf("citation %d quotes a clause that says nothing: %q", c.N, c.Text)
+				}
+				if _, ok := statuses[c.N]; !ok {
+					t.Errorf("%q: 时效 does not cover [%d]: %s", it.Question, c.N, status)
+				}
+				if !strings.Contains(sources, fmt.Sprintf("[%d]《", c.N)) || !strings.Contains(sources, c.DocNo+"）"+c.Clause) && !strings.Contains(sources, "》"+c.Clause) {
+					t.Errorf("%q: 来源 does not cite [%d] %s %s:\n%s", it.Question, c.N, c.DocNo, c.Clause, sources)
 				}
 			}
 		})
@@ -640,29 +781,45 @@ func TestPipelineExpiredPolicy(t *testing.T) {
 	const ended = "该文件规定的执行期限已于2020年12月31日结束"
 	check := func(t *testing.T, ans answer.Result) {
 		t.Helper()
+		status, sources := plHead(t, ans)
+		statuses := plStatuses(t, status)
+		entries, _ := plSources(sources)
 		var cited bool
-		for _, c := range ans.Citations {
+		for i, c := range ans.Citations {
 			if c.DocNo != "财税〔2018〕77号" {
 				continue
 			}
 			cited = true
-			if !c.Expired || c.Issued != "2018-07-11" {
-				t.Errorf("citation [%d] expired %v issued %q, want true, 2018-07-11", c.N, c.Expired, c.Issued)
+			want := corpus.Validity{Status: corpus.StatusExpired, Until: "2020-12-31"}
+			if !c.Expired || c.Validity != want || c.Issued != "2018-07-11" {
+				t.Errorf("citation [%d] expired %v validity %+v issued %q, want true, %+v, 2018-07-11", c.N, c.Expired, c.Validity, c.Issued, want)
+			}
+			// The head says it has ended, and when the notice was issued.
+			if got := statuses[c.N]; got != "已于2020年12月31日失效" {
+				t.Errorf("时效 of [%d] = %q, want 已于2020年12月31日失效", c.N, got)
+			}
+			if !strings.HasSuffix(entries[i], "（财税〔2018〕77号）"+c.Clause+"，2018年7月11日发布") {
+				t.Errorf("来源 of [%d] = %q, want its 文号, clause and date of issue", c.N, entries[i])
 			}
 		}
 		if !cited {
 			t.Fatalf("no citation of 财税〔2018〕77号 in %+v", ans.Citations)
 		}
-		if !strings.Contains(ans.Text, ended) || !strings.Contains(ans.Text, "12366") {
-			t.Errorf("text does not say the period ended on 2020年12月31日 and whom to ask:\n%s", ans.Text)
+		// The details say whom to ask about the policy in force now.
+		if len(ans.Validity) == 0 || !strings.HasSuffix(ans.Validity[0], "现行政策请向主管税务机关（12366纳税服务热线）确认。") {
+			t.Errorf("时效提示 %q do not say whom to ask", ans.Validity)
 		}
 	}
 	t.Run("offline", func(t *testing.T) {
 		check(t, plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), q, nil))
 	})
 	t.Run("model", func(t *testing.T) {
-		f := plNewFake(t, plReply{content: "该政策执行期限已于2020年12月31日结束[1][2][3][4][5]。"})
+		const said = "该政策执行期限已于2020年12月31日结束[1]。"
+		f := plNewFake(t, plReply{content: said})
 		ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), q, nil)
+		if ans.Lead != said || ans.Note != "" {
+			t.Errorf("lead %q note %q, want the model's %q", ans.Lead, ans.Note, said)
+		}
 		check(t, ans)
 		reqs := f.requests()
 		if len(reqs) != 1 {
@@ -674,60 +831,87 @@ func TestPipelineExpiredPolicy(t *testing.T) {
 	})
 }
 
-// TestPipelineValidityNotes checks the 来源 dates and 时效提示 for each kind
-// of document period, with fixed clauses and no model.
+// TestPipelineValidityNotes checks the head's 时效 and 来源 lines and the
+// 时效提示 for each kind of document period, with fixed clauses and no
+// model.
 func TestPipelineValidityNotes(t *testing.T) {
 	env := plSetup(t)
 	at := func(y, m, d int) func() time.Time {
 		return func() time.Time { return time.Date(y, time.Month(m), d, 10, 0, 0, 0, time.UTC) }
 	}
+	const (
+		tax       = "[1]《关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）一、，2018年7月11日发布"
+		askTax    = "现行政策请向主管税务机关（12366纳税服务热线）确认。"
+		askGongxi = "现行政策请向河北省工业和信息化厅确认。"
+	)
 	tests := []struct {
 		name        string
-		refs        []any
+		refs        []string // document id and clause label of each clause
 		now         func() time.Time
 		wantExpired []bool
-		wantIssued  []string // the 发布于 of each 来源 line
+		wantStatus  string // the head's 时效 line
+		wantSources string // the head's 来源 line
 		wantNotes   []string
 	}{
-		{"ended", []any{"cs-2018-77", 0}, nil, []bool{true}, []string{"2018年7月11日"},
-			[]string{"[1]该文件规定的执行期限已于2020年12月31日结束，现行政策请向主管税务机关（12366纳税服务热线）确认。"}},
-		{"still running", []any{"cs-2018-77", 0}, at(2019, 6, 1), []bool{false}, []string{"2018年7月11日"},
-			[]string{"[1]该文件规定的执行期限至2020年12月31日。"}},
-		{"last day", []any{"cs-2018-77", 0}, at(2020, 12, 31), []bool{false}, []string{"2018年7月11日"},
-			[]string{"[1]该文件规定的执行期限至2020年12月31日。"}},
-		{"ended, not tax", []any{"jzz-2018-50", 0}, nil, []bool{true}, []string{"2018年10月21日"},
-			[]string{"[1]该文件规定的执行期限已于2021年10月20日结束，现行政策请向河北省财政厅确认。"}},
-		{"no period, year from 文号", []any{"jzqsb-2018-2", 0}, nil, []bool{false}, []string{"2018年"},
-			[]string{"[1]该文件发布于2018年，未写明有效期，距今已久，请向河北省工业和信息化厅确认是否仍然有效。"}},
-		{"no period, dated", []any{"jzf-2018-8", 0}, nil, []bool{false}, []string{"2018年4月4日"},
-			[]string{"[1]该文件发布于2018年，未写明有效期，距今已久，请向河北省工业和信息化厅确认是否仍然有效。"}},
-		{"no period, no date", []any{"jiedu-gongxin", 0}, nil, []bool{false}, []string{"未载明日期（收录于2018年的汇编）"},
-			[]string{"[1]该文件未载明发布日期（收录于2018年的汇编），未写明有效期，距今已久，请向河北省工业和信息化厅确认是否仍然有效。"}},
-		{"one note per document", []any{"cs-2018-77", 0, "jzqsb-2018-2", 1, "cs-2018-77", 1}, nil, []bool{true, false, true}, []string{"2018年7月11日", "2018年", "2018年7月11日"},
-			[]string{
-				"[1][3]该文件规定的执行期限已于2020年12月31日结束，现行政策请向主管税务机关（12366纳税服务热线）确认。",
-				"[2]该文件发布于2018年，未写明有效期，距今已久，请向河北省工业和信息化厅确认是否仍然有效。",
-			}},
+		{"ended", []string{"cs-2018-77", "一、"}, nil, []bool{true},
+			"时效：[1]已于2020年12月31日失效", "来源：" + tax, []string{"[1]" + askTax}},
+		// While the period runs the head says until when, and there is
+		// no one to ask.
+		{"still running", []string{"cs-2018-77", "一、"}, at(2019, 6, 1), []bool{false},
+			"时效：[1]有效至2020年12月31日", "来源：" + tax, nil},
+		{"last day", []string{"cs-2018-77", "一、"}, at(2020, 12, 31), []bool{false},
+			"时效：[1]有效至2020年12月31日", "来源：" + tax, nil},
+		{"ended, not tax", []string{"jzz-2018-50", "正文"}, nil, []bool{true},
+			"时效：[1]已于2021年10月20日失效",
+			"来源：[1]《促进县域经济高质量发展十条财政政策(试行)》（冀政字〔2018〕50号）正文，2018年10月21日发布",
+			[]string{"[1]现行政策请向河北省财政厅确认。"}},
+		{"no period, year from 文号", []string{"jzqsb-2018-2", "一、"}, nil, []bool{false},
+			"时效：[1]未写明期限，请确认是否仍有效",
+			"来源：[1]《促进我省特色产品高质量发展工作方案》（冀制强省办〔2018〕2号）一、，2018年发布",
+			[]string{"[1]" + askGongxi}},
+		{"no period, dated", []string{"jzf-2018-8", "正文"}, nil, []bool{false},
+			"时效：[1]未写明期限，请确认是否仍有效",
+			"来源：[1]《关于推动互联网与先进制造业深度融合加快发展工业互联网的实施意见》（冀政发〔2018〕8号）正文，2018年4月4日发布",
+			[]string{"[1]" + askGongxi}},
+		{"no period, no date", []string{"jiedu-gongxin", "正文"}, nil, []bool{false},
+			"时效：[1]未写明期限，请确认是否仍有效",
+			"来源：[1]《河北省工业和信息化厅支持产业转型升级和民营企业发展政策措施解读》正文",
+			[]string{"[1]" + askGongxi}},
+		// One status per wording, one office to ask per answer.
+		{"one note per document", []string{"cs-2018-77", "一、", "jzqsb-2018-2", "一、", "cs-2018-77", "二、"}, nil, []bool{true, false, true},
+			"时效：[1][3]已于2020年12月31日失效；[2]未写明期限，请确认是否仍有效",
+			"来源：" + tax + "；[2]《促进我省特色产品高质量发展工作方案》（冀制强省办〔2018〕2号）一、，2018年发布；[3]《关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）二、，2018年7月11日发布",
+			[]string{"[1][2][3]现行政策请向主管税务机关（12366纳税服务热线）或河北省工业和信息化厅确认。"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits := plHits(t, env.lib, tt.refs...)
+			var refs []any
+			for i := 0; i+1 < len(tt.refs); i += 2 {
+				refs = append(refs, tt.refs[i], plChunkByLabel(t, env.lib, tt.refs[i], tt.refs[i+1]))
+			}
+			hits := plHits(t, env.lib, refs...)
 			p := plBuild(t, env, plSearcher{hits: hits}, nil, answer.Options{Now: tt.now}, nil)
 			ans := plAsk(t, p, "这项政策还有效吗？", nil)
 			if len(ans.Citations) != len(hits) {
 				t.Fatalf("citations = %v, want all %d clauses", plNs(ans.Citations), len(hits))
 			}
-			var src []string
 			for i, c := range ans.Citations {
 				if c.Expired != tt.wantExpired[i] {
 					t.Errorf("citation [%d] expired = %v, want %v", c.N, c.Expired, tt.wantExpired[i])
 				}
-				d, _ := env.lib.Document(c.DocID)
-				src = append(src, fmt.Sprintf("[%d]%s%s，发布于%s", c.N, d.Cite(), c.Clause, tt.wantIssued[i]))
 			}
-			want := "\n\n来源：\n" + strings.Join(src, "\n") + "\n\n时效提示：\n" + strings.Join(tt.wantNotes, "\n")
-			if !strings.HasSuffix(ans.Text, want) {
-				t.Errorf("text ends\n%s\nwant it to end\n%s", ans.Text, want)
+			status, sources := plHead(t, ans)
+			if status != tt.wantStatus {
+				t.Errorf("时效 line\n%s\nwant\n%s", status, tt.wantStatus)
+			}
+			if sources != tt.wantSources {
+				t.Errorf("来源 line\n%s\nwant\n%s", sources, tt.wantSources)
+			}
+			if !reflect.DeepEqual(ans.Validity, append([]string{}, tt.wantNotes...)) {
+				t.Errorf("时效提示 = %q, want %q", ans.Validity, tt.wantNotes)
+			}
+			if len(tt.wantNotes) == 0 && strings.Contains(ans.Text, "时效提示") {
+				t.Errorf("text has a 时效提示 block with nothing in it:\n%s", ans.Text)
 			}
 		})
 	}
@@ -761,8 +945,11 @@ func TestPipelinePromptInjection(t *testing.T) {
 	}
 	t.Run("model", func(t *testing.T) {
 		f := plNewFake(t, plReply{content: "我只能依据收录的政策文件作答。省级数字化车间奖励40万元[1]。"})
-		hits := plHits(t, env.lib, "jzqsb-2018-2", 0)
+		hits := plHits(t, env.lib, "jzqsb-2018-2", plChunkByLabel(t, env.lib, "jzqsb-2018-2", "附件7 五15"))
 		ans := plAsk(t, plBuild(t, env, plSearcher{hits: hits}, f, answer.Options{}, nil), attack, nil)
+		if ans.Lead != "我只能依据收录的政策文件作答。" || ans.Body != "省级数字化车间奖励40万元[1]。" {
+			t.Errorf("lead %q body %q, want the model's grounded answer", ans.Lead, ans.Body)
+		}
 		reqs := f.requests()
 		if len(reqs) != 1 || len(reqs[0].Messages) != 2 {
 			t.Fatalf("requests = %+v, want one with two messages", reqs)
@@ -790,7 +977,7 @@ func TestPipelinePromptInjection(t *testing.T) {
 		ans := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), attack, nil)
 		noLeak(t, ans.Text)
 		if ans.Found {
-			if len(ans.Citations) == 0 || !strings.HasPrefix(ans.Text, plOfflineNote) || !strings.Contains(ans.Text, "来源：") {
+			if len(ans.Citations) == 0 || ans.Note != plOfflineNote || !strings.Contains(ans.Head(), "\n来源：[1]《") {
 				t.Errorf("found answer is not a cited extract:\n%s", ans.Text)
 			}
 		} else if !strings.Contains(ans.Text, "没有找到") || len(ans.Citations) != 0 {
@@ -842,8 +1029,8 @@ func TestPipelineRewrite(t *testing.T) {
 			if f == nil {
 				return
 			}
-			if got := plBody(ans.Text); got != modelAnswer {
-				t.Errorf("body = %q, want the generated %q", got, modelAnswer)
+			if ans.Lead != modelAnswer || ans.Body != "" || ans.Note != "" {
+				t.Errorf("lead, body, note = %q, %q, %q; want the generated %q alone", ans.Lead, ans.Body, ans.Note, modelAnswer)
 			}
 			reqs := f.requests()
 			if len(reqs) != tt.wantReqs {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/llm"
 )
 
@@ -155,32 +156,35 @@ func (d *stDeltas) all() []string {
 func TestAnswerStream(t *testing.T) {
 	env := plSetup(t)
 	offline := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), plBike, nil)
-	fallback := answer.Result{
-		Text:      plUnavailableNote + strings.TrimPrefix(offline.Text, plOfflineNote),
-		Found:     true,
-		Query:     offline.Query,
-		Note:      plUnavailableNote,
-		Body:      offline.Body,
-		Citations: offline.Citations,
-		Validity:  offline.Validity,
-	}
 	tests := []struct {
 		name   string
 		script []stReply
 		// wantDeltas are the pieces onDelta gets; nil means none.
 		wantDeltas []string
-		// wantBody is the answer's text before 来源; "" means the
-		// fallback extract, which Answer gives for the same script too.
-		wantBody  string
-		wantCites []int
-		wantRev   answer.Revision
-		wantReqs  int
+		// wantLead and wantBody are the grounded answer; "" means the
+		// extract under wantNote, which Answer gives for the same script
+		// too.
+		wantLead, wantBody string
+		wantNote           string
+		wantCites          []int
+		wantRev            answer.Revision
+		wantReqs           int
 	}{
 		{
 			name:       "verified",
 			script:     []stReply{{deltas: []string{"省级数字化车间", "奖励40万元", "[1]", "。"}}},
 			wantDeltas: []string{"省级数字化车间", "奖励40万元", "[1]", "。"},
-			wantBody:   "省级数字化车间奖励40万元[1]。",
+			wantLead:   "省级数字化车间奖励40万元[1]。",
+			wantCites:  []int{1},
+			wantRev:    answer.RevisionNone,
+			wantReqs:   1,
+		},
+		{
+			name:       "lead and body",
+			script:     []stReply{{deltas: []string{"省级数字化车间奖励40万元[1]。", "\n智能工厂", "奖励90万元[1]。"}}},
+			wantDeltas: []string{"省级数字化车间奖励40万元[1]。", "\n智能工厂", "奖励90万元[1]。"},
+			wantLead:   "省级数字化车间奖励40万元[1]。",
+			wantBody:   "智能工厂奖励90万元[1]。",
 			wantCites:  []int{1},
 			wantRev:    answer.RevisionNone,
 			wantReqs:   1,
@@ -189,7 +193,7 @@ func TestAnswerStream(t *testing.T) {
 			name:       "surrounding blanks",
 			script:     []stReply{{deltas: []string{"\n", "奖励40万元[1]", "。\n"}}},
 			wantDeltas: []string{"\n", "奖励40万元[1]", "。\n"},
-			wantBody:   "奖励40万元[1]。",
+			wantLead:   "奖励40万元[1]。",
 			wantCites:  []int{1},
 			wantRev:    answer.RevisionNone,
 			wantReqs:   1,
@@ -198,7 +202,16 @@ func TestAnswerStream(t *testing.T) {
 			name:       "invalid marker dropped",
 			script:     []stReply{{deltas: []string{"奖励40万元[1]。", "智能工厂90万元[9]。"}}},
 			wantDeltas: []string{"奖励40万元[1]。", "智能工厂90万元[9]。"},
-			wantBody:   "奖励40万元[1]。智能工厂90万元。",
+			wantLead:   "奖励40万元[1]。",
+			wantCites:  []int{1},
+			wantRev:    answer.RevisionCorrected,
+			wantReqs:   1,
+		},
+		{
+			name:       "ungrounded figure dropped",
+			script:     []stReply{{deltas: []string{"奖励40万元[1]。", "智能工厂奖励900万元[1]。"}}},
+			wantDeltas: []string{"奖励40万元[1]。", "智能工厂奖励900万元[1]。"},
+			wantLead:   "奖励40万元[1]。",
 			wantCites:  []int{1},
 			wantRev:    answer.RevisionCorrected,
 			wantReqs:   1,
@@ -207,23 +220,24 @@ func TestAnswerStream(t *testing.T) {
 			name:       "no valid marker",
 			script:     []stReply{{deltas: []string{"奖励", "40万元[7]。"}}},
 			wantDeltas: []string{"奖励", "40万元[7]。"},
-			wantBody:   plUnverifiedNote + "\n奖励40万元。",
-			wantCites:  []int{1, 2, 3, 4, 5},
+			wantNote:   plUngroundedNote,
 			wantRev:    answer.RevisionCorrected,
 			wantReqs:   1,
 		},
 		{
+			// The streamed text stands once its Markdown is taken off.
 			name:       "Markdown removed",
-			script:     []stReply{{deltas: []string{"**奖励40万元**", "[2]。"}}},
-			wantDeltas: []string{"**奖励40万元**", "[2]。"},
-			wantBody:   "奖励40万元[2]。",
-			wantCites:  []int{2},
-			wantRev:    answer.RevisionCorrected,
+			script:     []stReply{{deltas: []string{"**奖励40万元**", "[1]。"}}},
+			wantDeltas: []string{"**奖励40万元**", "[1]。"},
+			wantLead:   "奖励40万元[1]。",
+			wantCites:  []int{1},
+			wantRev:    answer.RevisionNone,
 			wantReqs:   1,
 		},
 		{
 			name:     "500 before the stream",
 			script:   []stReply{{status: http.StatusInternalServerError}},
+			wantNote: plUnavailableNote,
 			wantRev:  answer.RevisionNone,
 			wantReqs: 2, // one retry: nothing had been shown
 		},
@@ -231,7 +245,7 @@ func TestAnswerStream(t *testing.T) {
 			name:       "429 then a stream",
 			script:     []stReply{{status: http.StatusTooManyRequests}, {deltas: []string{"奖励40万元[1]。"}}},
 			wantDeltas: []string{"奖励40万元[1]。"},
-			wantBody:   "奖励40万元[1]。",
+			wantLead:   "奖励40万元[1]。",
 			wantCites:  []int{1},
 			wantRev:    answer.RevisionNone,
 			wantReqs:   2,
@@ -240,6 +254,7 @@ func TestAnswerStream(t *testing.T) {
 			name:       "cut mid-way",
 			script:     []stReply{{deltas: []string{"省级数字化车间", "奖励"}, cut: true}},
 			wantDeltas: []string{"省级数字化车间", "奖励"},
+			wantNote:   plUnavailableNote,
 			wantRev:    answer.RevisionReplaced,
 			wantReqs:   1, // no retry once text was shown
 		},
@@ -253,6 +268,7 @@ func TestAnswerStream(t *testing.T) {
 			if err != nil {
 				t.Fatalf("AnswerStream: %v", err)
 			}
+			plCheckLayout(t, ans)
 			got := d.all()
 			if !reflect.DeepEqual(got, tt.wantDeltas) {
 				t.Errorf("deltas = %q, want %q", got, tt.wantDeltas)
@@ -271,36 +287,41 @@ func TestAnswerStream(t *testing.T) {
 			if rev != tt.wantRev {
 				t.Errorf("revision = %v, want %v", rev, tt.wantRev)
 			}
-			if tt.wantBody == "" {
-				if !reflect.DeepEqual(ans, fallback) {
-					t.Errorf("answer =\n%+v\nwant the fallback extract:\n%+v", ans, fallback)
+			if tt.wantLead == "" {
+				want := plFallback(offline, tt.wantNote)
+				want.Sentences = ans.Sentences
+				if !reflect.DeepEqual(ans, want) {
+					t.Errorf("answer =\n%+v\nwant the extract under %q:\n%+v", ans, tt.wantNote, want)
 				}
 				if rest != ans.Text {
 					t.Errorf("rest = %q, want the whole fallback %q", rest, ans.Text)
 				}
+			} else {
+				if ans.Lead != tt.wantLead || ans.Body != tt.wantBody || ans.Note != "" {
+					t.Errorf("lead, body, note = %q, %q, %q; want %q, %q and none", ans.Lead, ans.Body, ans.Note, tt.wantLead, tt.wantBody)
+				}
+				if got := plNs(ans.Citations); !reflect.DeepEqual(got, tt.wantCites) {
+					t.Errorf("citations = %v, want %v", got, tt.wantCites)
+				}
+				status, sources := plHead(t, ans)
+				switch rev {
+				case answer.RevisionNone:
+					// What was streamed stands: the status, the sources
+					// and the 时效提示 follow it.
+					want := "\n\n" + status + "\n" + sources + "\n\n时效提示：\n" + strings.Join(ans.Validity, "\n")
+					if rest != want {
+						t.Errorf("rest = %q, want %q", rest, want)
+					}
+				default:
+					if rest != ans.Text {
+						t.Errorf("rest = %q, want the whole corrected answer %q", rest, ans.Text)
+					}
+				}
+			}
+			if tt.script[len(tt.script)-1].cut {
+				// Asked whole, the fake answers the cut text whole: not
+				// the same model text.
 				return
-			}
-			if got := plBody(ans.Text); got != tt.wantBody {
-				t.Errorf("body = %q, want %q", got, tt.wantBody)
-			}
-			if got := plNs(ans.Citations); !reflect.DeepEqual(got, tt.wantCites) {
-				t.Errorf("citations = %v, want %v", got, tt.wantCites)
-			}
-			if !strings.Contains(ans.Text, "\n\n来源：\n[") || !strings.Contains(ans.Text, "\n\n时效提示：\n[") {
-				t.Errorf("text lacks 来源 or 时效提示:\n%s", ans.Text)
-			}
-			switch rev {
-			case answer.RevisionNone:
-				if strings.TrimSpace(streamed)+rest != ans.Text {
-					t.Errorf("streamed %q + rest %q is not the answer %q", streamed, rest, ans.Text)
-				}
-				if !strings.HasPrefix(rest, "\n\n来源：") {
-					t.Errorf("rest = %q, want it to start with the 来源 block", rest)
-				}
-			default:
-				if rest != ans.Text {
-					t.Errorf("rest = %q, want the whole corrected answer %q", rest, ans.Text)
-				}
 			}
 			// Answer, given the same model text whole, agrees.
 			want := plAsk(t, p, plBike, nil)
@@ -357,33 +378,64 @@ func TestAnswerStreamNoDeltas(t *testing.T) {
 }
 
 func TestRevise(t *testing.T) {
+	cites := []answer.Citation{{
+		N: 1, DocID: "d", Title: "某厅关于印发《某办法》的通知", DocNo: "冀某〔2018〕1号", Clause: "一、",
+		Validity: corpus.Validity{Status: corpus.StatusUnstated},
+	}}
 	const (
-		body    = "奖励40万元[1]。"
-		sources = "\n\n来源：\n[1]《某文件》（冀某〔2018〕1号）一、，发布于2018年\n\n时效提示：\n[1]该文件……"
+		lead  = "奖励40万元[1]。"
+		body  = "另有规定[1]。"
+		notes = "[1]现行政策请向某厅确认。"
+		// rest is what follows a streamed answer that stands.
+		rest = "\n\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某办法》（冀某〔2018〕1号）一、，2018年发布\n\n时效提示：\n" + notes
 	)
+	grounded := answer.Result{
+		Text:  lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某办法》（冀某〔2018〕1号）一、，2018年发布\n\n" + body + "\n\n时效提示：\n" + notes,
+		Found: true, Lead: lead, Body: body, Citations: cites, Validity: []string{notes},
+	}
+	short := grounded
+	short.Body = ""
+	short.Text = lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某办法》（冀某〔2018〕1号）一、，2018年发布\n\n时效提示：\n" + notes
+	extract := func(note string) answer.Result {
+		a := grounded
+		a.Lead, a.Note, a.Body = "奖励40万元。[1]", note, "[1]一、：“……”"
+		a.Text = a.Lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某办法》（冀某〔2018〕1号）一、，2018年发布\n\n" + note + "\n" + a.Body + "\n\n时效提示：\n" + notes
+		return a
+	}
 	tests := []struct {
 		name     string
-		text     string
+		a        answer.Result
 		streamed string
 		wantRev  answer.Revision
-		wantRest string
+		wantRest string // "" means all of the answer's text
 	}{
-		{"nothing streamed", body + sources, "", answer.RevisionNone, body + sources},
-		{"only blanks streamed", body + sources, " \n", answer.RevisionNone, body + sources},
-		{"body as streamed", body + sources, body, answer.RevisionNone, sources},
-		{"blanks around the stream", body + sources, "\n " + body + "\n", answer.RevisionNone, sources},
-		{"no 来源", body, body, answer.RevisionNone, ""},
-		{"marker dropped", "奖励40万元。" + sources, "奖励40万元[9]。", answer.RevisionCorrected, "奖励40万元。" + sources},
-		{"unverified note", plUnverifiedNote + "\n奖励40万元。" + sources, "奖励40万元。", answer.RevisionCorrected, plUnverifiedNote + "\n奖励40万元。" + sources},
-		{"streamed is a prefix", body + sources, "奖励40万元", answer.RevisionCorrected, body + sources},
-		{"cut for length", body + sources, body + "另有规定。", answer.RevisionCorrected, body + sources},
-		{"fallback", plUnavailableNote + "\n[1]一、：“……”" + sources, "奖励", answer.RevisionReplaced, plUnavailableNote + "\n[1]一、：“……”" + sources},
+		{"nothing streamed", grounded, "", answer.RevisionNone, ""},
+		{"only blanks streamed", grounded, " \n", answer.RevisionNone, ""},
+		{"lead and body as streamed", grounded, lead + "\n" + body, answer.RevisionNone, rest},
+		{"lead and body in one line", grounded, lead + body, answer.RevisionNone, rest},
+		{"lead alone as streamed", short, lead, answer.RevisionNone, rest},
+		{"blanks around the stream", short, "\n " + lead + "\n", answer.RevisionNone, rest},
+		{"Markdown streamed", short, "**奖励40万元**[1]。", answer.RevisionNone, rest},
+		{"sentence dropped", short, lead + "智能工厂奖励90万元[9]。", answer.RevisionCorrected, ""},
+		{"lead without its body", grounded, lead, answer.RevisionCorrected, ""},
+		{"streamed is a prefix", short, "奖励40万元", answer.RevisionCorrected, ""},
+		{"cut for length", short, lead + "另有规定。", answer.RevisionCorrected, ""},
+		{"nothing grounded", extract(plUngroundedNote), "奖励40万元[7]。", answer.RevisionCorrected, ""},
+		{"fallback", extract(plUnavailableNote), "奖励", answer.RevisionReplaced, ""},
+		{"fallback with nothing streamed", extract(plUnavailableNote), "", answer.RevisionNone, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rev, rest := answer.Revise(answer.Result{Text: tt.text, Found: true}, tt.streamed)
-			if rev != tt.wantRev || rest != tt.wantRest {
-				t.Errorf("Revise = %v, %q; want %v, %q", rev, rest, tt.wantRev, tt.wantRest)
+			if got := tt.a.Head() + "\n\n" + tt.a.Details(); got != tt.a.Text {
+				t.Fatalf("precondition: text\n%s\nis not laid out from the parts:\n%s", tt.a.Text, got)
+			}
+			want := tt.wantRest
+			if want == "" {
+				want = tt.a.Text
+			}
+			rev, rest := answer.Revise(tt.a, tt.streamed)
+			if rev != tt.wantRev || rest != want {
+				t.Errorf("Revise = %v, %q; want %v, %q", rev, rest, tt.wantRev, want)
 			}
 		})
 	}

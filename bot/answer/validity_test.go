@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +34,7 @@ func vtCorpus(t *testing.T) *corpus.Library {
 		"opinions.md": "浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见\n浙政办发〔2022〕25号\n各市、县（市、区）人民政府，省政府直属各单位：\n一、对符合条件的小微企业贷款给予贴息。\n二、本意见自2022年5月1日起施行，有效期至2025年12月31日。\n浙江省人民政府办公厅\n2022年4月18日\n",
 		"notice.txt":  "财政部 税务总局公告2023年第12号\n关于进一步支持小微企业和个体工商户发展有关税费政策的公告\n为进一步支持小微企业和个体工商户发展，现将有关税费政策公告如下：\n一、自2023年1月1日至2027年12月31日，对个体工商户年应纳税所得额不超过200万元的部分，减半征收个人所得税。\n二、本公告相关政策执行至2027年12月31日。\n财政部 税务总局\n2023年8月2日\n",
 		"bare.txt":    "关于做好企业服务工作的意见\n一、各部门要做好服务，及时回应企业诉求。\n",
-		"guide.md":    "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日。\n二、个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n",
+		"guide.md":    "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日；个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n二、其他问题请咨询当地主管部门。\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -46,9 +48,9 @@ func vtCorpus(t *testing.T) *corpus.Library {
 	return lib
 }
 
-// TestValidityAnyCorpus: the 时效提示 word the corpus's facts alone. For
-// users' documents nothing is said of a compilation they are not in, and
-// whom to ask is read from the documents.
+// TestValidityAnyCorpus: the 时效 and 来源 lines and the 时效提示 word the
+// corpus's facts alone. For users' documents nothing is said of a
+// compilation they are not in, and whom to ask is read from the documents.
 func TestValidityAnyCorpus(t *testing.T) {
 	lib := vtCorpus(t)
 	set, err := prompts.Load("")
@@ -56,53 +58,73 @@ func TestValidityAnyCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 10, 0, 0, 0, time.UTC) }
+	const (
+		guideSource = "来源：[1]《某市惠企政策问答》%s"
+		notice      = "[1]条款所述财政部 税务总局公告2023年第12号的执行期限至2027年12月31日。"
+	)
 	tests := []struct {
-		name       string
-		doc        string
-		clause     int
-		now        time.Time
-		wantIssued string
-		wantNotes  []string
+		name string
+		doc  string
+		// has is a piece of the text of the clause cited: the first
+		// clause of doc that holds it.
+		has         string
+		now         time.Time
+		wantStatus  string
+		wantSources string // %s is the clause's label
+		wantNotes   []string
 	}{
 		{
-			name: "ended", doc: "opinions", clause: 0, now: at(2026, 11, 27), wantIssued: "2022年4月18日",
-			wantNotes: []string{"[1]该文件规定的执行期限已于2025年12月31日结束，现行政策请向浙江省人民政府办公厅确认。"},
+			name: "ended", doc: "opinions", has: "贷款给予贴息", now: at(2026, 11, 27),
+			wantStatus:  "时效：[1]已于2025年12月31日失效",
+			wantSources: "来源：[1]《关于进一步减负纾困助力中小微企业发展的若干意见》（浙政办发〔2022〕25号）%s，2022年4月18日发布",
+			wantNotes:   []string{"[1]现行政策请向浙江省人民政府办公厅确认。"},
 		},
 		{
-			name: "still running", doc: "notice", clause: 0, now: at(2026, 11, 27), wantIssued: "2023年8月2日",
-			wantNotes: []string{"[1]该文件规定的执行期限至2027年12月31日。"},
+			name: "still running", doc: "notice", has: "减半征收个人所得税", now: at(2026, 11, 27),
+			wantStatus:  "时效：[1]有效至2027年12月31日",
+			wantSources: "来源：[1]《关于进一步支持小微企业和个体工商户发展有关税费政策的公告》（财政部 税务总局公告2023年第12号）%s，2023年8月2日发布",
 		},
 		{
-			name: "no period, no date", doc: "bare", clause: 0, now: at(2026, 11, 27), wantIssued: "未载明日期",
-			wantNotes: []string{"[1]该文件未载明发布日期，未写明有效期，距今已久，请向发文部门确认是否仍然有效。"},
+			name: "no period, no date", doc: "bare", has: "及时回应企业诉求", now: at(2026, 11, 27),
+			wantStatus:  "时效：[1]未写明期限，请确认是否仍有效",
+			wantSources: "来源：[1]《关于做好企业服务工作的意见》%s",
+			wantNotes:   []string{"[1]现行政策请向发文部门确认。"},
 		},
 		{
-			name: "clause naming documents and extending a period", doc: "guide", clause: 0, now: at(2026, 11, 27), wantIssued: "未载明日期",
+			// The period the clause states ended first: it is the
+			// clause's status, and the documents it names are noted.
+			name: "clause naming documents and extending a period", doc: "guide", has: "延长至2023年6月30日", now: at(2026, 11, 27),
+			wantStatus:  "时效：[1]已于2023年6月30日失效",
+			wantSources: guideSource,
 			wantNotes: []string{
-				"[1]该文件未载明发布日期，未写明有效期，距今已久，请向发文部门确认是否仍然有效。",
-				"[1]条款所述期限已于2023年6月30日结束。",
-				"[1]条款所述《关于进一步支持小微企业和个体工商户发展有关税费政策的公告》（财政部 税务总局公告2023年第12号）的执行期限至2027年12月31日。",
-				"[1]条款所述《浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见》（浙政办发〔2022〕25号）的执行期限已于2025年12月31日结束。",
+				"[1]现行政策请向发文部门确认。",
+				notice,
+				"[1]条款所述浙政办发〔2022〕25号的执行期限已于2025年12月31日结束。",
 			},
 		},
 		{
-			// A period the clause states is worded once it has ended;
-			// while it runs the clause says so itself.
-			name: "clause period still running", doc: "guide", clause: 0, now: at(2023, 1, 1), wantIssued: "未载明日期",
+			// While the clause's own period runs it is the status; the
+			// documents it names are noted either way.
+			name: "clause period still running", doc: "guide", has: "延长至2023年6月30日", now: at(2023, 1, 1),
+			wantStatus:  "时效：[1]有效至2023年6月30日",
+			wantSources: guideSource,
 			wantNotes: []string{
-				"[1]该文件未载明发布日期，未写明有效期，距今已久，请向发文部门确认是否仍然有效。",
-				"[1]条款所述《关于进一步支持小微企业和个体工商户发展有关税费政策的公告》（财政部 税务总局公告2023年第12号）的执行期限至2027年12月31日。",
-				"[1]条款所述《浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见》（浙政办发〔2022〕25号）的执行期限至2025年12月31日。",
+				notice,
+				"[1]条款所述浙政办发〔2022〕25号的执行期限至2025年12月31日。",
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, ok := lib.Document(tt.doc)
-			if !ok || tt.clause >= len(d.Chunks) {
-				t.Fatalf("corpus has no chunk %d of %q", tt.clause, tt.doc)
+			if !ok {
+				t.Fatalf("corpus has no document %q", tt.doc)
 			}
-			c := d.Chunks[tt.clause]
+			i := slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, tt.has) })
+			if i < 0 {
+				t.Fatalf("no clause of %q holds %q", tt.doc, tt.has)
+			}
+			c := d.Chunks[i]
 			hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
 			now := tt.now
 			p := answer.New(hits, lib, nil, set, answer.Options{Now: func() time.Time { return now }}, nil)
@@ -110,9 +132,16 @@ func TestValidityAnyCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := fmt.Sprintf("\n\n来源：\n[1]%s%s，发布于%s\n\n时效提示：\n%s", d.Cite(), c.Label, tt.wantIssued, strings.Join(tt.wantNotes, "\n"))
-			if !strings.HasSuffix(ans.Text, want) {
-				t.Errorf("text ends\n%s\nwant it to end\n%s", ans.Text, want)
+			plCheckLayout(t, ans)
+			status, sources := plHead(t, ans)
+			if status != tt.wantStatus {
+				t.Errorf("时效 line\n%s\nwant\n%s", status, tt.wantStatus)
+			}
+			if want := fmt.Sprintf(tt.wantSources, c.Label); sources != want {
+				t.Errorf("来源 line\n%s\nwant\n%s", sources, want)
+			}
+			if !reflect.DeepEqual(ans.Validity, append([]string{}, tt.wantNotes...)) {
+				t.Errorf("时效提示 = %q, want %q", ans.Validity, tt.wantNotes)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/corpus"
 )
 
 // What the conversation core says, as these tests expect to see it.
@@ -22,12 +23,33 @@ const (
 	msgFailed     = "抱歉，系统暂时出了点问题，请稍后再试。"
 )
 
-// The answer the fake answerer gives, and its body.
+// The answer the fake answerer gives: its lead, its whole text, and what
+// follows the lead when the lead was streamed.
 const (
-	text    = "甲[1]。\n\n来源：\n[1]《某文件》一"
-	sources = "\n\n来源：\n[1]《某文件》一"
+	lead    = "甲[1]。"
+	text    = lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一"
+	sources = "\n\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一"
 	banner  = "政策助手 · 测试"
 )
+
+// cites is what the fake answer cites.
+var cites = []answer.Citation{{N: 1, Title: "某文件", Clause: "一", Validity: corpus.Validity{Status: corpus.StatusUnstated}}}
+
+// grounded is the fake answer as the pipeline gives it when the model's
+// text stands.
+func grounded() answer.Result {
+	return answer.Result{Text: text, Found: true, Lead: lead, Citations: cites, Validity: []string{}}
+}
+
+// replaced is the fake answer when the model failed while it wrote: the
+// extract, under the note saying so.
+func replaced() answer.Result {
+	const note, body = "（智能回答暂时不可用）原文摘录：", "[1]一：“甲。”"
+	return answer.Result{
+		Text:  "甲。[1]" + strings.TrimPrefix(text, lead) + "\n\n" + note + "\n" + body,
+		Found: true, Lead: "甲。[1]", Note: note, Body: body, Citations: cites, Validity: []string{},
+	}
+}
 
 // screenOf is what Run prints for the given turns, one per input line.
 func screenOf(turns ...string) string {
@@ -35,88 +57,106 @@ func screenOf(turns ...string) string {
 }
 
 // streamer is the answer pipeline for a real chat.Conversations: play
-// writes the answer, then the answer is text, or err when play returns
-// one.
+// writes the answer and returns it, or err.
 type streamer struct {
-	play func(ctx context.Context, onDelta func(string)) (string, error)
+	play func(ctx context.Context, onDelta func(string)) (answer.Result, error)
 }
 
 func (s streamer) AnswerStream(ctx context.Context, _ string, _ []string, onDelta func(string)) (answer.Result, error) {
-	t, err := s.play(ctx, onDelta)
+	a, err := s.play(ctx, onDelta)
 	if err != nil {
 		return answer.Result{}, err
 	}
-	return answer.Result{Text: t, Found: true}, nil
+	return a, nil
 }
 
 // TestRunWithChat drives the terminal through the real conversation core.
 func TestRunWithChat(t *testing.T) {
-	replaced := "（智能回答暂时不可用，以下为政策原文摘录。）\n[1]" + sources
+	// The fake answers are laid out as the pipeline lays them out.
+	if a := grounded(); a.Head() != a.Text || a.Details() != "" {
+		t.Fatalf("precondition: the fake answer's text is not its head %q", a.Head())
+	}
+	if a := replaced(); a.Head()+"\n\n"+a.Details() != a.Text {
+		t.Fatalf("precondition: the fake fallback's text is not its head and details %q", a.Head()+"\n\n"+a.Details())
+	}
 	tests := []struct {
 		name string
 		opts chat.Options
-		play func(ctx context.Context, d func(string)) (string, error)
+		play func(ctx context.Context, d func(string)) (answer.Result, error)
 		want string // the turn of the question
 	}{
 		{
+			// The streamed lead stands; the validity and the sources
+			// follow it.
 			name: "streamed",
-			play: func(_ context.Context, d func(string)) (string, error) {
+			play: func(_ context.Context, d func(string)) (answer.Result, error) {
 				d("甲")
 				d("[1]")
 				d("。")
-				return text, nil
+				return grounded(), nil
 			},
 			want: "\n甲[1]。" + sources + "\n",
 		},
 		{
 			name: "nothing streamed",
-			play: func(context.Context, func(string)) (string, error) { return text, nil },
+			play: func(context.Context, func(string)) (answer.Result, error) { return grounded(), nil },
 			want: "\n" + text + "\n",
 		},
 		{
 			name: "blanks at the ends of the stream",
-			play: func(_ context.Context, d func(string)) (string, error) {
+			play: func(_ context.Context, d func(string)) (answer.Result, error) {
 				d("\n\n")
 				d("甲[1]")
 				d("。\n")
 				d(" ")
-				return text, nil
+				return grounded(), nil
 			},
 			want: "\n甲[1]。" + sources + "\n",
 		},
 		{
 			name: "only blanks streamed",
-			play: func(_ context.Context, d func(string)) (string, error) { d("\n "); return text, nil },
+			play: func(_ context.Context, d func(string)) (answer.Result, error) { d("\n "); return grounded(), nil },
 			want: "\n" + text + "\n",
 		},
 		{
-			name: "no sources after the stream",
-			play: func(_ context.Context, d func(string)) (string, error) { d("甲。"); return "甲。", nil },
-			want: "\n甲。\n",
+			// Markdown the model wrote is shown raw while it streams, and
+			// then stands: it says the same as the answer.
+			name: "Markdown streamed",
+			play: func(_ context.Context, d func(string)) (answer.Result, error) {
+				d("**甲**[1]。")
+				return grounded(), nil
+			},
+			want: "\n**甲**[1]。" + sources + "\n",
 		},
 		{
 			name: "corrected",
-			play: func(_ context.Context, d func(string)) (string, error) { d("甲[1]。乙[9]。"); return text, nil },
+			play: func(_ context.Context, d func(string)) (answer.Result, error) {
+				d("甲[1]。乙[9]。")
+				return grounded(), nil
+			},
 			want: "\n甲[1]。乙[9]。\n\n" + noteCorrected + "\n" + text + "\n",
 		},
 		{
 			name: "replaced",
-			play: func(_ context.Context, d func(string)) (string, error) { d("甲"); return replaced, nil },
-			want: "\n甲\n\n" + noteReplaced + "\n" + replaced + "\n",
+			play: func(_ context.Context, d func(string)) (answer.Result, error) { d("甲"); return replaced(), nil },
+			want: "\n甲\n\n" + noteReplaced + "\n" + replaced().Text + "\n",
 		},
 		{
 			name: "failed while streaming",
-			play: func(_ context.Context, d func(string)) (string, error) { d("甲"); return "", errors.New("boom") },
+			play: func(_ context.Context, d func(string)) (answer.Result, error) {
+				d("甲")
+				return answer.Result{}, errors.New("boom")
+			},
 			want: "\n甲\n\n" + msgFailed + "\n",
 		},
 		{
 			name: "given up while streaming",
 			opts: chat.Options{AnswerTimeout: 20 * time.Millisecond},
-			play: func(ctx context.Context, d func(string)) (string, error) {
+			play: func(ctx context.Context, d func(string)) (answer.Result, error) {
 				d("甲")
 				<-ctx.Done()
 				d("乙")
-				return "", ctx.Err()
+				return answer.Result{}, ctx.Err()
 			},
 			want: "\n甲\n\n" + msgFailed + "\n",
 		},
@@ -215,6 +255,14 @@ func TestRunOrder(t *testing.T) {
 				send("时效提示：", false)
 			},
 			want: "\n甲[1]。\n\n来源：\n\n时效提示：\n",
+		},
+		{
+			name: "an empty reply completes the text",
+			play: func(_ context.Context, show func(string), send func(string, bool)) {
+				show("甲。")
+				send("", true)
+			},
+			want: "\n甲。\n",
 		},
 		{
 			name: "no reply completes the text",

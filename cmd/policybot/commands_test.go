@@ -105,7 +105,7 @@ func TestCorpusCommands(t *testing.T) {
 		},
 		{name: "show unknown", args: []string{"corpus", "show", "no-such-doc"}, wantErr: `"no-such-doc"`},
 		{name: "show without id", args: []string{"corpus", "show"}, wantErr: "document id"},
-		{name: "no subcommand", args: []string{"corpus"}, wantErr: "list or show"},
+		{name: "no subcommand", args: []string{"corpus"}, wantErr: "list, show, add or remove"},
 		{name: "unknown subcommand", args: []string{"corpus", "burn"}, wantErr: `"burn"`},
 	}
 	for _, tt := range tests {
@@ -420,7 +420,7 @@ func TestRetrieveStdin(t *testing.T) {
 				}
 				got = append(got, r)
 			}
-			if got := strings.Count(stderr, "skip empty corpus file"); got != 1 {
+			if got := strings.Count(stderr, `msg="skip corpus file" file=`+filepath.Join(dir, "empty.md")); got != 1 {
 				t.Errorf("got the corpus loaded %d times, want once; stderr:\n%s", got, stderr)
 			}
 			if len(got) == 3 {

@@ -136,26 +136,33 @@ func TestChatStreams(t *testing.T) {
 		name   string
 		deltas []string
 		cut    bool
-		// wantBody is the body shown after the stream, under its note;
-		// "" means the stream stands and is followed by 来源 directly.
-		note, wantBody string
+		// note is the line saying the stream does not stand; "" means it
+		// stands and is followed by the 时效 and 来源 lines directly.
+		note string
+		// wantAfter are pieces of what follows the note, in order: the
+		// answer shown in place of the stream.
+		wantAfter []string
+		// notAfter must not follow the note.
+		notAfter []string
 	}{
 		{
 			name:   "streamed",
 			deltas: []string{"评上省级数字化车间的企业", "可获得40万元奖励", "[1]", "。"},
 		},
 		{
-			name:     "invalid marker corrected",
-			deltas:   []string{"评上省级数字化车间的企业可获得40万元奖励[1]。", "智能工厂奖励90万元[9]。"},
-			note:     noteCorrected,
-			wantBody: "评上省级数字化车间的企业可获得40万元奖励[1]。智能工厂奖励90万元。",
+			name:      "invalid marker corrected",
+			deltas:    []string{"评上省级数字化车间的企业可获得40万元奖励[1]。", "智能工厂奖励90万元[9]。"},
+			note:      noteCorrected,
+			wantAfter: []string{"评上省级数字化车间的企业可获得40万元奖励[1]。\n时效：[1]"},
+			notAfter:  []string{"智能工厂奖励90万元", "[9]"},
 		},
 		{
-			name:     "cut mid-way",
-			deltas:   []string{"评上省级数字化车间的企业", "可获得"},
-			cut:      true,
-			note:     noteReplaced,
-			wantBody: "（智能回答暂时不可用，以下为政策原文摘录。）\n[1]",
+			name:      "cut mid-way",
+			deltas:    []string{"评上省级数字化车间的企业", "可获得"},
+			cut:       true,
+			note:      noteReplaced,
+			wantAfter: []string{"\n时效：[1]", "\n\n（智能回答暂时不可用）原文摘录：\n[1]"},
+			notAfter:  []string{"评上省级数字化车间的企业可获得"},
 		},
 	}
 	for _, tt := range tests {
@@ -207,9 +214,9 @@ func TestChatStreams(t *testing.T) {
 				t.Errorf("got banner %q, want the model named", parts[0])
 			}
 			turn := parts[1]
-			if tt.wantBody == "" {
-				if want := "\n" + streamed + "\n\n来源：\n[1]《"; !strings.HasPrefix(turn, want) {
-					t.Errorf("got answer\n%s\nwant it to start with the stream and then 来源:\n%s", turn, want)
+			if tt.note == "" {
+				if want := "\n" + streamed + "\n\n时效：[1]"; !strings.HasPrefix(turn, want) {
+					t.Errorf("got answer\n%s\nwant it to start with the stream and then 时效:\n%s", turn, want)
 				}
 				for _, n := range []string{noteCorrected, noteReplaced} {
 					if strings.Contains(turn, n) {
@@ -217,21 +224,38 @@ func TestChatStreams(t *testing.T) {
 					}
 				}
 			} else {
-				want := "\n" + streamed + "\n\n" + tt.note + "\n" + tt.wantBody
+				want := "\n" + streamed + "\n\n" + tt.note + "\n"
 				if !strings.HasPrefix(turn, want) {
-					t.Errorf("got answer\n%s\nwant it to start with\n%s", turn, want)
+					t.Fatalf("got answer\n%s\nwant it to start with\n%s", turn, want)
+				}
+				after := strings.TrimPrefix(turn, want)
+				rest := after
+				for _, w := range tt.wantAfter {
+					i := strings.Index(rest, w)
+					if i < 0 {
+						t.Errorf("got answer after the note without %q (in order):\n%s", w, after)
+						break
+					}
+					rest = rest[i+len(w):]
+				}
+				for _, w := range tt.notAfter {
+					if strings.Contains(after, w) {
+						t.Errorf("got answer after the note with %q:\n%s", w, after)
+					}
 				}
 			}
 			rest := turn
-			for _, w := range []string{"来源：\n[1]《", "冀制强省办〔2018〕2号", "时效提示：\n[1]"} {
+			for _, w := range []string{"时效：[1]", "\n来源：[1]《", "冀制强省办〔2018〕2号", "时效提示：\n[1]"} {
 				i := strings.Index(rest, w)
 				if i < 0 {
 					t.Fatalf("got answer without %q (in order):\n%s", w, turn)
 				}
 				rest = rest[i+len(w):]
 			}
-			if strings.Contains(turn, "来源：\n[1]《") && strings.Count(turn, "来源：") != 1 {
-				t.Errorf("got 来源 %d times, want once:\n%s", strings.Count(turn, "来源："), turn)
+			for _, once := range []string{"时效：", "来源：", "时效提示："} {
+				if n := strings.Count(turn, once); n != 1 {
+					t.Errorf("got %s %d times, want once:\n%s", once, n, turn)
+				}
 			}
 			if !strings.Contains(parts[2], clause) {
 				t.Errorf("got 原文 1 reply %q, want the clause %q", parts[2], clause)
@@ -243,12 +267,18 @@ func TestChatStreams(t *testing.T) {
 				t.Errorf("got requests streaming %v, want one streamed request", got)
 			}
 
-			// The record holds the final answer, not the raw stream.
+			// The record holds the final answer, not the raw stream: what
+			// was shown in the stream's place, or the stream and what
+			// followed it.
+			final := streamed + strings.TrimPrefix(turn, "\n"+streamed)
+			if tt.note != "" {
+				final = strings.TrimPrefix(turn, "\n"+streamed+"\n\n"+tt.note+"\n")
+			}
 			var recorded bool
 			for _, e := range stJournal(t, dataDir) {
 				a, _ := e["answer"].(string)
-				if e["channel"] == "cli" && e["question"] == question && strings.Contains(a, "来源：") &&
-					(tt.wantBody == "" && strings.HasPrefix(a, streamed) || tt.wantBody != "" && strings.HasPrefix(a, tt.wantBody)) {
+				if e["channel"] == "cli" && e["question"] == question && strings.Contains(a, "\n来源：[1]《") &&
+					strings.Join(strings.Fields(a), "") == strings.Join(strings.Fields(final), "") {
 					recorded = true
 				}
 			}

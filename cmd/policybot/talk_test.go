@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,23 +18,36 @@ import (
 // keys are the ones added since, which a reader of the contract may ignore.
 var (
 	answerKeys       = []string{"answer", "found", "query", "citations"}
-	answerAllowed    = []string{"reason", "note", "body", "validity_notes"}
+	answerAllowed    = []string{"reason", "note", "body", "validity_notes", "lead", "sentences", "corpus_version"}
 	citationKeys     = []string{"n", "doc_id", "title", "doc_no", "clause", "issued", "expired", "text"}
-	citationsAllowed = []string{"chunk_id"}
+	citationsAllowed = []string{"chunk_id", "validity"}
 )
 
 type citation struct {
-	N       int    `json:"n"`
-	DocID   string `json:"doc_id"`
-	DocNo   string `json:"doc_no"`
-	Expired bool   `json:"expired"`
+	N        int    `json:"n"`
+	DocID    string `json:"doc_id"`
+	DocNo    string `json:"doc_no"`
+	Clause   string `json:"clause"`
+	Expired  bool   `json:"expired"`
+	Validity struct {
+		Status   string `json:"status"`
+		Until    string `json:"until"`
+		Because  string `json:"because"`
+		Restates bool   `json:"restates"`
+	} `json:"validity"`
 }
 
 type askJSON struct {
 	Answer    string     `json:"answer"`
 	Found     bool       `json:"found"`
 	Query     string     `json:"query"`
+	Lead      string     `json:"lead"`
 	Citations []citation `json:"citations"`
+	Sentences []struct {
+		Text   string `json:"text"`
+		Kept   bool   `json:"kept"`
+		Reason string `json:"reason"`
+	} `json:"sentences"`
 }
 
 // decodeAnswer checks the keys of one ask --json output and decodes it.
@@ -80,7 +95,7 @@ func TestAskOffline(t *testing.T) {
 			name:      "expired tax policy",
 			question:  "财税〔2018〕77号小型微利企业所得税优惠政策还有效吗？",
 			wantFound: true, wantDocNo: "财税〔2018〕77号", wantExpired: true,
-			want:  []string{"以下为政策原文摘录", "来源：", "2020年12月31日"},
+			want:  []string{"原文摘录：", "时效：[1]已于2020年12月31日失效", "来源：[1]《", "（财税〔2018〕77号）", "现行政策请向主管税务机关（12366纳税服务热线）确认。"},
 			plain: true,
 		},
 		{
@@ -106,6 +121,10 @@ func TestAskOffline(t *testing.T) {
 			if a.Query == "" {
 				t.Errorf("got an empty query")
 			}
+			// The answer opens with its lead, whether found or not.
+			if a.Lead == "" || !strings.HasPrefix(a.Answer, a.Lead) {
+				t.Errorf("got lead %q, want the answer's first line:\n%s", a.Lead, a.Answer)
+			}
 			if !tt.wantFound && (a.Citations == nil || len(a.Citations) != 0) {
 				t.Errorf("got citations %#v, want []", a.Citations)
 			}
@@ -123,6 +142,9 @@ func TestAskOffline(t *testing.T) {
 					t.Errorf("got answer without %q:\n%s", w, a.Answer)
 				}
 			}
+			if len(a.Sentences) != 0 {
+				t.Errorf("got sentences %+v from an offline answer, want none", a.Sentences)
+			}
 
 			if !tt.plain {
 				return
@@ -130,6 +152,95 @@ func TestAskOffline(t *testing.T) {
 			plain, _ := c.mustRun(t, "", "ask", tt.question)
 			if got, want := strings.TrimSpace(plain), strings.TrimSpace(a.Answer); got != want {
 				t.Errorf("plain ask: got\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// statusPartRe is one part of a 时效 line: the [n] of the citations it
+// concerns, then their status.
+var statusPartRe = regexp.MustCompile(`^((?:\[\d+\])+)(.+)$`)
+
+// TestAskValidity: ask --json says, per citation, where the clause stands
+// today and what that rests on, and the answer's head says it in words.
+func TestAskValidity(t *testing.T) {
+	t.Parallel()
+	c := indexedCLI()
+	tests := []struct {
+		name          string
+		question      string
+		docID, clause string // the citation looked at
+		wantStatus    string
+		wantUntil     string
+		wantBecause   string // a piece of validity.because; "" wants none
+		wantRestates  bool
+		wantExpired   bool
+		wantHead      string // the citation's status in the 时效 line
+	}{
+		{
+			// 二12 repeats 财税〔2018〕77号 without naming it, so it ended
+			// with that notice.
+			name:     "opinion repeating an expired notice",
+			question: "大力促进民营经济高质量发展的若干意见里小型微利企业所得税怎么减？",
+			docID:    "private-economy-opinions", clause: "二12",
+			wantStatus: "expired", wantUntil: "2020-12-31", wantBecause: "（财税〔2018〕77号）", wantRestates: true,
+			wantExpired: true,
+			wantHead:    "已于2020年12月31日失效（依财税〔2018〕77号）",
+		},
+		{
+			name:     "the expired notice itself",
+			question: "财税〔2018〕77号小型微利企业所得税优惠政策还有效吗？",
+			docID:    "cs-2018-77", clause: "一、",
+			wantStatus: "expired", wantUntil: "2020-12-31",
+			wantExpired: true,
+			wantHead:    "已于2020年12月31日失效",
+		},
+		{
+			name:     "no period stated",
+			question: "做自行车的，评上省级数字化车间能奖多少钱？",
+			docID:    "jzqsb-2018-2", clause: "附件7 五15",
+			wantStatus: "unstated",
+			wantHead:   "未写明期限，请确认是否仍有效",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := c.mustRun(t, "", "ask", "--json", tt.question)
+			a := decodeAnswer(t, out)
+			var ct *citation
+			for i := range a.Citations {
+				if a.Citations[i].DocID == tt.docID && a.Citations[i].Clause == tt.clause {
+					ct = &a.Citations[i]
+				}
+			}
+			if ct == nil {
+				t.Fatalf("got citations %+v, want one of %s %s", a.Citations, tt.docID, tt.clause)
+			}
+			v := ct.Validity
+			if v.Status != tt.wantStatus || v.Until != tt.wantUntil || v.Restates != tt.wantRestates {
+				t.Errorf("got validity %+v, want status %q until %q restates %v", v, tt.wantStatus, tt.wantUntil, tt.wantRestates)
+			}
+			if tt.wantBecause == "" && v.Because != "" || !strings.Contains(v.Because, tt.wantBecause) {
+				t.Errorf("got validity.because %q, want %q", v.Because, tt.wantBecause)
+			}
+			if ct.Expired != tt.wantExpired || ct.Expired != (v.Status == "expired") {
+				t.Errorf("got expired %v with status %q, want %v", ct.Expired, v.Status, tt.wantExpired)
+			}
+			// The 时效 line, second of the answer, gives the citation's
+			// status: 时效：[1][2]已于…失效；[3]….
+			lines := strings.Split(a.Answer, "\n")
+			if len(lines) < 3 || !strings.HasPrefix(lines[1], "时效：") {
+				t.Fatalf("got answer without a 时效 line after the lead:\n%s", a.Answer)
+			}
+			ref := fmt.Sprintf("[%d]", ct.N)
+			var status string
+			for _, part := range strings.Split(strings.TrimPrefix(lines[1], "时效："), "；") {
+				if m := statusPartRe.FindStringSubmatch(part); m != nil && strings.Contains(m[1], ref) {
+					status = m[2]
+				}
+			}
+			if status != tt.wantHead {
+				t.Errorf("got %s's status %q in %q, want %q", ref, status, lines[1], tt.wantHead)
 			}
 		})
 	}
@@ -216,14 +327,14 @@ func TestAskWithChatModel(t *testing.T) {
 	}{
 		{
 			name: "generated", status: http.StatusOK,
-			want:         []string{reply, "来源：", "[1]《", "冀制强省办〔2018〕2号"},
-			notWant:      []string{"智能回答暂时不可用", "以下为政策原文摘录", "[2]《"},
+			want:         []string{reply, "\n时效：[1]", "\n来源：[1]《", "冀制强省办〔2018〕2号"},
+			notWant:      []string{"智能回答暂时不可用", "原文摘录：", "[2]《"},
 			wantRequests: 1,
 			cites:        []int{1},
 		},
 		{
 			name: "server error falls back to extracts", status: http.StatusInternalServerError,
-			want:         []string{"智能回答暂时不可用", "来源：", "冀制强省办〔2018〕2号"},
+			want:         []string{"\n时效：", "\n来源：", "冀制强省办〔2018〕2号", "\n\n（智能回答暂时不可用）原文摘录：\n[1]"},
 			notWant:      []string{reply},
 			wantRequests: 1, // llm.max_retries: 0
 		},
@@ -258,6 +369,11 @@ func TestAskWithChatModel(t *testing.T) {
 				if strings.Contains(a.Answer, w) {
 					t.Errorf("got answer with %q:\n%s", w, a.Answer)
 				}
+			}
+			// What grounding made of the model's text is reported; an
+			// extract has no such report.
+			if kept := tt.status == http.StatusOK; kept != (len(a.Sentences) == 1 && a.Sentences[0].Text == reply && a.Sentences[0].Kept) {
+				t.Errorf("got sentences %+v, want the reply kept: %v", a.Sentences, kept)
 			}
 			if tt.cites != nil {
 				var got []int
