@@ -22,6 +22,10 @@ type Document struct {
 	// File is the file the document was read from; empty for a built-in
 	// one.
 	File string `json:"-" yaml:"-"`
+	// Origin says, per field (by its front-matter key), where its value
+	// came from: OriginFrontMatter or OriginText; a field printed nowhere
+	// has none, and stays empty.
+	Origin map[string]string `json:"-" yaml:"-"`
 	// Repeals lists the 文号 of the documents this one says are 废止.
 	Repeals []string `json:"repeals,omitempty" yaml:"-"`
 	// RepealedBy cites, 《title》（文号）, the loaded document that repeals
@@ -40,3 +44,9 @@ type Chunk struct {
 	Text  string   // the clause text as printed
 	Ord   int      // position within the document
 }
+
+// Where a document's field came from (Document.Origin).
+const (
+	OriginFrontMatter = "front matter"
+	OriginText        = "read from the text"
+)

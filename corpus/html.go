@@ -79,7 +79,7 @@ func readHTML(data []byte) (text string, err error) {
 // htmlChromeRe matches the tool bars government article pages put
 // inside the article: date and source, font size, print, close, share,
 // view count.
-var htmlChromeRe = regexp.MustCompile(`字号[:：]|字体[:：]|打印本页|关闭窗口|【打印】|【关闭】|分享到|浏览次数|阅读次数|访问次数|点击数[:：]|^发布(?:日期|时间)[:：]|^来源[:：]`)
+var htmlChromeRe = regexp.MustCompile(`(?:^|[^文])字号[:：]|字体[:：]|打印本页|关闭窗口|【打印】|【关闭】|分享到|浏览次数|阅读次数|访问次数|点击数[:：]|^发布(?:日期|时间)[:：]|^来源[:：]`)
 
 // htmlTitle returns the page's printed title: the longest heading the
 // page shows whose text is in its declared title (<meta ArticleTitle> or

@@ -94,6 +94,16 @@ func Parse(name string, data []byte) (Document, error) {
 	if d.ID == "" {
 		d.ID = slug(name, d.Body)
 	}
+	d.Origin = map[string]string{}
+	for key, v := range map[string]string{"title": d.Title, "doc_no": d.DocNo, "issuer": d.Issuer, "issued": d.Issued,
+		"effective_from": d.EffectiveFrom, "effective_until": d.EffectiveUntil, "domain": d.Domain, "kind": d.Kind} {
+		switch {
+		case given[key]:
+			d.Origin[key] = OriginFrontMatter
+		case v != "":
+			d.Origin[key] = OriginText
+		}
+	}
 	return d, nil
 }
 

@@ -42,21 +42,62 @@ var labels = map[string]string{
 // labelDateRe is a labelled date: 2023年3月10日, 2023-03-10, 2023/3/10.
 var labelDateRe = regexp.MustCompile(`^(\d{4})\s*[年\-/.．]\s*(\d{1,2})\s*[月\-/.．]\s*(\d{1,2})\s*日?$`)
 
-// issuerSuffixes end the names of the bodies that issue policy documents.
-var issuerSuffixes = []string{"人民政府", "办公厅", "办公室", "委员会", "财政厅", "税务总局", "税务局", "财政部", "科技部", "商务部", "发展改革委", "省委", "工业和信息化厅", "科学技术厅", "保监局"}
+// issuerSuffixes end the names of the bodies that issue policy documents:
+// governments and their offices, departments (厅, 局, 委), ministries,
+// leading groups. A title ends with what the document is (通知, 意见,
+// 办法) instead.
+var issuerSuffixes = []string{"人民政府", "政府", "办公厅", "办公室", "委员会", "管委会", "领导小组", "小组", "税务总局", "发展改革委", "厅", "局", "部", "委", "署", "行", "会"}
 
 // isIssuer says whether a header line names issuing bodies rather than
-// being part of a title.
+// being part of a title; a joint header names several, separated by
+// spaces, each of which must be one.
 func isIssuer(line string) bool {
-	if strings.Contains(line, "关于") || strings.ContainsAny(line, "《》“”") || len([]rune(line)) > 40 {
+	if strings.Contains(line, "关于") || strings.ContainsAny(line, "《》“”") || len([]rune(line)) > 60 {
 		return false
 	}
-	for _, s := range issuerSuffixes {
-		if strings.HasSuffix(line, s) {
+	parts := strings.Fields(line)
+	for _, part := range parts {
+		if len([]rune(part)) < 2 || len([]rune(part)) > 30 || !hasIssuerSuffix(part) {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+func hasIssuerSuffix(s string) bool {
+	for _, suf := range issuerSuffixes {
+		if strings.HasSuffix(s, suf) {
 			return true
 		}
 	}
 	return false
+}
+
+// announceNoRe is a 公告's number on a line of its own: 2023年第6号.
+var announceNoRe = regexp.MustCompile(`^\d{4}年第\d+号$`)
+
+// labelKeyRe finds the labels of a metadata line, which a web page may
+// print several to a line: 发文字号：浙政办发〔2024〕8号 成文日期：2024年3月1日.
+var labelKeyRe = regexp.MustCompile(`(?:^|\s)([\p{Han}]{2,6})\s*[:：]\s*`)
+
+// labelPairs reads the label: value pairs of a line, or none when the
+// line does not start with a label.
+func labelPairs(l string) [][2]string {
+	locs := labelKeyRe.FindAllStringSubmatchIndex(l, -1)
+	if len(locs) == 0 || locs[0][0] != 0 {
+		return nil
+	}
+	var out [][2]string
+	for i, loc := range locs {
+		end := len(l)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		if v := strings.TrimSpace(l[loc[1]:end]); v != "" {
+			out = append(out, [2]string{l[loc[2]:loc[3]], v})
+		}
+	}
+	return out
 }
 
 // isoDate turns 2018年8月9日 into 2018-08-09, or "" when it is no date.
@@ -93,9 +134,21 @@ func parseHeader(lines []string) header {
 			issuers = append(issuers, s)
 		}
 	}
+	joined := false // the line was read with the one before it
 	for i, l := range lines {
+		if joined {
+			joined = false
+			h.lines = i + 1
+			continue
+		}
 		if strings.HasPrefix(l, "#") {
 			l = strings.TrimSpace(strings.TrimLeft(l, "#"))
+		}
+		// 国家税务总局公告 / 2023年第6号: a 公告's number printed under
+		// its issuer's line.
+		if strings.HasSuffix(l, "公告") && i+1 < len(lines) && announceNoRe.MatchString(lines[i+1]) && docNoRe.MatchString(l+lines[i+1]) {
+			l += lines[i+1]
+			joined = true
 		}
 		if i == 0 && headingLevel(l) >= 0 {
 			// The text starts straight with 第一条 or 一、: it has no header.
@@ -109,9 +162,15 @@ func parseHeader(lines []string) header {
 			}
 			continue
 		}
-		if m := labelRe.FindStringSubmatch(l); m != nil {
-			if field, ok := labels[m[1]]; ok {
-				v := m[2]
+		if pairs := labelPairs(l); len(pairs) > 0 {
+			known := false
+			for _, m := range pairs {
+				field, ok := labels[m[0]]
+				if !ok {
+					continue
+				}
+				known = true
+				v := m[1]
 				switch field {
 				case "doc_no":
 					if docNoRe.MatchString(v) && h.docNo == "" {
@@ -128,6 +187,8 @@ func parseHeader(lines []string) header {
 						h.issued = isoDate(d[1], d[2], d[3])
 					}
 				}
+			}
+			if known {
 				h.lines = i + 1
 				continue
 			}

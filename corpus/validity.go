@@ -139,18 +139,21 @@ var (
 	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间.
 	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*至\s*` + datePattern)
 	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发)之日)\s*起\s*(?:施行|执行|实施)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
 	// term is the text's own, whatever its subject is called.
 	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*有效期`)
 	// termRe: 有效期3年 / 有效期为五年 / 执行期限暂定为3年.
 	termRe = regexp.MustCompile(`(?:有效期|执行期限)(?:暂定)?为?\s*([0-9一二三四五六七八九十]+)\s*年`)
 	// untilRe: 有效期至2025年12月31日 / 本公告相关政策执行至2027年12月31日.
-	untilRe = regexp.MustCompile(`(?:有效期|本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
+	// 上述政策延续执行至2027年12月31日 too.
+	untilRe = regexp.MustCompile(`(?:有效期|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
 	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至….
 	termRangeRe = regexp.MustCompile(`(?:有效期|执行期限|实施期限)\s*(?:为|是)?\s*自?\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
 	// trialRe: 试行期到2018年.
 	trialRe = regexp.MustCompile(`试行期(?:到|至)\s*(\d{4})\s*年`)
+	// trialTermRe: 试行期为2年 / 试行两年 / 试行期限二年.
+	trialTermRe = regexp.MustCompile(`试行(?:期限?)?(?:为)?\s*([0-9一二两三四五六七八九十]+)\s*年`)
 	// titleRangeRe: （2018－2020年） in a plan's title.
 	titleRangeRe = regexp.MustCompile(`[（(]\s*(\d{4})\s*[-－—–]\s*(\d{4})\s*年\s*[）)]`)
 	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日.
@@ -188,7 +191,7 @@ func clauseEnds(text string) []string {
 	return out
 }
 
-var cnDigits = map[rune]int{'一': 1, '二': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
+var cnDigits = map[rune]int{'一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
 
 func smallNumber(s string) int {
 	if n, err := strconv.Atoi(s); err == nil {
@@ -231,6 +234,17 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 			from = issued
 		}
 		return from, m[1] + "-12-31"
+	}
+	if m := trialTermRe.FindStringSubmatch(body); m != nil {
+		start := from
+		if start == "" {
+			start = issued
+		}
+		if n := smallNumber(m[1]); n > 0 && start != "" {
+			if t, err := time.Parse(time.DateOnly, start); err == nil {
+				return start, t.AddDate(n, 0, -1).Format(time.DateOnly)
+			}
+		}
 	}
 	firstFrom, firstUntil := firstRange(body, headerLines)
 	if m := untilRe.FindStringSubmatch(body); m != nil {

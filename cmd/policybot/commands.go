@@ -134,7 +134,24 @@ func orDash(s string) string {
 
 func showDoc(w io.Writer, d corpus.Document) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "%s\nid %s | %s | %s | %s | 发布 %s | 有效 %s — %s\n", d.Cite(), d.ID, d.Issuer, d.Domain, d.Kind, orDash(d.Issued), orDash(d.EffectiveFrom), orDash(d.EffectiveUntil))
+	fmt.Fprintf(bw, "%s\nid %s\n", d.Cite(), d.ID)
+	for _, f := range []struct{ key, name, value string }{
+		{"title", "标题", d.Title}, {"doc_no", "文号", d.DocNo}, {"issuer", "发文机关", d.Issuer},
+		{"issued", "发布日期", d.Issued}, {"effective_from", "施行日期", d.EffectiveFrom},
+		{"effective_until", "有效期至", d.EffectiveUntil}, {"domain", "领域", d.Domain}, {"kind", "类别", d.Kind},
+	} {
+		origin := d.Origin[f.key]
+		if origin == "" {
+			origin = "printed nowhere"
+		}
+		fmt.Fprintf(bw, "  %-6s %-28s (%s)\n", f.name, orDash(f.value), origin)
+	}
+	if len(d.Repeals) > 0 {
+		fmt.Fprintf(bw, "  废止   %s\n", strings.Join(d.Repeals, "、"))
+	}
+	if d.RepealedBy != "" {
+		fmt.Fprintf(bw, "  已被废止 %s（%s起）\n", d.RepealedBy, orDash(d.RepealedOn))
+	}
 	for _, c := range d.Chunks {
 		fmt.Fprintf(bw, "\n──── [%d] %s  (%s)  %s\n", c.Ord+1, c.Label, strings.Join(c.Path, " > "), c.ID)
 		fmt.Fprintln(bw, c.Text)
