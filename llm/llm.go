@@ -30,7 +30,9 @@ type Config struct {
 	// MaxRetries counts retries after the first attempt; zero disables them.
 	MaxRetries int
 	// RetryBase is the first backoff ceiling; it doubles per retry, with
-	// full jitter, capped at 30s. Zero means 500ms.
+	// full jitter, capped at 30s and at half the time the caller's ctx has
+	// left. A Retry-After that would pass the ctx's deadline ends the
+	// retries at once. Zero means 500ms.
 	RetryBase time.Duration
 	// Temperature in [0, 2]; zero is omitted on the wire, so the server's
 	// default applies (go-openai cannot send an explicit 0).

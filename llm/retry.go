@@ -143,13 +143,24 @@ func (p policy) run(ctx context.Context, op string, attempt func(ctx context.Con
 			}
 			return fmt.Errorf("%s: attempt %d/%d: %w: %w", op, n, total, kind, err)
 		}
-		wait := p.backoff(n)
-		if ra, ok := parseRetryAfter(h.retryAfter, time.Now()); ok {
-			wait = ra
+		ceiling := p.ceiling(n)
+		ra, told := parseRetryAfter(h.retryAfter, time.Now())
+		// The caller's deadline caps every wait. A server's Retry-After
+		// that passes it means no retry can be in time: give up now, so
+		// the caller can fall back at once. Our own backoff is only a
+		// guess: its ceiling shrinks to half the time left, keeping the
+		// other half for the retry.
+		if dl, ok := ctx.Deadline(); ok {
+			left := time.Until(dl)
+			if told && left < ra {
+				return fmt.Errorf("%s: attempt %d/%d: retry in %s would pass the deadline: %w: %w",
+					op, n, total, ra.Round(time.Millisecond), ErrUnavailable, err)
+			}
+			ceiling = max(min(ceiling, left/2), 0)
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return fmt.Errorf("%s: attempt %d/%d: retry in %s would pass the deadline: %w: %w",
-				op, n, total, wait.Round(time.Millisecond), ErrUnavailable, err)
+		wait := ra
+		if !told {
+			wait = jitter(ceiling)
 		}
 		p.log.Warn("llm attempt failed, retrying", "op", op, "attempt", n, "of", total,
 			"status", status, "wait", wait, "err", err)
@@ -161,11 +172,20 @@ func (p policy) run(ctx context.Context, op string, attempt func(ctx context.Con
 
 // backoff is exponential with full jitter, so that many sessions hitting the
 // same 429 do not retry in lockstep.
-func (p policy) backoff(n int) time.Duration {
-	ceiling := p.base << min(n-1, 20)
-	if ceiling <= 0 || ceiling > maxWait {
-		ceiling = maxWait
+func (p policy) backoff(n int) time.Duration { return jitter(p.ceiling(n)) }
+
+// ceiling is the longest backoff after attempt n: base doubled per
+// attempt, at most maxWait.
+func (p policy) ceiling(n int) time.Duration {
+	c := p.base << min(n-1, 20)
+	if c <= 0 || c > maxWait {
+		c = maxWait
 	}
+	return c
+}
+
+// jitter is a wait drawn evenly from [0, ceiling].
+func jitter(ceiling time.Duration) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceiling) + 1))
 }
 

@@ -58,21 +58,83 @@ type Clause struct {
 	Text     string
 }
 
-// Data is what the templates render.
+// Data is what the templates render. Render neutralises every field that
+// carries user or document text before any template sees it (see AsData
+// and OneLine), so an overriding template gets the same guarantees.
 type Data struct {
 	Today    string   // 2026年11月27日
 	Scope    string   // what the corpus covers, one sentence; may be empty
-	Question string   // the user's question, as data
-	History  []string // earlier user messages, oldest first
-	Clauses  []Clause
-	MaxChars int // the answer's length cap
+	Question string   // the user's question, as data; rendered on one line
+	History  []string // earlier user messages, oldest first; each rendered on one line
+	Clauses  []Clause // Text keeps its lines; the other fields are rendered on one line
+	MaxChars int      // the answer's length cap
 }
 
-// Render executes one template.
+// Render executes one template on d made safe to show as data.
 func (s *Set) Render(name string, d Data) (string, error) {
 	var b strings.Builder
-	if err := s.t.ExecuteTemplate(&b, name, d); err != nil {
+	if err := s.t.ExecuteTemplate(&b, name, d.neutral()); err != nil {
 		return "", fmt.Errorf("render prompt %s: %w", name, err)
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// neutral is d with its user and document text unable to pass for prompt
+// text: no field can open or close a tag such as <question>, <history> or
+// <clauses>, and no question, history turn or clause heading can start a
+// line of its own. Clause text keeps its lines, inside <clauses>.
+func (d Data) neutral() Data {
+	d.Scope = OneLine(d.Scope)
+	d.Question = OneLine(d.Question)
+	if d.History != nil {
+		h := make([]string, len(d.History))
+		for i, s := range d.History {
+			h[i] = OneLine(s)
+		}
+		d.History = h
+	}
+	if d.Clauses != nil {
+		cs := make([]Clause, len(d.Clauses))
+		for i, c := range d.Clauses {
+			c.Title, c.DocNo, c.Label = OneLine(c.Title), OneLine(c.DocNo), OneLine(c.Label)
+			c.Issued, c.Validity = OneLine(c.Issued), OneLine(c.Validity)
+			c.Text = AsData(c.Text)
+			cs[i] = c
+		}
+		d.Clauses = cs
+	}
+	return d
+}
+
+var foldBrackets = strings.NewReplacer("<", "＜", ">", "＞")
+
+// AsData folds angle brackets to full width (＜ ＞), so that text shown to
+// the model as data can neither close the tag it sits in nor open one of
+// the prompt's own. Full-width brackets read the same to the model.
+func AsData(s string) string { return foldBrackets.Replace(s) }
+
+// OneLine is AsData with the text's lines joined by single spaces, blank
+// lines and the space around each break dropped: a question or a history
+// turn stays on its own line and cannot begin one that reads as prompt
+// text (系统通知：…, a forged [1]《…》 clause heading).
+func OneLine(s string) string {
+	parts := strings.FieldsFunc(s, isLineBreak)
+	kept := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return AsData(strings.Join(kept, " "))
+}
+
+// isLineBreak is every character a reader or a model may take as the end
+// of a line: LF, CR, VT, FF, NEL, and the Unicode line and paragraph
+// separators.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }

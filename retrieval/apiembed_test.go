@@ -178,11 +178,12 @@ func TestAPIEmbedderBuildAndSearch(t *testing.T) {
 		t.Errorf("restart made %d requests, want 0", got)
 	}
 
-	// An endpoint failing at query time fails the search, naming the step.
+	// An endpoint failing at query time does not fail the search: it
+	// ranks by words alone, and Health says why (see embedfallback_test.go).
 	srv.setFail(func(int) (int, string) { return 500, apiError(500) })
-	_, err = ix.Search(context.Background(), Query{Question: "企业研发费用扣除怎么申报"})
-	if err == nil || !errors.Is(err, llm.ErrUnavailable) || !strings.Contains(err.Error(), "embed query") {
-		t.Errorf("search with a failing endpoint: err %v, want an ErrUnavailable saying embed query", err)
+	res, err = ix.Search(context.Background(), Query{Question: "企业研发费用扣除怎么申报"})
+	if err != nil || len(res.Hits) == 0 || !errors.Is(ix.Health(), llm.ErrUnavailable) {
+		t.Errorf("search with a failing endpoint: %d hits, err %v, health %v; want hits, no error, health ErrUnavailable", len(res.Hits), err, ix.Health())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	chromem "github.com/philippgille/chromem-go"
@@ -75,6 +76,9 @@ type Index struct {
 	k         int
 	version   string // of the corpus indexed, see Version
 	log       *slog.Logger
+	// embedFail is the last failure to embed a query, nil after a
+	// success; see Health.
+	embedFail atomic.Pointer[embedFailure]
 }
 
 // Build indexes every chunk of the library. Embeddings are loaded from
@@ -200,32 +204,25 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if dn.reason != "" {
 		return ix.docNoResult(q, dn), nil
 	}
-	pq := ix.rewrite(dn.question, q.History)
+	const pool = 50
+	allow := ix.allow(q)
+	// Whether the history belongs to the question is decided on the
+	// evidence of the question searched alone (see understand).
+	pq, lex := ix.understand(dn.question, q.History, ix.lexical(q.Question, allow, pool))
 	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}, Version: ix.version}
 	if len(pq.weights) == 0 {
 		res.Reason = ReasonNoMatch
 		return res, nil
 	}
-	const pool = 50
-	allow := ix.allow(q)
-	validity := validityRe.MatchString(q.Question)
-	boost := func(i int) float64 {
-		w := 1.0
-		if ix.entries[i].formula {
-			w *= formulaWeight
-		}
-		if validity {
-			w *= ix.favourPeriods(i)
-		}
-		return w
-	}
-	lex := ix.lex.search(pq.weights, allow, boost, pool)
-	qv, err := ix.emb.Embed(ctx, []string{pq.embedText}, nil)
+	// An embedder that fails or is slow leaves no vector: the lexical
+	// ranking alone decides, as it does for a question the embedder
+	// cannot place, and whether the corpus answers is judged on it anyway.
+	qv, err := ix.embedQuery(ctx, pq.embedText)
 	if err != nil {
-		return Result{}, fmt.Errorf("search: embed query: %w", err)
+		return Result{}, err
 	}
 	var vec []chromem.Result
-	if qvec := normalize32(qv[0]); !isZero(qvec) {
+	if qvec := normalize32(qv); !isZero(qvec) {
 		// A question with no word the embedder knows has no direction; the
 		// lexical ranking alone decides.
 		vec, err = ix.coll.QueryEmbedding(ctx, qvec, min(pool, ix.coll.Count()), nil, nil)

@@ -43,7 +43,7 @@ func (b budget) total() time.Duration { return b.end.Sub(b.start) }
 
 // margin is the time kept at the end of the budget to fall back to the
 // extract and return it.
-func (b budget) margin() time.Duration { return min(b.total()/marginShare, marginCap) }
+func (b budget) margin() time.Duration { return max(min(b.total()/marginShare, marginCap), 0) }
 
 // rewriteEnd is when the rewrite of a follow-up must be done.
 func (b budget) rewriteEnd() time.Time {

@@ -40,7 +40,15 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string) 
 	for i, c := range used {
 		text, max := strings.ReplaceAll(corpus.Informative(c.Text, c.Title), "\n", ""), 70
 		if i == 0 {
-			text, max = strings.Replace(text, lead, "", 1), 90
+			max = 90
+			if at := strings.Index(text, lead); lead != "" && at >= 0 {
+				// The heading that opened the lead goes with it.
+				before := text[:at]
+				if loc := headingMarkRe.FindStringIndex(before); loc != nil && loc[1] == len(before) {
+					before = ""
+				}
+				text = before + text[at+len(lead):]
+			}
 		}
 		quote := trimToQuery(text, res.Query, max)
 		if strings.Trim(quote, "…。；，、 ") == "" {

@@ -32,8 +32,13 @@ func (r Result) Head() string {
 // the body and the full validity notes.
 func (r Result) Details() string {
 	var b strings.Builder
-	if r.Note != "" {
-		b.WriteString(r.Note)
+	note := r.Note
+	if r.Body == "" {
+		// Nothing is quoted below the lead: no 原文摘录： to announce.
+		note = strings.TrimSuffix(note, offlineNote)
+	}
+	if note != "" {
+		b.WriteString(note)
 		b.WriteString("\n")
 	}
 	b.WriteString(r.Body)

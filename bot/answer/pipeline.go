@@ -144,9 +144,15 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 		ans.Note = offlineNote
 	}
 	lead := leadSentence(res.Query, cites)
-	ans.Body, ans.Citations = p.extract(res, cites, lead)
+	shown := cutAtSentence(lead, 120)
+	quoted := lead
+	if shown != lead {
+		// The lead is cut short: the extract quotes its sentence whole.
+		quoted = ""
+	}
+	ans.Body, ans.Citations = p.extract(res, cites, quoted)
 	if lead != "" {
-		ans.Lead = fmt.Sprintf("%s[%d]", cutAtSentence(lead, 120), cites[0].N)
+		ans.Lead = fmt.Sprintf("%s[%d]", shown, cites[0].N)
 	}
 	return p.finish(ans), nil
 }

@@ -434,11 +434,11 @@ func TestPipelinePrompt(t *testing.T) {
 				t.Errorf("user prompt lacks %q:\n%s", want, user)
 			}
 			for _, h := range tt.history {
-				if !strings.Contains(user, "\n- "+h+"\n") {
+				if !strings.Contains(user, "<turn>"+h+"</turn>") {
 					t.Errorf("user prompt lacks history %q:\n%s", h, user)
 				}
 			}
-			if len(tt.history) == 0 && strings.Contains(user, "此前用户问过") {
+			if len(tt.history) == 0 && strings.Contains(user, "<history>") {
 				t.Errorf("user prompt of a first question shows history:\n%s", user)
 			}
 			// The clauses shown are those retrieved for the query the
@@ -1044,7 +1044,7 @@ func TestPipelineRewrite(t *testing.T) {
 				t.Errorf("first request = %q, want the rewrite prompt %q", got, wantRewrite)
 			}
 			user := reqs[1].Messages[1].Content
-			if !strings.Contains(user, "<question>\n"+question+"\n</question>") || !strings.Contains(user, "- "+history[0]) {
+			if !strings.Contains(user, "<question>\n"+question+"\n</question>") || !strings.Contains(user, "<turn>"+history[0]+"</turn>") {
 				t.Errorf("answer prompt lacks the original question or the history:\n%s", user)
 			}
 		})

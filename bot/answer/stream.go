@@ -75,7 +75,10 @@ func Revise(a Result, streamed string) (Revision, string) {
 	}
 	rest := a
 	rest.Lead, rest.Body = "", ""
-	return RevisionNone, "\n\n" + layout(rest)
+	if more := layout(rest); more != "" {
+		return RevisionNone, "\n\n" + more
+	}
+	return RevisionNone, ""
 }
 
 // squeeze drops white space, which layout and streaming place differently.

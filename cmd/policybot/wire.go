@@ -195,7 +195,7 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Liv
 		bg = gen
 	}
 	p := answer.New(live, live, bg, pr, answer.Options{
-		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout,
+		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout, Budget: g.cfg.LLM.Budget,
 	}, g.log)
 	return p, live, nil
 }
