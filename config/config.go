@@ -67,11 +67,16 @@ type LLM struct {
 	// BaseURL is the OpenAI-compatible endpoint, ending in /v1 or the
 	// provider's equivalent. Load sets OpenAIBaseURL when only APIKey is
 	// given.
-	BaseURL     string        `yaml:"base_url"`
-	APIKey      string        `yaml:"api_key"`     // secret; empty for local servers such as Ollama
-	Model       string        `yaml:"model"`       // required whenever BaseURL or APIKey is set
-	Timeout     time.Duration `yaml:"timeout"`     // per request, > 0
-	MaxRetries  int           `yaml:"max_retries"` // 0..10, retries of transient failures
+	BaseURL    string        `yaml:"base_url"`
+	APIKey     string        `yaml:"api_key"`     // secret; empty for local servers such as Ollama
+	Model      string        `yaml:"model"`       // required whenever BaseURL or APIKey is set
+	Timeout    time.Duration `yaml:"timeout"`     // per request, > 0, at most Budget
+	MaxRetries int           `yaml:"max_retries"` // 0..10, retries of transient failures
+	// Budget is the time the model steps of one answer share: a
+	// follow-up's rewrite, generation and their retries. When it runs
+	// out the user gets the extract of the clauses instead, so an answer
+	// comes within it. Bot.AnswerTimeout must exceed it by BudgetMargin.
+	Budget      time.Duration `yaml:"budget"`
 	Temperature float64       `yaml:"temperature"` // 0..2
 	MaxTokens   int           `yaml:"max_tokens"`  // completion limit, >= 1
 	// AnswerChars caps a generated answer body, in characters (100..10000).
@@ -119,7 +124,7 @@ type Bot struct {
 	HistoryTurns  int           `yaml:"history_turns"`   // turns remembered per chat, 0..50
 	IdleTimeout   time.Duration `yaml:"idle_timeout"`    // a chat's memory is forgotten after this idle time, > 0
 	MaxInputChars int           `yaml:"max_input_chars"` // longer questions get a polite note, 10..10000
-	AnswerTimeout time.Duration `yaml:"answer_timeout"`  // deadline for one answer, > 0
+	AnswerTimeout time.Duration `yaml:"answer_timeout"`  // deadline for one answer, > 0; with an LLM, at least llm.budget + BudgetMargin
 	// PendingAfter is when "正在查询…" is sent if the answer is not ready;
 	// 0 ("0s" in YAML) never sends it. Must be shorter than AnswerTimeout.
 	PendingAfter  time.Duration `yaml:"pending_after"`
@@ -133,7 +138,12 @@ type Bot struct {
 	// SendInterval is the minimum gap between any two sends, across all
 	// chats, so the account is not flagged as a bot (0..1m).
 	SendInterval time.Duration `yaml:"send_interval"`
-	Record       Record        `yaml:"record"`
+	// SendQueue bounds the answers waiting for their send slots (1..10000).
+	// A reply is queued whole or not at all; when the queue is full, or
+	// its first message could not go out before its deadline, the user is
+	// told the bot is busy instead.
+	SendQueue int    `yaml:"send_queue"`
+	Record    Record `yaml:"record"`
 }
 
 // Rate is a token bucket per user: PerMinute refills, Burst is the bucket.
@@ -179,12 +189,27 @@ type WeChat struct {
 type Web struct {
 	Listen string `yaml:"listen"` // host:port
 	// Token is the bearer token the API requires. It is a secret, and
-	// required when Listen is not a loopback address (see NeedsToken).
+	// required, at least MinTokenChars long, when Listen is not a loopback
+	// address (see NeedsToken).
 	Token         string        `yaml:"token"`
 	MaxBodyBytes  int64         `yaml:"max_body_bytes"`  // request body limit, 1 KiB..16 MiB
 	RatePerMinute int           `yaml:"rate_per_minute"` // requests per client IP, 1..10000
 	Timeout       time.Duration `yaml:"timeout"`         // per request, > 0
+	// SecureCookie marks the session cookie Secure on plain HTTP too, for
+	// a console behind a TLS-terminating proxy.
+	SecureCookie bool `yaml:"secure_cookie"`
+	// TrustedProxies are reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-Proto and X-Forwarded-For are believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowedHosts are host names (or host:port) besides localhost,
+	// 127.0.0.1 and [::1] by which a console without a token may be
+	// opened; other Host headers are refused (DNS rebinding).
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
+
+// MinTokenChars is the shortest web.token accepted on a non-loopback
+// address.
+const MinTokenChars = 16
 
 // MP configures the Official Account (公众号) channel, served by
 // `serve --channel mp` at Path. The values come from the account's admin
@@ -241,8 +266,9 @@ func DefaultConfig() Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Corpus:  Corpus{Builtin: true, Watch: 5 * time.Second},
 		LLM: LLM{
-			Timeout:     60 * time.Second,
+			Timeout:     20 * time.Second,
 			MaxRetries:  3,
+			Budget:      25 * time.Second,
 			Temperature: 0.2,
 			MaxTokens:   800,
 			AnswerChars: 500,
@@ -258,13 +284,14 @@ func DefaultConfig() Config {
 			HistoryTurns:  6,
 			IdleTimeout:   30 * time.Minute,
 			MaxInputChars: 500,
-			AnswerTimeout: 60 * time.Second,
+			AnswerTimeout: 30 * time.Second,
 			PendingAfter:  4 * time.Second,
 			UserRate:      Rate{PerMinute: 10, Burst: 5},
 			ReplyMaxChars: 600,
 			MaxMessages:   2,
 			PartPause:     1200 * time.Millisecond,
 			SendInterval:  800 * time.Millisecond,
+			SendQueue:     200,
 			Record:        Record{Enabled: true, Retention: 720 * time.Hour},
 		},
 		WeChat: WeChat{

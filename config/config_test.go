@@ -181,7 +181,7 @@ func TestLoadFile(t *testing.T) {
 		{
 			name:  "partial section keeps sibling defaults",
 			body:  "llm:\n  base_url: http://localhost:11434/v1\n  model: qwen2.5:7b\n",
-			check: func(c Config) (any, any) { return c.LLM.Timeout, 60 * time.Second },
+			check: func(c Config) (any, any) { return c.LLM.Timeout, 20 * time.Second },
 		},
 		{
 			name: "durations are strings",

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Validate reports the first setting that cannot work, as one error naming
@@ -28,6 +29,7 @@ func (c Config) Validate() error {
 		c.Embedding.validate,
 		c.Retrieval.validate,
 		c.Bot.validate,
+		c.validateBudget,
 		c.WeChat.validate,
 		c.Web.validate,
 		c.MP.validate,
@@ -52,6 +54,11 @@ func (c Config) ValidateServe() error {
 	}
 	if c.Web.NeedsToken() && c.Web.Token == "" {
 		return fieldErr("web.token", "must be set (or POLICYBOT_TOKEN) when web.listen %q is not a loopback address", c.Web.Listen)
+	}
+	if n := utf8.RuneCountInString(c.Web.Token); c.Web.NeedsToken() && n < MinTokenChars {
+		// The token is not quoted back: it is a secret.
+		return fieldErr("web.token", "must be at least %d characters when web.listen %q is not a loopback address, got %d",
+			MinTokenChars, c.Web.Listen, n)
 	}
 	return nil
 }
@@ -110,6 +117,7 @@ func (l LLM) validate() error {
 	return firstErr(
 		positive("llm.timeout", l.Timeout),
 		intRange("llm.max_retries", l.MaxRetries, 0, 10),
+		positive("llm.budget", l.Budget),
 		floatRange("llm.temperature", l.Temperature, 0, 2),
 		intRange("llm.max_tokens", l.MaxTokens, 1, 131072),
 		intRange("llm.answer_chars", l.AnswerChars, 100, 10000),
@@ -156,12 +164,36 @@ func (b Bot) validate() error {
 		intRange("bot.max_messages", b.MaxMessages, 0, 10),
 		durationRange("bot.part_pause", b.PartPause, 0, time.Minute),
 		durationRange("bot.send_interval", b.SendInterval, 0, time.Minute),
+		intRange("bot.send_queue", b.SendQueue, 1, 10000),
 		positive("bot.record.retention", b.Record.Retention),
 	); err != nil {
 		return err
 	}
 	if b.PendingAfter >= b.AnswerTimeout && b.PendingAfter != 0 {
 		return fieldErr("bot.pending_after", "must be shorter than bot.answer_timeout (%s), got %q", b.AnswerTimeout, b.PendingAfter)
+	}
+	return nil
+}
+
+// BudgetMargin is how much longer than llm.budget bot.answer_timeout must
+// be: the time to search, lay out and send the extract when the model
+// steps have used the whole budget.
+const BudgetMargin = 5 * time.Second
+
+// validateBudget keeps the timeouts of an answer with a chat model in
+// order: one request fits in the budget, and the budget, with room to fall
+// back to the extract, in the conversation's deadline. Without a chat
+// model the budget is not used and neither rule applies.
+func (c Config) validateBudget() error {
+	if !c.LLM.Enabled() {
+		return nil
+	}
+	l, b := c.LLM, c.Bot
+	if l.Timeout > l.Budget {
+		return fieldErr("llm.timeout", "must not exceed llm.budget (%s), the time all model steps of one answer share; got %q", l.Budget, l.Timeout)
+	}
+	if b.AnswerTimeout < l.Budget+BudgetMargin {
+		return fieldErr("bot.answer_timeout", "must exceed llm.budget (%s) by at least %s, so that the extract arrives before the deadline when the model is down; got %q", l.Budget, BudgetMargin, b.AnswerTimeout)
 	}
 	return nil
 }
@@ -185,6 +217,19 @@ func (w Web) validate() error {
 	}
 	if strings.ContainsAny(host, " /") {
 		return fieldErr("web.listen", "must be host:port, got %q", w.Listen)
+	}
+	for i, p := range w.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return fieldErr(fmt.Sprintf("web.trusted_proxies[%d]", i), "must be an IP address or a CIDR prefix such as 10.0.0.0/8, got %q", p)
+			}
+		}
+	}
+	for i, h := range w.AllowedHosts {
+		if h = strings.TrimSpace(h); h == "" || strings.ContainsAny(h, " /\\?#@*") {
+			return fieldErr(fmt.Sprintf("web.allowed_hosts[%d]", i), "must be a host name or host:port, got %q", h)
+		}
 	}
 	return firstErr(
 		int64Range("web.max_body_bytes", w.MaxBodyBytes, 1<<10, 16<<20),
