@@ -224,6 +224,7 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	fs := newFlags(g, "eval", "FILE", "Measure retrieval on a file shaped like dev.jsonl: clause hit@1, hit@5, doc hit@5, MRR@10 and the not-found rates, overall and per kind.")
 	k := fs.Int("k", 10, "results searched per question (at least 10)")
 	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
+	anchor := fs.Bool("anchor", false, "also print the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -254,7 +255,18 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	if *misses {
 		fmt.Fprintln(g.stdout, "not first:", strings.Join(rep.Overall.Misses, " "))
 	}
-	return rep.Write(g.stdout)
+	if err := rep.Write(g.stdout); err != nil {
+		return err
+	}
+	if !*anchor {
+		return nil
+	}
+	arep, err := retrieval.Evaluate(ctx, ix.Anchor(), items, *k)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(g.stdout, "\nanchor: plain BM25, same chunks")
+	return arep.Write(g.stdout)
 }
 
 // progressBar draws "embedding 320/780" on one terminal line.
