@@ -625,7 +625,7 @@ func TestValidateServe(t *testing.T) {
 	}{
 		{"loopback without token", "127.0.0.1:8080", "", false},
 		{"public without token", "0.0.0.0:8080", "", true},
-		{"public with token", "0.0.0.0:8080", "t0ken", false},
+		{"public with token", "0.0.0.0:8080", "t0ken-0123456789", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,8 +10,18 @@ import (
 
 // ChunkSize bounds chunks, in characters. A division that fits within Max
 // is one chunk; runs of divisions under Min merge with their siblings; a
-// division over Max is cut at sentence ends.
+// division over Max is cut at sentence ends. A sentence runs whole into
+// its chunk unless it is longer than sentenceCap times Max (a line that
+// never ends a sentence, such as a table flattened to text); then it is
+// cut into pieces of at most Max at ，or 、, or hard where it has none. So
+// no chunk is longer than sentenceCap times Max.
 type ChunkSize struct{ Min, Max int }
+
+// sentenceCap is how many times Max a sentence may run before it is cut
+// mid-sentence. Real sentences stay whole (the longest of the built-in
+// corpus is 338 characters, under Max alone); what is cut is text with no
+// sentence end at all.
+const sentenceCap = 4
 
 // DefaultChunkSize was chosen by measuring retrieval on the evaluation
 // set (see retrieval's README section).
@@ -25,9 +35,20 @@ type node struct {
 	lines    []string
 	children []*node
 	parent   *node
+
+	// Computed on first use, after parse: the cutter asks for both again
+	// and again, and recomputing them made cutting quadratic in depth and
+	// in the length of a heading line.
+	sz        int // size()+1; 0 before
+	heading   string
+	headingOK bool
 }
 
+// size is the division's length in characters, its subdivisions included.
 func (n *node) size() int {
+	if n.sz > 0 {
+		return n.sz - 1
+	}
 	s := 0
 	for _, l := range n.lines {
 		s += utf8.RuneCountInString(l)
@@ -35,6 +56,7 @@ func (n *node) size() int {
 	for _, c := range n.children {
 		s += c.size()
 	}
+	n.sz = s + 1
 	return s
 }
 
@@ -49,15 +71,44 @@ func (n *node) all(dst []string) []string {
 // title is the heading as shown in a path: the heading line, cut at its
 // first sentence end so a heading that runs on into text stays short.
 func (n *node) title() string {
-	if len(n.lines) == 0 {
+	if !n.headingOK {
+		n.heading, n.headingOK = headingTitle(n.lines), true
+	}
+	return n.heading
+}
+
+// titleRunes is the longest title shown; a longer one ends in "…".
+const titleRunes = 40
+
+// headingTitle is the first line cut at its first 。；：, and then to 40
+// characters. It reads at most 41 characters of the line, however long
+// the line runs.
+func headingTitle(lines []string) string {
+	if len(lines) == 0 {
 		return ""
 	}
-	t := n.lines[0]
-	if i := strings.IndexAny(t, "。；："); i > 0 {
-		t = t[:i]
+	t := lines[0]
+	runes, end40, cut := 0, len(t), true
+	for i, r := range t {
+		if r == '。' || r == '；' || r == '：' {
+			if i == 0 {
+				// Only the first such mark is a cut, and one that
+				// starts the line cuts nothing.
+				cut = false
+			} else if cut {
+				// The cut comes before the 41st character: no ellipsis.
+				return t[:i]
+			}
+		}
+		if runes == titleRunes {
+			end40 = i
+			break
+		}
+		runes++
 	}
-	if r := []rune(t); len(r) > 40 {
-		t = string(r[:40]) + "…"
+	if end40 < len(t) {
+		// Through runes, as ever: a broken byte shows as U+FFFD.
+		return string([]rune(t[:end40])) + "…"
 	}
 	return t
 }
@@ -135,7 +186,8 @@ func Cut(d *Document, size ChunkSize) []Chunk {
 	// divisions a chunk of its own, so that every clause can be cited;
 	// in a long one, runs of small clauses merge, which retrieval was
 	// measured to prefer.
-	c := chunker{doc: d, size: size, ids: map[string]bool{}, clauses: root.size() <= size.Max}
+	c := chunker{doc: d, size: size, ids: map[string]bool{}, repeats: map[string]int{},
+		clauses: root.size() <= size.Max}
 	c.emit(root)
 	return c.out
 }
@@ -146,6 +198,10 @@ type chunker struct {
 	size    ChunkSize
 	out     []Chunk
 	ids     map[string]bool
+	// repeats holds, by a clause's first id, the last number given to
+	// one of its copies, so that the k-th copy is not hashed k times.
+	repeats map[string]int
+	key     []byte // the id's key, reused
 }
 
 func (c *chunker) add(p []string, lbl string, lines []string) {
@@ -153,13 +209,21 @@ func (c *chunker) add(p []string, lbl string, lines []string) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	key := c.doc.ID + "\x00" + lbl + "\x00" + text
-	id := c.doc.ID + "-" + hashHex(key)[:12]
+	// The id hashes doc id, label and text.
+	key := c.sum(lbl, text, "")
+	id := c.doc.ID + "-" + key
 	// The same clause printed twice under one label (a repeated sentence,
 	// a reprinted form) still needs an id of its own: the index keys
 	// vectors by it. Numbering the repeats keeps ids stable across runs.
-	for n := 2; c.ids[id]; n++ {
-		id = c.doc.ID + "-" + hashHex(key + "\x00" + strconv.Itoa(n))[:12]
+	if c.ids[id] {
+		n := max(c.repeats[key], 2)
+		for ; ; n++ {
+			id = c.doc.ID + "-" + c.sum(lbl, text, strconv.Itoa(n))
+			if !c.ids[id] {
+				break
+			}
+		}
+		c.repeats[key] = n
 	}
 	c.ids[id] = true
 	c.out = append(c.out, Chunk{
@@ -248,76 +312,125 @@ func (c *chunker) emit(n *node) {
 
 // sentences groups lines into parts of at most max characters, cutting
 // only at sentence ends (。；！？ or a line end). A single sentence longer
-// than max stays whole: a clause is never cut mid-sentence.
+// than max stays whole: a clause is cut mid-sentence only when a sentence
+// runs past sentenceCap times max, and then into pieces of at most max
+// (see eachSentence). The parts' lines are substrings of lines: nothing
+// is copied, and the work is linear in the text.
 func sentences(lines []string, max int) [][]string {
 	var parts [][]string
 	var cur []string
 	size := 0
 	for _, l := range lines {
-		for _, s := range splitSentences(l) {
-			n := utf8.RuneCountInString(s)
+		open := -1 // start in l of cur's last line, while it continues on l
+		eachSentence(l, max, func(start, end, n int) {
 			if size > 0 && size+n > max {
 				parts = append(parts, cur)
-				cur, size = nil, 0
+				cur, size, open = nil, 0, -1
 			}
-			cur = appendSentence(cur, s)
+			if open >= 0 {
+				cur[len(cur)-1] = l[open:end]
+			} else {
+				cur = append(cur, l[start:end])
+				open = start
+			}
 			size += n
-		}
-		// Keep the line break: the next sentence starts a new line.
-		cur = append(cur, "")
+		})
+		// The next line's sentences start a new line of the part.
 	}
 	if size > 0 {
 		parts = append(parts, cur)
 	}
-	for i, p := range parts {
-		parts[i] = joinSentences(p)
-	}
 	return parts
 }
 
-// appendSentence builds lines from sentences: "" marks a line break.
-func appendSentence(cur []string, s string) []string {
-	if len(cur) == 0 || cur[len(cur)-1] == "" {
-		return append(cur, s)
-	}
-	cur[len(cur)-1] += s
-	return cur
-}
-
-func joinSentences(p []string) []string {
-	var out []string
-	for _, s := range p {
-		if s != "" {
-			out = append(out, s)
+// eachSentence calls fn with the byte range and the length in characters
+// of each sentence of line, in order: a run ending in 。；！？ and the
+// closing quotes or brackets after it, or the line's rest. A sentence
+// over sentenceCap times max characters (max > 0) is given as pieces of
+// at most max instead, each ending after the last ，or 、 of its window
+// that leaves it at least a quarter of max long, else cut hard at max.
+func eachSentence(line string, max int, fn func(start, end, n int)) {
+	limit := sentenceCap * max
+	emit := func(start, end, n int) {
+		if max <= 0 || n <= limit {
+			fn(start, end, n)
+			return
 		}
+		piecewise(line, start, end, max, fn)
 	}
-	return out
-}
-
-func splitSentences(line string) []string {
-	var out []string
-	start := 0
-	for i, r := range line {
-		if r == '。' || r == '；' || r == '！' || r == '？' {
-			end := i + utf8.RuneLen(r)
-			// Keep a closing quote or bracket with its sentence.
-			for end < len(line) {
-				next, w := utf8.DecodeRuneInString(line[end:])
-				if !strings.ContainsRune("”’）)」", next) {
-					break
-				}
-				end += w
-			}
-			if end > start {
-				out = append(out, line[start:end])
-				start = end
-			}
+	start, n := 0, 0
+	for i := 0; i < len(line); {
+		r, w := utf8.DecodeRuneInString(line[i:])
+		i += w
+		n++
+		if r != '。' && r != '；' && r != '！' && r != '？' {
+			continue
 		}
+		// Keep a closing quote or bracket with its sentence.
+		for i < len(line) {
+			next, w := utf8.DecodeRuneInString(line[i:])
+			if !strings.ContainsRune("”’）)」", next) {
+				break
+			}
+			i += w
+			n++
+		}
+		emit(start, i, n)
+		start, n = i, 0
 	}
 	if start < len(line) {
-		out = append(out, line[start:])
+		emit(start, len(line), n)
 	}
+}
+
+// piecewise gives line[start:end] to fn in pieces of at most max
+// characters, cut after a ，or 、 when the window has one at least a
+// quarter of max in, else hard at max. Each window is scanned once.
+func piecewise(line string, start, end, max int, fn func(start, end, n int)) {
+	least := (max + 3) / 4
+	for start < end {
+		i, n := start, 0
+		soft, softN := -1, 0 // the latest cut after ，、 and its length
+		for i < end && n < max {
+			r, w := utf8.DecodeRuneInString(line[i:end])
+			i += w
+			n++
+			if (r == '，' || r == '、' || r == ',') && n >= least {
+				soft, softN = i, n
+			}
+		}
+		if i < end && soft > 0 {
+			i, n = soft, softN
+		}
+		fn(start, i, n)
+		start = i
+	}
+}
+
+// splitSentences is line cut into sentences, as sentences reads it.
+func splitSentences(line string) []string {
+	var out []string
+	eachSentence(line, 0, func(start, end, _ int) { out = append(out, line[start:end]) })
 	return out
+}
+
+// sum is the first 12 hex digits of the SHA-256 of doc id, label and
+// text joined by NULs, and of the repeat number after one more when n is
+// not empty: hashHex of that key, built in a buffer kept across chunks
+// rather than as a new string each time.
+func (c *chunker) sum(lbl, text, n string) string {
+	k := append(c.key[:0], c.doc.ID...)
+	k = append(k, 0)
+	k = append(k, lbl...)
+	k = append(k, 0)
+	k = append(k, text...)
+	if n != "" {
+		k = append(k, 0)
+		k = append(k, n...)
+	}
+	c.key = k
+	sum := sha256.Sum256(k)
+	return hex.EncodeToString(sum[:6])
 }
 
 func hashHex(s string) string {

@@ -62,6 +62,12 @@ type Options struct {
 	// SendInterval is the least time between any two sends of this
 	// Conversations, across all chats. Zero disables the pacing.
 	SendInterval time.Duration
+	// SendQueue bounds the replies booked for sending and not yet sent in
+	// full. A reply's parts are booked together, so it goes out whole or
+	// not at all; when the queue is full, or its first part could not go
+	// out before the message's deadline, the user gets one short "busy"
+	// line at once, unpaced, instead. Zero sets no bound.
+	SendQueue int
 	// GroupPrefix, when not empty, lets group members ask without an
 	// @-mention by starting the message with it (for example "问：").
 	GroupPrefix string
@@ -102,6 +108,7 @@ type Conversations struct {
 	seen  *seenIDs
 	users *userLimits
 	pace  *pacer
+	sendq *sendQueue
 	mem   *memory
 	turns *turns
 }
@@ -122,6 +129,7 @@ func New(a answerer, opts Options, log *slog.Logger) *Conversations {
 		seen:  newSeenIDs(seenMax, seenTTL),
 		users: newUserLimits(opts.UserPerMinute, opts.UserBurst),
 		pace:  newPacer(opts.SendInterval),
+		sendq: newSendQueue(opts.SendQueue),
 		mem:   newMemory(opts.HistoryTurns, opts.IdleTimeout),
 		turns: newTurns(),
 	}
@@ -510,33 +518,102 @@ type outbox struct {
 	shown   bool // the first part completes an answer shown while written
 }
 
+// sendTimeout bounds one call of the Sender once its slot has come: the
+// parts of a booked reply no longer wait on the message's deadline.
+const sendTimeout = time.Minute
+
+// ErrBusy is matched (with errors.Is), beside ErrUndelivered, by the error
+// of a reply that was not sent because the send queue was full or its
+// first part could not go out before the message's deadline; the user was
+// sent msgBusy instead.
+var ErrBusy = errors.New("bot busy")
+
 func (o outbox) reply(ctx context.Context, text string) error {
 	return o.parts(ctx, Split(text, o.c.opts.ReplyMaxChars))
 }
 
-// parts sends the parts of one reply in order. Its error matches
-// ErrUndelivered and says which part did not go out.
+// parts sends the parts of one reply in order. The reply takes a place in
+// the send queue and books the send slots of all its parts at once, so
+// that it goes out whole or not at all, its first part (the lead, the
+// validity and 来源) first: once booked, its parts wait for their slots
+// whatever the message's deadline, and stop only when ctx is cancelled or
+// a send fails. A reply that cannot be booked is replaced by msgBusy.
+// The error matches ErrUndelivered and says which part did not go out.
 func (o outbox) parts(ctx context.Context, parts []string) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	c := o.c
+	// The pending note is a courtesy: when the bot is busy it is left out,
+	// not replaced, and the answer takes its chance as usual.
+	optional := len(parts) == 1 && parts[0] == msgPending
+	if !c.sendq.enter() {
+		return o.busy(ctx, optional, fmt.Errorf("send queue full (%d replies)", c.opts.SendQueue))
+	}
+	defer c.sendq.leave()
+	var slots []time.Time
+	if c.pace != nil {
+		deadline, _ := ctx.Deadline()
+		var err error
+		if slots, err = c.pace.reserve(len(parts), c.opts.PartPause, deadline); err != nil {
+			return o.busy(ctx, optional, err)
+		}
+	}
+	sctx, cancel := withoutDeadline(ctx)
+	defer cancel()
 	for i, part := range parts {
-		err := o.part(ctx, i, part)
+		sent, err := o.part(sctx, i, part, slots)
 		if err != nil {
+			if slots != nil {
+				unused := i + 1
+				if !sent {
+					unused = i
+				}
+				c.pace.release(slots[unused:])
+			}
 			return fmt.Errorf("%w: part %d of %d: %w", ErrUndelivered, i+1, len(parts), err)
 		}
 	}
 	return nil
 }
 
-// part sends part i of a reply when its time has come.
-func (o outbox) part(ctx context.Context, i int, text string) error {
-	if i > 0 {
+// part sends part i of a reply when its time has come: at its booked
+// slot, or, unpaced, PartPause after the part before. sent reports
+// whether the Sender was called.
+func (o outbox) part(ctx context.Context, i int, text string, slots []time.Time) (sent bool, err error) {
+	switch {
+	case slots != nil:
+		if err := sleepUntil(ctx, slots[i]); err != nil {
+			return false, fmt.Errorf("wait for send slot: %w", err)
+		}
+	case i > 0:
 		if err := sleep(ctx, o.c.opts.PartPause); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if err := o.c.pace.wait(ctx); err != nil {
-		return err
+	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return true, o.send(sctx, Reply{Text: text, Mention: o.mention, Shown: o.shown && i == 0})
+}
+
+// busy tells the user the bot is busy, in place of a reply that could not
+// be booked: at once, unpaced, so that under load nobody is left with
+// nothing. An optional reply is just left out.
+func (o outbox) busy(ctx context.Context, optional bool, why error) error {
+	if optional {
+		o.c.log.Debug("busy: pending note left out", "why", why)
+		return nil
 	}
-	return o.send(ctx, Reply{Text: text, Mention: o.mention, Shown: o.shown && i == 0})
+	o.c.log.Warn("busy: reply not queued, user told", "queued", o.c.sendq.len(), "why", why)
+	err := fmt.Errorf("%w: %w: %w", ErrUndelivered, ErrBusy, why)
+	sctx, cancel := withoutDeadline(ctx)
+	defer cancel()
+	sctx, cancelSend := context.WithTimeout(sctx, sendTimeout)
+	defer cancelSend()
+	if sendErr := o.send(sctx, Reply{Text: msgBusy, Mention: o.mention}); sendErr != nil {
+		return errors.Join(err, fmt.Errorf("send busy note: %w", sendErr))
+	}
+	return err
 }
 
 // recorded is how the Q&A record keeps citations: without their text,

@@ -489,12 +489,17 @@ func TestBrowserConsole(t *testing.T) {
 		t.Fatalf("journal entries: got %d, want 1", len(entries))
 	}
 	p.do("feedback",
+		chromedp.SendKeys(chromedp.ID("staff-name"), "王芳"),
 		chromedp.SendKeys(chromedp.ID("feedback-comment"), "引用正确"),
 		chromedp.Click(chromedp.ID("feedback-good")),
 	)
 	p.waitFor("feedback", `document.getElementById('feedback-status').textContent.startsWith('已标记')`)
-	if got, want := f.marks(t), []markCall{{entries[0].ID, true, "引用正确"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+	// The mark is signed with the name the staff member gave.
+	if got, want := f.marks(t), []markCall{{entries[0].ID, true, "[王芳] 引用正确"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("marks: got %v, want %v", got, want)
+	}
+	if got := p.evalString("staff name kept", `localStorage.getItem('policybot.staff.v1') || ''`); got != "王芳" {
+		t.Errorf("staff name kept for the next visit: got %q, want 王芳", got)
 	}
 
 	// Regenerate the edited draft (which asks first), then restore the

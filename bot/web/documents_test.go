@@ -71,7 +71,7 @@ func TestDocumentsUpload(t *testing.T) {
 			}
 			srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{testDoc()}}, opts, nil)
 			body, ct := multipartBody(tt.file, tt.text)
-			req := httptest.NewRequest(http.MethodPost, "/api/documents", body)
+			req := localRequest(http.MethodPost, "/api/documents", body)
 			req.Header.Set("Content-Type", ct)
 			w := httptest.NewRecorder()
 			srv.ServeHTTP(w, req)
@@ -100,7 +100,7 @@ func TestDocumentsRemove(t *testing.T) {
 		{"nowhere", http.StatusNotFound},
 	} {
 		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, "/api/documents/"+tt.id, nil))
+		srv.ServeHTTP(w, localRequest(http.MethodDelete, "/api/documents/"+tt.id, nil))
 		if w.Code != tt.status {
 			t.Errorf("DELETE %s: status %d, want %d: %s", tt.id, w.Code, tt.status, w.Body)
 		}

@@ -29,12 +29,27 @@ type client struct {
 // drafts in a row, but not script the LLM.
 func newLimiter(perMinute float64, size int) *limiter {
 	burst := int(math.Ceil(perMinute / 6))
+	return newBurstLimiter(perMinute, min(max(burst, 1), 20), size)
+}
+
+// newBurstLimiter allows perMinute requests a minute, burst of them at
+// once.
+func newBurstLimiter(perMinute float64, burst, size int) *limiter {
 	return &limiter{
 		every:   rate.Limit(perMinute / 60),
-		burst:   min(max(burst, 1), 20),
+		burst:   max(burst, 1),
 		size:    size,
 		clients: make(map[string]*client),
 	}
+}
+
+// blocked reports whether key has no request left at now, without
+// taking one.
+func (l *limiter) blocked(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, ok := l.clients[key]
+	return ok && c.bucket.TokensAt(now) < 1
 }
 
 func (l *limiter) allow(key string, now time.Time) bool {

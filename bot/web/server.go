@@ -9,7 +9,6 @@ package web
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -17,11 +16,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/bot/chat"
@@ -54,10 +55,44 @@ type library interface {
 // timeout.
 type Options struct {
 	// Token, when set, is required on every request but /healthz, as
-	// "Authorization: Bearer <token>" or as the cookie that opening the page
-	// with ?token=<token> sets. config.ValidateServe refuses an empty token
-	// on a non-loopback address before the server starts.
+	// "Authorization: Bearer <token>", or through the session that opening
+	// the page with ?token=<token> starts (an HttpOnly cookie holding a
+	// random id, not the token). Failed token checks are limited to 10 a
+	// minute per client IP, then answered 429. config.ValidateServe
+	// refuses a token shorter than 16 characters, or none, on a
+	// non-loopback address before the server starts.
+	//
+	// Without a token the server must listen on loopback only, and it
+	// answers only requests addressed to localhost, 127.0.0.1, [::1] or
+	// AllowedHosts, so that another site's page cannot reach it through a
+	// name that resolves to 127.0.0.1 (DNS rebinding).
 	Token string
+	// AllowedHosts are more host names (or host:port) that reach the
+	// server without a token, such as the machine's own name.
+	AllowedHosts []string
+	// SecureCookie marks the session cookie Secure even on a plain
+	// connection: for a server behind a TLS-terminating proxy. The cookie
+	// is Secure anyway on a TLS connection, or when a TrustedProxies peer
+	// sends "X-Forwarded-Proto: https".
+	SecureCookie bool
+	// TrustedProxies are the addresses or CIDR prefixes of reverse proxies
+	// whose X-Forwarded-Proto and X-Forwarded-For are believed: limits
+	// are then kept per client behind the proxy.
+	TrustedProxies []string
+	// Health names the parts /healthz reports, each with a small func
+	// returning nil when the part works ("journal", "embedding", "llm").
+	// A func should report a state kept elsewhere and return at once; it
+	// is given 2 s.
+	Health map[string]func() error
+	// FeedbackPerMinute limits /api/feedback per client IP. 0 means 30;
+	// negative disables the limit.
+	FeedbackPerMinute float64
+	// HistoryTurns and MaxInputChars bound the earlier messages passed to
+	// /api/retrieve, as the conversation core bounds them for /api/ask:
+	// the last HistoryTurns (0 means 6), each cut to MaxInputChars
+	// characters (0 means 500).
+	HistoryTurns  int
+	MaxInputChars int
 	// MaxBodyBytes caps request bodies; 0 means 64 KiB.
 	MaxBodyBytes int64
 	// RatePerMinute limits /api/ask and /api/retrieve (the calls that cost
@@ -81,14 +116,18 @@ type Options struct {
 }
 
 const (
-	defaultMaxBody   = 64 << 10
-	defaultRate      = 30
-	defaultTimeout   = 60 * time.Second
+	defaultMaxBody = 64 << 10
+	defaultRate    = 30
+	defaultTimeout = 60 * time.Second
+	// The defaults of the conversation core's limits (config's bot.*).
+	defaultHistoryTurns  = 6
+	defaultMaxInputChars = 500
+	// maxIssued answer ids are remembered for feedback; older drafts can
+	// no longer be marked from the page.
+	maxIssued        = 10000
 	maxTimeout       = 4 * time.Minute
 	maxTrackedIPs    = 4096
 	maxK             = 50
-	cookieName       = "policybot_token"
-	cookieMaxAge     = 30 * 24 * 60 * 60
 	journalTimeout   = 5 * time.Second
 	contentSecPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 		"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -120,19 +159,30 @@ const (
 	// characters; msgQuestionTooLongPlain is for when they are unknown.
 	msgQuestionTooLong      = "问题太长（%d 字），请精简到 %d 字以内再试。"
 	msgQuestionTooLongPlain = "问题太长，请精简后再试。"
+	msgAuthThrottled        = "验证失败次数过多，请一分钟后再试。"
+	msgForeignHost          = "拒绝访问：请通过 localhost 或 127.0.0.1 打开工作台。"
+	msgUnknownAnswer        = "找不到这条答复（可能服务已重启），无法记录反馈。"
 )
 
 // Server is the console's http.Handler. It is safe for concurrent use.
 type Server struct {
-	asker    asker
-	searcher searcher
-	library  library
-	opts     Options
-	log      *slog.Logger
-	limits   *limiter // nil: no rate limit
-	tokenSum [sha256.Size]byte
-	origin   *http.CrossOriginProtection
-	handler  http.Handler
+	asker        asker
+	searcher     searcher
+	library      library
+	opts         Options
+	log          *slog.Logger
+	limits       *limiter // nil: no rate limit
+	feedback     *limiter // nil: no rate limit
+	authFails    *limiter // failed token checks per client IP
+	refusedLog   *limiter // Warn lines about foreign hosts per client IP
+	sessions     *sessions
+	issued       *idSet // the answer ids this server gave
+	tokenSum     [sha256.Size]byte
+	allowedHosts []string
+	proxies      []netip.Prefix
+	health       []*healthCheck
+	origin       *http.CrossOriginProtection
+	handler      http.Handler
 }
 
 // NewServer builds the console over its collaborators. a answers and
@@ -156,17 +206,40 @@ func NewServer(a asker, s searcher, l library, opts Options, log *slog.Logger) *
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.FeedbackPerMinute == 0 {
+		opts.FeedbackPerMinute = defaultRate
+	}
+	if opts.HistoryTurns <= 0 {
+		opts.HistoryTurns = defaultHistoryTurns
+	}
+	if opts.MaxInputChars <= 0 {
+		opts.MaxInputChars = defaultMaxInputChars
+	}
 	srv := &Server{
-		asker:    a,
-		searcher: s,
-		library:  l,
-		opts:     opts,
-		log:      log,
-		tokenSum: sha256.Sum256([]byte(opts.Token)),
-		origin:   http.NewCrossOriginProtection(),
+		asker:      a,
+		searcher:   s,
+		library:    l,
+		opts:       opts,
+		log:        log,
+		authFails:  newBurstLimiter(authFailuresPerMinute, authFailuresPerMinute, maxTrackedIPs),
+		refusedLog: newBurstLimiter(authFailuresPerMinute, authFailuresPerMinute, maxTrackedIPs),
+		sessions:   newSessions(sessionTTL, maxSessions),
+		issued:     newIDSet(maxIssued),
+		tokenSum:   sha256.Sum256([]byte(opts.Token)),
+		proxies:    parseProxies(opts.TrustedProxies),
+		health:     newHealthChecks(opts.Health),
+		origin:     http.NewCrossOriginProtection(),
+	}
+	for _, h := range opts.AllowedHosts {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			srv.allowedHosts = append(srv.allowedHosts, h)
+		}
 	}
 	if opts.RatePerMinute > 0 {
 		srv.limits = newLimiter(opts.RatePerMinute, maxTrackedIPs)
+	}
+	if opts.FeedbackPerMinute > 0 {
+		srv.feedback = newLimiter(opts.FeedbackPerMinute, maxTrackedIPs)
 	}
 	srv.handler = srv.recoverPanics(srv.secure(srv.routes()))
 	return srv
@@ -192,15 +265,15 @@ func (s *Server) routes() http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, msgMethod)
 		})
 	}
-	route(http.MethodPost, "/api/ask", s.limited(s.handleAsk))
-	route(http.MethodPost, "/api/retrieve", s.limited(s.handleRetrieve))
+	route(http.MethodPost, "/api/ask", s.limited(s.limits, s.handleAsk))
+	route(http.MethodPost, "/api/retrieve", s.limited(s.limits, s.handleRetrieve))
 	route(http.MethodGet, "/api/documents", s.handleDocuments)
 	route(http.MethodGet, "/api/documents/{id}", s.handleDocument)
-	route(http.MethodPost, "/api/feedback", s.handleFeedback)
+	route(http.MethodPost, "/api/feedback", s.limited(s.feedback, s.handleFeedback))
 	route(http.MethodGet, "/api/scope", s.handleScope)
 	mux.HandleFunc("POST /api/documents", s.handleUpload)
 	mux.HandleFunc("DELETE /api/documents/{id}", s.handleRemove)
-	route(http.MethodGet, "/healthz", handleHealth)
+	route(http.MethodGet, "/healthz", s.handleHealth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)
 	})
@@ -227,8 +300,8 @@ func (s *Server) routes() http.Handler {
 }
 
 // secure applies what every response needs: headers that keep the page
-// from being framed or sniffed, cross-origin protection for the cookie,
-// and the token check.
+// from being framed or sniffed, the host check of a console without a
+// token, cross-origin protection for the cookie, and authentication.
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -236,9 +309,19 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", contentSecPolicy)
-		api := strings.HasPrefix(r.URL.Path, "/api/")
-		if api {
+		if strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" {
 			h.Set("Cache-Control", "no-store")
+		}
+		if s.opts.Token == "" && !s.hostAllowed(r) {
+			// A page rebinding its name to us may ask many times: the
+			// first few a minute are worth a Warn, the rest a Debug.
+			ip, level := s.clientIP(r), slog.LevelDebug
+			if s.refusedLog.allow(ip, s.opts.Now()) {
+				level = slog.LevelWarn
+			}
+			s.log.Log(r.Context(), level, "web request for a foreign host refused", "host", clip(r.Host, 100), "ip", ip)
+			writeError(w, http.StatusForbidden, msgForeignHost)
+			return
 		}
 		if r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
@@ -251,58 +334,19 @@ func (s *Server) secure(next http.Handler) http.Handler {
 			return
 		}
 		if s.opts.Token == "" {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, withAuthor(r, authorLoopback))
 			return
 		}
-		// A bookmarked link is handled even when a cookie exists, so that
-		// the token always leaves the address bar.
-		if q := r.URL.Query(); !api && q.Has("token") {
-			if s.tokenOK(q.Get("token")) {
-				s.setCookie(w, r)
-				return
-			}
-		} else if s.hasToken(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.Set("WWW-Authenticate", `Bearer realm="policybot"`)
-		writeError(w, http.StatusUnauthorized, msgUnauthorized)
+		s.authenticate(w, r, next)
 	})
 }
 
-func (s *Server) hasToken(r *http.Request) bool {
-	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-		return s.tokenOK(strings.TrimSpace(tok))
+// clip cuts s to n bytes at most, for logging what a client sent.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	c, err := r.Cookie(cookieName)
-	return err == nil && s.tokenOK(c.Value)
-}
-
-// tokenOK compares digests so that neither the content nor the length of
-// the token leaks through timing.
-func (s *Server) tokenOK(got string) bool {
-	sum := sha256.Sum256([]byte(got))
-	return subtle.ConstantTimeCompare(sum[:], s.tokenSum[:]) == 1
-}
-
-// setCookie turns a bookmarked ?token= link into a cookie and redirects to
-// the same address without the token, so that it leaves the address bar
-// and the history.
-func (s *Server) setCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{
-		Name:     cookieName,
-		Value:    s.opts.Token,
-		Path:     "/",
-		MaxAge:   cookieMaxAge,
-		HttpOnly: true,
-		Secure:   r.TLS != nil,
-		SameSite: http.SameSiteStrictMode,
-	})
-	u := *r.URL
-	q := u.Query()
-	q.Del("token")
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // recoverPanics keeps one bad request from taking the console down.
@@ -324,12 +368,12 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) limited(next http.HandlerFunc) http.HandlerFunc {
-	if s.limits == nil {
+func (s *Server) limited(l *limiter, next http.HandlerFunc) http.HandlerFunc {
+	if l == nil {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.limits.allow(clientIP(r), s.opts.Now()) {
+		if !l.allow(s.clientIP(r), s.opts.Now()) {
 			w.Header().Set("Retry-After", "10")
 			writeError(w, http.StatusTooManyRequests, msgRate)
 			return
@@ -360,7 +404,7 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	start := s.opts.Now()
 	// The chat is the client's address, hashed here so that the raw
 	// address goes nowhere, not even to the asker.
-	d, err := s.asker.Ask(ctx, chat.Request{ChatID: journal.ChatHash(clientIP(r)), Question: req.Question, History: req.History})
+	d, err := s.asker.Ask(ctx, chat.Request{ChatID: journal.ChatHash(s.clientIP(r)), Question: req.Question, History: req.History})
 	latency := s.opts.Now().Sub(start)
 	switch {
 	case errors.Is(err, chat.ErrEmpty):
@@ -373,6 +417,9 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.upstreamFailed(ctx, w, r, "answer question", err, msgAnswerFailed)
 		return
+	}
+	if d.ID != "" {
+		s.issued.add(d.ID)
 	}
 	s.log.Info("web answer", "id", d.ID, "found", d.Answer.Found, "citations", len(d.Answer.Citations),
 		"latency_ms", latency.Milliseconds())
@@ -417,7 +464,7 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	q := retrieval.Query{Question: strings.TrimSpace(req.Question), History: cleanHistory(req.History), K: req.K}
+	q := retrieval.Query{Question: strings.TrimSpace(req.Question), History: s.limitHistory(req.History), K: req.K}
 	if q.Question == "" {
 		writeError(w, http.StatusBadRequest, msgNoQuestion)
 		return
@@ -503,46 +550,6 @@ func (s *Server) handleDocument(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-type feedbackRequest struct {
-	ID      string `json:"id"`
-	Good    *bool  `json:"good"`
-	Comment string `json:"comment"`
-}
-
-func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
-	var req feedbackRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	req.ID = strings.TrimSpace(req.ID)
-	switch {
-	case req.ID == "":
-		writeError(w, http.StatusBadRequest, msgNoID)
-		return
-	case req.Good == nil:
-		writeError(w, http.StatusBadRequest, msgNoGood)
-		return
-	case !validID(req.ID):
-		writeError(w, http.StatusBadRequest, msgBadID)
-		return
-	}
-	comment := strings.TrimSpace(req.Comment)
-	s.log.Debug("web feedback", "id", req.ID, "good", *req.Good, "comment", comment)
-	ctx, cancel := context.WithTimeout(r.Context(), journalTimeout)
-	defer cancel()
-	switch err := s.asker.Mark(ctx, req.ID, *req.Good, comment); {
-	case errors.Is(err, chat.ErrNoRecord):
-		writeError(w, http.StatusServiceUnavailable, msgNoJournal)
-		return
-	case err != nil:
-		s.log.Error("mark web answer", "id", req.ID, "err", err)
-		writeError(w, http.StatusInternalServerError, msgMarkFailed)
-		return
-	}
-	s.log.Info("web feedback", "id", req.ID, "good", *req.Good)
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
-}
-
 type scopeResponse struct {
 	Scope string `json:"scope"`
 }
@@ -551,11 +558,6 @@ type scopeResponse struct {
 // about one corpus is written into the page.
 func (s *Server) handleScope(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, scopeResponse{Scope: s.opts.Scope})
-}
-
-func handleHealth(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(w, "ok")
 }
 
 // decode reads one JSON value from the body, answering 413 or 400 itself
@@ -604,24 +606,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// cleanHistory drops blank lines, which the page's one-per-line textarea
-// produces freely.
-func cleanHistory(h []string) []string {
-	out := make([]string, 0, len(h))
-	for _, m := range h {
-		if m = strings.TrimSpace(m); m != "" {
-			out = append(out, m)
+// limitHistory keeps the last HistoryTurns messages that are not blank
+// (the page's one-per-line textarea produces blank ones freely), each cut
+// to MaxInputChars, as the conversation core does for /api/ask. It walks
+// from the end, so a huge history costs no more than a short one.
+func (s *Server) limitHistory(h []string) []string {
+	out := make([]string, 0, min(len(h), s.opts.HistoryTurns))
+	for i := len(h) - 1; i >= 0 && len(out) < s.opts.HistoryTurns; i-- {
+		m := strings.TrimSpace(h[i])
+		if m == "" {
+			continue
 		}
+		if utf8.RuneCountInString(m) > s.opts.MaxInputChars {
+			m = string([]rune(m)[:s.opts.MaxInputChars])
+		}
+		out = append(out, m)
 	}
+	slices.Reverse(out)
 	return out
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // validID accepts the Q&A record's ids (of web and WeChat entries alike),

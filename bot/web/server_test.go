@@ -295,8 +295,18 @@ type request struct {
 	method  string
 	path    string
 	body    string
-	header  map[string]string
-	chunked bool // hide the length, so only the body reader can see the size
+	header  map[string]string // "Host" sets the request's host
+	remote  string            // the peer's address; empty: httptest's 192.0.2.1:1234
+	chunked bool              // hide the length, so only the body reader can see the size
+}
+
+// localRequest is httptest.NewRequest addressed to localhost, as a
+// browser on the machine addresses the console: a console without a
+// token refuses other hosts.
+func localRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.Host = "localhost"
+	return r
 }
 
 func (f *fixture) do(t *testing.T, rq request) *httptest.ResponseRecorder {
@@ -309,12 +319,18 @@ func (f *fixture) do(t *testing.T, rq request) *httptest.ResponseRecorder {
 	if rq.body != "" {
 		body = strings.NewReader(rq.body)
 	}
-	r := httptest.NewRequest(method, rq.path, body)
+	r := localRequest(method, rq.path, body)
 	if rq.body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range rq.header {
 		r.Header.Set(k, v)
+	}
+	if h := rq.header["Host"]; h != "" {
+		r.Host = h
+	}
+	if rq.remote != "" {
+		r.RemoteAddr = rq.remote
 	}
 	if rq.chunked {
 		r.ContentLength = -1
@@ -543,15 +559,13 @@ func TestAPI(t *testing.T) {
 			},
 		},
 		{
-			name: "feedback",
+			// A well-formed id of an answer this server did not give.
+			name: "feedback on an unknown answer",
 			req:  request{method: "POST", path: "/api/feedback", body: `{"id":"0123456789abcdef01234567","good":false,"comment":" 应引用第三条 "}`},
 			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
-				if w.Code != http.StatusOK {
-					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body.String())
-				}
-				want := []markCall{{"0123456789abcdef01234567", false, "应引用第三条"}}
-				if got := f.marks(t); !reflect.DeepEqual(got, want) {
-					t.Errorf("marks: got %+v, want %+v", got, want)
+				wantError(t, w, http.StatusNotFound, msgUnknownAnswer)
+				if got := f.marks(t); len(got) != 0 {
+					t.Errorf("marks: got %+v, want none", got)
 				}
 			},
 		},
@@ -598,11 +612,12 @@ func TestAPI(t *testing.T) {
 			},
 		},
 		{
+			// Without a record no answer has an id, so none can be marked.
 			name:      "feedback without a journal",
 			noJournal: true,
 			req:       request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`},
 			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
-				wantError(t, w, http.StatusServiceUnavailable, msgNoJournal)
+				wantError(t, w, http.StatusNotFound, msgUnknownAnswer)
 			},
 		},
 		{
@@ -699,8 +714,8 @@ func TestAPI(t *testing.T) {
 			name: "healthz",
 			req:  request{path: "/healthz"},
 			check: func(t *testing.T, f *fixture, w *httptest.ResponseRecorder) {
-				if w.Code != http.StatusOK || w.Body.String() != "ok" {
-					t.Errorf("got %d %q, want 200 \"ok\"", w.Code, w.Body.String())
+				if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != `{"status":"ok","parts":{}}` {
+					t.Errorf("got %d %q, want 200 with status ok and no parts", w.Code, w.Body.String())
 				}
 			},
 		},
@@ -764,10 +779,10 @@ func TestAPI(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
-	const token = "s3cret-t0ken"
+	const token = "s3cret-t0ken-0123456789"
 	f := newFixture(t, Options{Token: token}, false)
 
-	// The cookie the ?token= link sets, for the cases that use it.
+	// The session the ?token= link opens, for the cases that use it.
 	w := f.do(t, request{path: "/?token=" + token + "&x=1"})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("?token= status: got %d, want 303", w.Code)
@@ -776,9 +791,12 @@ func TestToken(t *testing.T) {
 		t.Errorf("?token= redirect: got %q, want /?x=1 (token removed)", got)
 	}
 	cookies := w.Result().Cookies()
-	if len(cookies) != 1 || cookies[0].Name != cookieName || !cookies[0].HttpOnly ||
-		cookies[0].SameSite != http.SameSiteStrictMode || cookies[0].Path != "/" {
-		t.Fatalf("?token= cookies: got %+v, want one HttpOnly SameSite=Strict cookie", cookies)
+	if len(cookies) != 1 || cookies[0].Name != sessionCookie || !cookies[0].HttpOnly ||
+		cookies[0].SameSite != http.SameSiteStrictMode || cookies[0].Path != "/" || cookies[0].Secure {
+		t.Fatalf("?token= cookies: got %+v, want one HttpOnly SameSite=Strict session cookie, not Secure on plain HTTP", cookies)
+	}
+	if v := cookies[0].Value; strings.Contains(v, token) || len(v) < 40 {
+		t.Fatalf("session cookie %q: want a long random id, not the token", v)
 	}
 	cookie := cookies[0].Name + "=" + cookies[0].Value
 
@@ -795,20 +813,25 @@ func TestToken(t *testing.T) {
 		{"api with lower-case scheme", request{path: "/api/documents", header: map[string]string{"Authorization": "bearer " + token}}, http.StatusOK},
 		{"ask with right token", request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`, header: map[string]string{"Authorization": "Bearer " + token}}, http.StatusOK},
 		{"api with token query", request{path: "/api/documents?token=" + token}, http.StatusUnauthorized},
-		{"api with cookie", request{path: "/api/documents", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
-		{"api with wrong cookie", request{path: "/api/documents", header: map[string]string{"Cookie": cookieName + "=nope"}}, http.StatusUnauthorized},
+		{"api with session", request{path: "/api/documents", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
+		{"api with session behind a proxy's basic auth", request{path: "/api/documents", header: map[string]string{"Cookie": cookie, "Authorization": "Basic dXNlcjpwYXNz"}}, http.StatusOK},
+		{"api with unknown session", request{path: "/api/documents", header: map[string]string{"Cookie": sessionCookie + "=nope"}}, http.StatusUnauthorized},
+		{"api with the token as session", request{path: "/api/documents", header: map[string]string{"Cookie": sessionCookie + "=" + token}}, http.StatusUnauthorized},
+		{"api with the old token cookie", request{path: "/api/documents", header: map[string]string{"Cookie": legacyCookie + "=" + token}}, http.StatusUnauthorized},
 		{"page without token", request{path: "/"}, http.StatusUnauthorized},
 		{"page with wrong token query", request{path: "/?token=nope"}, http.StatusUnauthorized},
-		{"page with cookie", request{path: "/", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
-		{"page with cookie and token query", request{path: "/?token=" + token, header: map[string]string{"Cookie": cookie}}, http.StatusSeeOther},
-		{"page with cookie and wrong token query", request{path: "/?token=nope", header: map[string]string{"Cookie": cookie}}, http.StatusUnauthorized},
+		{"page with session", request{path: "/", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
+		{"page with session and token query", request{path: "/?token=" + token, header: map[string]string{"Cookie": cookie}}, http.StatusSeeOther},
+		{"page with session and wrong token query", request{path: "/?token=nope", header: map[string]string{"Cookie": cookie}}, http.StatusUnauthorized},
 		{"asset without token", request{path: "/assets/app.js"}, http.StatusUnauthorized},
-		{"asset with cookie", request{path: "/assets/app.js", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
+		{"asset with session", request{path: "/assets/app.js", header: map[string]string{"Cookie": cookie}}, http.StatusOK},
 		{"healthz without token", request{path: "/healthz"}, http.StatusOK},
-		{"cross-site post with cookie", request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`,
+		{"foreign host with the token", request{path: "/api/documents", header: map[string]string{"Authorization": "Bearer " + token, "Host": "policy.example.org"}}, http.StatusOK},
+		{"cross-site post with session", request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`,
 			header: map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "cross-site"}}, http.StatusForbidden},
-		{"same-origin post with cookie", request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`,
-			header: map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-origin"}}, http.StatusOK},
+		// Past authentication, the id is refused: this server gave none.
+		{"same-origin post with session", request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`,
+			header: map[string]string{"Cookie": cookie, "Sec-Fetch-Site": "same-origin"}}, http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -826,6 +849,9 @@ func TestToken(t *testing.T) {
 			}
 		})
 	}
+	if logs := f.logs.String(); strings.Contains(logs, token) || strings.Contains(logs, "nope") {
+		t.Errorf("log holds a token:\n%s", logs)
+	}
 }
 
 func TestRateLimit(t *testing.T) {
@@ -833,7 +859,7 @@ func TestRateLimit(t *testing.T) {
 	// 6 a minute: a burst of one, then one every 10 s.
 	f := newFixture(t, Options{RatePerMinute: 6, Now: func() time.Time { return now }}, false)
 	ask := func(ip string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest("POST", "/api/ask", strings.NewReader(`{"question":"税收"}`))
+		r := localRequest("POST", "/api/ask", strings.NewReader(`{"question":"税收"}`))
 		r.RemoteAddr = ip + ":5555"
 		w := httptest.NewRecorder()
 		f.srv.ServeHTTP(w, r)
@@ -1012,7 +1038,7 @@ func TestFeedbackOnAnswer(t *testing.T) {
 			if len(entries) != 1 || entries[0].ID != got.ID {
 				t.Fatalf("journal entries: got %+v, want the one answered", entries)
 			}
-			want := []markCall{{got.ID, tt.good, tt.comment}}
+			want := []markCall{{got.ID, tt.good, strings.TrimSpace("[本机] " + tt.comment)}}
 			if marks := f.marks(t); !reflect.DeepEqual(marks, want) {
 				t.Errorf("marks: got %+v, want %+v", marks, want)
 			}
@@ -1022,11 +1048,16 @@ func TestFeedbackOnAnswer(t *testing.T) {
 
 func TestJournalFailures(t *testing.T) {
 	f := newFixture(t, Options{}, false)
+	w := f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`})
+	first := decodeBody[askResponse](t, w)
+	if first.ID == "" {
+		t.Fatalf("ask: got %+v, want an id", first)
+	}
 	// A closed record refuses every write, as a full disk would.
 	if err := f.journal.Close(); err != nil {
 		t.Fatal(err)
 	}
-	w := f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`})
+	w = f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":"税收"}`})
 	got := decodeBody[askResponse](t, w)
 	if w.Code != http.StatusOK || got.Text != testAnswer || got.ID != "" {
 		t.Errorf("ask with a broken journal: got %d %+v, want 200 with the answer and no id", w.Code, got)
@@ -1035,7 +1066,7 @@ func TestJournalFailures(t *testing.T) {
 		t.Errorf("log %q: want the journal error", f.logs.String())
 	}
 
-	w = f.do(t, request{method: "POST", path: "/api/feedback", body: `{"id":"abc","good":true}`})
+	w = f.do(t, request{method: "POST", path: "/api/feedback", body: `{"id":"` + first.ID + `","good":true}`})
 	wantError(t, w, http.StatusInternalServerError, msgMarkFailed)
 	if strings.Contains(w.Body.String(), "closed") {
 		t.Errorf("body %q: leaks the cause", w.Body.String())
@@ -1080,7 +1111,7 @@ func TestPanicRecovered(t *testing.T) {
 func TestNewServerNilLogger(t *testing.T) {
 	srv := NewServer(chat.New(&fakeAnswerer{}, chat.Options{}, nil), &fakeSearcher{}, fakeLibrary{}, Options{}, nil)
 	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("GET", "/api/documents", nil))
+	srv.ServeHTTP(w, localRequest("GET", "/api/documents", nil))
 	if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != "[]" {
 		t.Errorf("documents of an empty library: got %d %q, want 200 []", w.Code, w.Body.String())
 	}
@@ -1135,20 +1166,20 @@ func FuzzRequestBody(f *testing.F) {
 		f.Add("/api/retrieve", s)
 		f.Add("/api/feedback", s)
 	}
-	fx := newFixture(f, Options{MaxBodyBytes: 4096, RatePerMinute: -1}, false)
+	fx := newFixture(f, Options{MaxBodyBytes: 4096, RatePerMinute: -1, FeedbackPerMinute: -1}, false)
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch path {
 		case "/api/ask", "/api/retrieve", "/api/feedback":
 		default:
 			t.Skip()
 		}
-		r := httptest.NewRequest("POST", path, strings.NewReader(body))
+		r := localRequest("POST", path, strings.NewReader(body))
 		w := httptest.NewRecorder()
 		fx.srv.ServeHTTP(w, r)
 		switch w.Code {
-		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusNotFound:
 		default:
-			t.Fatalf("POST %s %q: got status %d, want 200, 400 or 413", path, body, w.Code)
+			t.Fatalf("POST %s %q: got status %d, want 200, 400, 404 or 413", path, body, w.Code)
 		}
 		if !json.Valid(w.Body.Bytes()) {
 			t.Fatalf("POST %s %q: response %q is not JSON", path, body, w.Body.String())

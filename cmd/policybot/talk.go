@@ -147,6 +147,9 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 		Token: g.cfg.Web.Token, MaxBodyBytes: g.cfg.Web.MaxBodyBytes,
 		RatePerMinute: float64(g.cfg.Web.RatePerMinute), Timeout: g.cfg.Web.Timeout,
 		Scope: st.live.Scope().Summary(), Documents: st.live,
+		AllowedHosts: g.cfg.Web.AllowedHosts, SecureCookie: g.cfg.Web.SecureCookie, TrustedProxies: g.cfg.Web.TrustedProxies,
+		HistoryTurns: g.cfg.Bot.HistoryTurns, MaxInputChars: g.cfg.Bot.MaxInputChars,
+		Health: st.health(),
 	}, g.log)
 	mux, closers, err := g.officialChannels(st, names)
 	if err != nil {

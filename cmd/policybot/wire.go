@@ -251,6 +251,16 @@ func (s *stack) core(channel string, tune func(*chat.Options)) *chat.Conversatio
 	return chat.New(s.p, opts, s.log)
 }
 
+// health is what /healthz reports on: the Q&A record, when it is kept,
+// and the embedding endpoint the index searches with.
+func (s *stack) health() map[string]func() error {
+	h := map[string]func() error{"embedding": s.live.Health}
+	if s.journal != nil {
+		h["journal"] = s.journal.Healthy
+	}
+	return h
+}
+
 // watch keeps the live index up to date with the corpus folders, when the
 // config asks for it, until ctx ends.
 func (s *stack) watch(ctx context.Context, opts corpus.Options) {
@@ -275,6 +285,7 @@ func chatOptions(cfg config.Config, scope, channel string) chat.Options {
 		UserBurst:     b.UserRate.Burst,
 		ReplyMaxChars: b.ReplyMaxChars,
 		MaxMessages:   b.MaxMessages,
+		SendQueue:     b.SendQueue,
 		PartPause:     b.PartPause,
 		SendInterval:  b.SendInterval,
 		GroupPrefix:   cfg.WeChat.GroupPrefix,

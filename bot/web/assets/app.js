@@ -5,6 +5,7 @@
   'use strict';
 
   var RECENT_KEY = 'policybot.recent.v1';
+  var STAFF_KEY = 'policybot.staff.v1';
   var RECENT_MAX = 20;
 
   var $ = function (id) { return document.getElementById(id); };
@@ -21,7 +22,7 @@
       'copy-status', 'sources', 'recent', 'feedback-comment', 'feedback-good', 'feedback-bad',
       'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close', 'scope',
       'asked', 'asked-question', 'asked-history-count', 'asked-history', 'asked-history-list',
-      'stale-banner', 'stale-text', 'stale-regenerate']
+      'stale-banner', 'stale-text', 'stale-regenerate', 'staff-name']
       .forEach(function (id) { el[id] = $(id); });
 
     var askBoxes = function () { ask(el.question.value, el.history.value); };
@@ -69,9 +70,18 @@
       if (e.key === 'Escape' && !el['doc-panel'].hidden) closeDoc();
     });
 
+    initStaff();
     renderRecent();
     loadScope();
     fitDraft();
+  }
+
+  // initStaff keeps the name staff sign their marks with across visits.
+  function initStaff() {
+    try { el['staff-name'].value = localStorage.getItem(STAFF_KEY) || ''; } catch (e) { /* storage off */ }
+    el['staff-name'].addEventListener('input', function () {
+      try { localStorage.setItem(STAFF_KEY, el['staff-name'].value.trim()); } catch (e) { /* storage off */ }
+    });
   }
 
   // loadScope shows what the corpus covers, as the server words it; the
@@ -547,7 +557,9 @@
     el['feedback-good'].disabled = true;
     el['feedback-bad'].disabled = true;
     setStatus(el['feedback-status'], '正在保存…');
-    api('api/feedback', { id: entry.id, good: good, comment: el['feedback-comment'].value.trim() })
+    api('api/feedback', {
+      id: entry.id, good: good, comment: el['feedback-comment'].value.trim(), staff: el['staff-name'].value.trim()
+    })
       .then(function () {
         entry.mark = good ? 'good' : 'bad';
         saveCurrent();
