@@ -282,6 +282,11 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 	}
 	hash := journal.ChatHash(m.ChatID)
 	c.log.Debug("question", "chat", hash, "question", question, "history", len(history))
+	if c.opts.Journal != nil {
+		// Named now, so that a channel that delivers after the record is
+		// written can still say the answer never arrived (Undelivered).
+		out.entry = journal.NewID()
+	}
 	start := time.Now()
 	a, shown, err := c.answer(ctx, question, history, m.Show, out)
 	latency := time.Since(start)
@@ -307,8 +312,19 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 	if sendErr != nil {
 		c.log.Error("answer not delivered", "chat", hash, "err", sendErr)
 	}
-	_, jErr := c.record(ctx, m.ChatID, question, history, a, latency, err, sendErr)
+	_, jErr := c.recordAs(ctx, out.entry, m.ChatID, question, history, a, latency, err, sendErr)
 	return errors.Join(sendErr, jErr)
+}
+
+// Undelivered records that the answer a Reply belonged to (Reply.Entry)
+// never reached its user, for a channel that delivers after Handle has
+// returned: the record, written when the reply was handed over, is
+// corrected. Without a Q&A record it does nothing.
+func (c *Conversations) Undelivered(ctx context.Context, entry string, cause error) error {
+	if c.opts.Journal == nil || entry == "" {
+		return nil
+	}
+	return c.opts.Journal.Undelivered(ctx, entry, cause)
 }
 
 // quote is the text m quotes, cut to MaxInputChars like the history the
@@ -346,10 +362,16 @@ func afterShown(a answer.Result, shown string) string {
 // returns its id: err is why there is no answer, sendErr why the reply
 // did not reach the user (nil when it did).
 func (c *Conversations) record(ctx context.Context, chatID, question string, history []string, a answer.Result, latency time.Duration, err, sendErr error) (string, error) {
+	return c.recordAs(ctx, "", chatID, question, history, a, latency, err, sendErr)
+}
+
+// recordAs is record under a given id; "" lets the journal make one.
+func (c *Conversations) recordAs(ctx context.Context, id, chatID, question string, history []string, a answer.Result, latency time.Duration, err, sendErr error) (string, error) {
 	if c.opts.Journal == nil {
 		return "", nil
 	}
 	e := journal.Entry{
+		ID:        id,
 		Channel:   c.opts.Channel,
 		Chat:      journal.ChatHash(chatID),
 		Question:  question,
@@ -515,7 +537,8 @@ type outbox struct {
 	c       *Conversations
 	send    Sender
 	mention string
-	shown   bool // the first part completes an answer shown while written
+	shown   bool   // the first part completes an answer shown while written
+	entry   string // the answer's id in the Q&A record, if kept
 }
 
 // sendTimeout bounds one call of the Sender once its slot has come: the
@@ -593,7 +616,7 @@ func (o outbox) part(ctx context.Context, i int, text string, slots []time.Time)
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	return true, o.send(sctx, Reply{Text: text, Mention: o.mention, Shown: o.shown && i == 0})
+	return true, o.send(sctx, Reply{Text: text, Mention: o.mention, Shown: o.shown && i == 0, Entry: o.entry})
 }
 
 // busy tells the user the bot is busy, in place of a reply that could not

@@ -57,6 +57,10 @@ type Reply struct {
 	// given to Message.Show: Text then continues what was shown, or, when
 	// what was shown did not stand, says so and gives the whole answer.
 	Shown bool
+	// Entry names the answer in the Q&A record, so that a channel that
+	// delivers it later can record that it never arrived
+	// (Conversations.Undelivered); empty when no record is kept.
+	Entry string
 }
 
 // Sender delivers one reply to the chat a message came from. Transports

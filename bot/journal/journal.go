@@ -305,6 +305,33 @@ func (j *Files) Mark(ctx context.Context, id string, good bool, comment string) 
 	return nil
 }
 
+// Undelivered records that the answer of the entry with the given id did
+// not reach its user after all, for channels that deliver after the
+// entry was written (an Official Account's reply held for the user's next
+// message). Entries reads it onto the entry.
+func (j *Files) Undelivered(ctx context.Context, id string, cause error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("record undelivered entry %s: %w", id, err)
+	}
+	if id == "" {
+		return errors.New("record undelivered entry: empty id")
+	}
+	rec := struct {
+		Type  string    `json:"type"`
+		Ref   string    `json:"ref"`
+		Error string    `json:"error"`
+		Time  time.Time `json:"time"`
+	}{"undelivered", id, cause.Error(), j.now()}
+	if err := j.write(rec); err != nil {
+		return fmt.Errorf("record undelivered entry %s: %w", id, err)
+	}
+	return nil
+}
+
+// NewID returns an id for an entry, for a channel that must name the
+// entry before it is written.
+func NewID() string { return newID() }
+
 // Healthy reports why the last write failed, or nil when it succeeded
 // (or nothing was written yet, or the journal only reads). The next
 // successful write clears it.
@@ -320,16 +347,28 @@ func (j *Files) Healthy() error {
 // Entries returns the entries written at or after since, oldest first.
 func (j *Files) Entries(ctx context.Context, since time.Time) ([]Entry, error) {
 	var out []Entry
+	at := map[string]int{}
 	err := j.read(ctx, since, func(typ string, raw []byte) error {
-		if typ != "qa" {
-			return nil
-		}
-		var e Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return err
-		}
-		if !e.Time.Before(since) {
-			out = append(out, e)
+		switch typ {
+		case "qa":
+			var e Entry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return err
+			}
+			if !e.Time.Before(since) {
+				at[e.ID] = len(out)
+				out = append(out, e)
+			}
+		case "undelivered":
+			var u struct {
+				Ref, Error string
+			}
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return err
+			}
+			if i, ok := at[u.Ref]; ok {
+				out[i].Delivered, out[i].DeliveryError = false, u.Error
+			}
 		}
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -352,4 +353,22 @@ func convSorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+func TestJournalUndelivered(t *testing.T) {
+	j := openTestJournal(t, t.TempDir(), 0)
+	id := NewID()
+	if _, err := j.Append(t.Context(), Entry{ID: id, Question: "q", Delivered: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Undelivered(t.Context(), id, errors.New("dropped: the user did not write again")); err != nil {
+		t.Fatal(err)
+	}
+	es, err := j.Entries(t.Context(), time.Time{})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("Entries = %v, %v", es, err)
+	}
+	if es[0].Delivered || es[0].DeliveryError != "dropped: the user did not write again" {
+		t.Errorf("entry = %+v, want it undelivered with the cause", es[0])
+	}
 }

@@ -41,6 +41,7 @@ import (
 // *chat.Conversations.
 type conversations interface {
 	Handle(ctx context.Context, m chat.Message, send chat.Sender) error
+	Undelivered(ctx context.Context, entry string, cause error) error
 }
 
 // Options configures a Handler, from the 微信客服 admin console (企业信息
@@ -147,7 +148,7 @@ func NewHandler(conv conversations, opts Options, log *slog.Logger) (*Handler, e
 		return nil, fmt.Errorf("kf: %w", err)
 	}
 	h.client = client
-	h.box = wxreply.NewMailbox(wxreply.MailboxOptions{MaxBytes: maxBytes, Push: h.push, PushQuota: pushQuota}, h.log)
+	h.box = wxreply.NewMailbox(wxreply.MailboxOptions{MaxBytes: maxBytes, Undelivered: wxreply.RecordUndelivered(conv, h.log), Push: h.push, PushQuota: pushQuota}, h.log)
 	h.base, h.cancel = context.WithCancel(context.Background())
 	return h, nil
 }
@@ -353,7 +354,7 @@ func (h *Handler) dispatch(kfid string, sm syncmsg.Message) {
 		h.box.Received(chatID)
 		h.box.Flush(ctx, chatID) // replies that waited for this message
 		send := func(ctx context.Context, r chat.Reply) error {
-			return h.box.Put(ctx, chatID, r.Text)
+			return h.box.Put(ctx, chatID, r.Entry, r.Text)
 		}
 		if err := h.conv.Handle(ctx, m, send); err != nil {
 			h.log.Error("message not fully answered", "chat", journal.ChatHash(chatID), "err", err)

@@ -37,6 +37,7 @@ import (
 // *chat.Conversations.
 type conversations interface {
 	Handle(ctx context.Context, m chat.Message, send chat.Sender) error
+	Undelivered(ctx context.Context, entry string, cause error) error
 }
 
 // Options configures a Handler. The credentials come from the admin
@@ -132,7 +133,7 @@ func NewHandler(conv conversations, opts Options, log *slog.Logger) (*Handler, e
 		EncodingAESKey: opts.EncodingAESKey, Cache: h.tokens,
 	})
 	h.cs = h.oa.GetCustomerMessageManager() // it is built lazily, and not safely
-	box := wxreply.MailboxOptions{MaxBytes: maxBytes, More: msgMore}
+	box := wxreply.MailboxOptions{MaxBytes: maxBytes, More: msgMore, Undelivered: wxreply.RecordUndelivered(conv, h.log)}
 	if opts.Verified {
 		box.Push, box.PushQuota = h.push, pushQuota
 	}

@@ -38,6 +38,7 @@ import (
 // *chat.Conversations.
 type conversations interface {
 	Handle(ctx context.Context, m chat.Message, send chat.Sender) error
+	Undelivered(ctx context.Context, entry string, cause error) error
 }
 
 // Options configures a Handler, from the WeCom admin console (我的企业 for
@@ -116,7 +117,7 @@ func NewHandler(conv conversations, opts Options, log *slog.Logger) (*Handler, e
 		CorpID: opts.CorpID, CorpSecret: opts.Secret, AgentID: opts.AgentID,
 		Token: opts.Token, EncodingAESKey: opts.EncodingAESKey, Cache: h.tokens,
 	}).GetMessage()
-	h.box = wxreply.NewMailbox(wxreply.MailboxOptions{MaxBytes: maxBytes, Push: h.push}, h.log)
+	h.box = wxreply.NewMailbox(wxreply.MailboxOptions{MaxBytes: maxBytes, Undelivered: wxreply.RecordUndelivered(conv, h.log), Push: h.push}, h.log)
 	h.window = wxreply.NewWindow(conv, h.box, wxreply.WindowOptions{
 		PassiveWait: opts.PassiveWait, Attempts: opts.attempts, HoldLimit: opts.holdLimit,
 		HandleTimeout: opts.HandleTimeout,

@@ -2,6 +2,7 @@ package wxreply
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -38,6 +39,34 @@ type MailboxOptions struct {
 	// (default 48 hours, WeChat's window for answering a user); they are
 	// then dropped with an error in the log.
 	Keep time.Duration
+	// Undelivered, when set, is told the Q&A record entry of every answer
+	// whose messages were dropped (the user did not write again, or the
+	// bot stopped first), so that the record says it never arrived.
+	Undelivered func(entry string, cause error)
+}
+
+// recorder is the part of the conversation core that corrects the Q&A
+// record of an answer that never arrived.
+type recorder interface {
+	Undelivered(ctx context.Context, entry string, cause error) error
+}
+
+// RecordUndelivered is a MailboxOptions.Undelivered that corrects the Q&A
+// record through the conversation core, logging a failure to.
+func RecordUndelivered(r recorder, log *slog.Logger) func(entry string, cause error) {
+	return func(entry string, cause error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.Undelivered(ctx, entry, cause); err != nil {
+			log.Error("record an undelivered answer", "entry", entry, "err", err)
+		}
+	}
+}
+
+// queued is one message waiting to be delivered, with the Q&A record
+// entry of the answer it belongs to.
+type queued struct {
+	text, entry string
 }
 
 // Mailbox holds the replies of each chat that are not delivered yet and
@@ -57,7 +86,7 @@ type Mailbox struct {
 
 // line is one chat's state.
 type line struct {
-	queue   []string  // messages not delivered yet, oldest first
+	queue   []queued  // messages not delivered yet, oldest first
 	waiters []*waiter // callbacks waiting to carry a message, oldest first
 	pushing bool      // a message is being pushed; the rest wait for it
 	left    int       // pushes left for the user's last message, when limited
@@ -73,7 +102,7 @@ type waiter struct {
 // Delivery is a message for a callback to carry as its reply.
 type Delivery struct {
 	Text    string // what to reply, with the More note when it applies
-	raw     string // the message as queued
+	raw     queued // the message as queued
 	written func()
 }
 
@@ -135,6 +164,7 @@ func (b *Mailbox) sweep(now time.Time) {
 			delete(b.lines, chat)
 		case len(l.queue) > 0 && idle >= b.opts.Keep:
 			b.log.Error("replies dropped: the user did not write again", "chat", journal.ChatHash(chat), "messages", len(l.queue), "idle", idle.Round(time.Minute))
+			b.dropped(l, errors.New("dropped: the user did not write again within the reply window"))
 			delete(b.lines, chat)
 		}
 	}
@@ -178,10 +208,12 @@ func (b *Mailbox) State(chat string) (queued, busy int) {
 // message that cannot be pushed is logged and waits for the user's next
 // message, so Put fails only when ctx has ended: the conversation core
 // goes on with the next part.
-func (b *Mailbox) Put(ctx context.Context, chat string, texts ...string) error {
-	var parts []string
+func (b *Mailbox) Put(ctx context.Context, chat, entry string, texts ...string) error {
+	var parts []queued
 	for _, t := range texts {
-		parts = append(parts, Fit(t, b.room())...)
+		for _, f := range Fit(t, b.room()) {
+			parts = append(parts, queued{text: f, entry: entry})
+		}
 	}
 	if len(parts) == 0 {
 		return nil
@@ -228,7 +260,7 @@ func (b *Mailbox) match(l *line) {
 func (b *Mailbox) take(l *line) Delivery {
 	raw := l.queue[0]
 	l.queue = l.queue[1:]
-	text := raw
+	text := raw.text
 	if len(l.queue) > 0 && !b.canPush(l) && b.opts.More != "" {
 		text += "\n" + b.opts.More
 	}
@@ -249,7 +281,8 @@ func (b *Mailbox) drain(ctx context.Context, chat string, l *line) {
 			b.mu.Unlock()
 			return
 		}
-		text := l.queue[0]
+		item := l.queue[0]
+		text := item.text
 		l.queue = l.queue[1:]
 		l.pushing = true
 		if b.opts.PushQuota > 0 {
@@ -278,7 +311,7 @@ func (b *Mailbox) drain(ctx context.Context, chat string, l *line) {
 		b.mu.Lock()
 		l.pushing = false
 		if err != nil {
-			l.queue = append([]string{text}, l.queue...)
+			l.queue = append([]queued{item}, l.queue...)
 			if b.opts.PushQuota > 0 {
 				l.left++
 			}
@@ -366,10 +399,25 @@ func (b *Mailbox) Wait(ctx context.Context, chat string, d time.Duration) (Deliv
 // giveBack puts a message a callback could not carry back first in line.
 func (b *Mailbox) giveBack(l *line, dl Delivery) {
 	b.mu.Lock()
-	l.queue = append([]string{dl.raw}, l.queue...)
+	l.queue = append([]queued{dl.raw}, l.queue...)
 	b.match(l)
 	b.mu.Unlock()
 	dl.Written()
+}
+
+// dropped tells Undelivered, once per answer, of the answers whose
+// messages are still queued in l. Call with mu held.
+func (b *Mailbox) dropped(l *line, cause error) {
+	if b.opts.Undelivered == nil {
+		return
+	}
+	told := map[string]bool{}
+	for _, q := range l.queue {
+		if q.entry != "" && !told[q.entry] {
+			told[q.entry] = true
+			b.opts.Undelivered(q.entry, cause)
+		}
+	}
 }
 
 // Undelivered reports how many messages wait, over all chats.
@@ -391,6 +439,7 @@ func (b *Mailbox) LogUndelivered() {
 	for chat, l := range b.lines {
 		if len(l.queue) > 0 {
 			b.log.Error("replies not delivered at shutdown", "chat", journal.ChatHash(chat), "messages", len(l.queue))
+			b.dropped(l, errors.New("not delivered: the bot stopped first"))
 		}
 	}
 }

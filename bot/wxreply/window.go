@@ -212,7 +212,7 @@ func (w *Window) start(m chat.Message) {
 		w.box.Flush(ctx, m.ChatID)
 		if w.box.opts.Push != nil {
 			send := func(ctx context.Context, r chat.Reply) error {
-				return w.box.Put(ctx, m.ChatID, r.Text)
+				return w.box.Put(ctx, m.ChatID, r.Entry, r.Text)
 			}
 			if err := w.conv.Handle(ctx, m, send); err != nil {
 				w.log.Error("message not fully answered", "chat", journal.ChatHash(m.ChatID), "err", err)
@@ -222,14 +222,18 @@ func (w *Window) start(m chat.Message) {
 		// Only callbacks carry replies: the parts of one answer are queued
 		// together, so the first one knows whether more follow.
 		var parts []string
+		entry := ""
 		send := func(_ context.Context, r chat.Reply) error {
 			parts = append(parts, r.Text)
+			if r.Entry != "" {
+				entry = r.Entry
+			}
 			return nil
 		}
 		if err := w.conv.Handle(ctx, m, send); err != nil {
 			w.log.Error("message not fully answered", "chat", journal.ChatHash(m.ChatID), "err", err)
 		}
-		_ = w.box.Put(ctx, m.ChatID, parts...) // without Push it cannot fail
+		_ = w.box.Put(ctx, m.ChatID, entry, parts...) // without Push it cannot fail
 	})
 	if !ok {
 		w.box.End(m.ChatID)

@@ -203,7 +203,7 @@ func TestSerialKeepsOrderPerKey(t *testing.T) {
 func TestMailboxHandsToWaiter(t *testing.T) {
 	b := NewMailbox(MailboxOptions{MaxBytes: 2048, More: "（更多）"}, nil)
 	w := b.Expect("c")
-	go b.Put(context.Background(), "c", "第一条", "第二条")
+	go b.Put(context.Background(), "c", "", "第一条", "第二条")
 	d, ok := w.Wait(context.Background(), time.Second)
 	if !ok {
 		t.Fatal("nothing came")
