@@ -168,7 +168,10 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 		}
 	}()
 	g.log.Info("serving the staff console", "addr", "http://"+g.cfg.Web.Listen, "channels", names)
-	return web.ListenAndServe(ctx, g.cfg.Web.Listen, mux, g.log)
+	// Shutdown waits for the longest an answer may take, so that every
+	// answer in flight finishes and is recorded before the record closes.
+	grace := max(g.cfg.Web.Timeout, g.cfg.Bot.AnswerTimeout) + 5*time.Second
+	return web.ListenAndServe(ctx, g.cfg.Web.Listen, mux, grace, g.log)
 }
 
 // officialChannels builds the official WeChat channels named, each over

@@ -203,16 +203,18 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Liv
 // journal opens the Q&A record when it is enabled, else returns nil. A
 // data directory that cannot be written does not stop the bot: it answers
 // without a record, and says so loudly.
-func (g *global) journal() (*journal.Files, error) {
+// unkept, when not nil, is why a record that should be kept is not:
+// /healthz reports it.
+func (g *global) journal() (j *journal.Files, unkept, err error) {
 	if !g.cfg.Bot.Record.Enabled {
-		return nil, nil
+		return nil, nil, nil
 	}
-	j, err := journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
+	j, err = journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
 	if errors.Is(err, journal.ErrNotWritable) {
 		g.log.Error("the Q&A record cannot be written; answering without it", "err", err)
-		return nil, nil
+		return nil, err, nil
 	}
-	return j, err
+	return j, nil, err
 }
 
 // stack is what every channel of a command answers with: one pipeline
@@ -221,6 +223,7 @@ type stack struct {
 	p       *answer.Pipeline
 	live    *retrieval.Live
 	journal *journal.Files // nil when no record is kept
+	unkept  error          // why a record that should be kept is not
 	cfg     config.Config
 	log     *slog.Logger
 }
@@ -231,11 +234,11 @@ func (g *global) stack(ctx context.Context) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := g.journal()
+	j, unkept, err := g.journal()
 	if err != nil {
 		return nil, err
 	}
-	return &stack{p: p, live: live, journal: j, cfg: g.cfg, log: g.log}, nil
+	return &stack{p: p, live: live, journal: j, unkept: unkept, cfg: g.cfg, log: g.log}, nil
 }
 
 // core is the conversation core of one channel; tune adjusts the options
@@ -255,8 +258,11 @@ func (s *stack) core(channel string, tune func(*chat.Options)) *chat.Conversatio
 // and the embedding endpoint the index searches with.
 func (s *stack) health() map[string]func() error {
 	h := map[string]func() error{"embedding": s.live.Health}
-	if s.journal != nil {
+	switch {
+	case s.journal != nil:
 		h["journal"] = s.journal.Healthy
+	case s.unkept != nil:
+		h["journal"] = func() error { return s.unkept }
 	}
 	return h
 }
