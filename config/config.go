@@ -55,6 +55,11 @@ type Corpus struct {
 	// topics, cities, contacts) in corpus/scope.yaml's shape; empty means
 	// the built-in corpus's scope, or what the documents themselves say.
 	ScopeFile string `yaml:"scope_file"`
+	// MaxFileMB bounds one document file, in MB (1..100); larger files are
+	// skipped with a warning before they are read.
+	MaxFileMB int `yaml:"max_file_mb"`
+	// ReadTimeout bounds reading one document (> 0).
+	ReadTimeout time.Duration `yaml:"read_timeout"`
 	// Watch is how often serve and wechat look for documents added,
 	// changed or removed in the folders, and load them without a
 	// restart; 0 never looks.
@@ -264,7 +269,7 @@ func DefaultConfig() Config {
 	return Config{
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
-		Corpus:  Corpus{Builtin: true, Watch: 5 * time.Second},
+		Corpus:  Corpus{Builtin: true, Watch: 5 * time.Second, MaxFileMB: 50, ReadTimeout: time.Minute},
 		LLM: LLM{
 			Timeout:     20 * time.Second,
 			MaxRetries:  3,

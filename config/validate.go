@@ -96,6 +96,12 @@ func (c Corpus) validate() error {
 	if !c.Builtin && len(c.Dirs) == 0 {
 		return fieldErr("corpus.dirs", "must list at least one folder when corpus.builtin is false")
 	}
+	if err := intRange("corpus.max_file_mb", c.MaxFileMB, 1, 100); err != nil {
+		return err
+	}
+	if c.ReadTimeout <= 0 {
+		return fieldErr("corpus.read_timeout", "must be positive, got %q", c.ReadTimeout)
+	}
 	if c.Watch < 0 {
 		return fieldErr("corpus.watch", "must not be negative, got %q", c.Watch)
 	}

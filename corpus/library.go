@@ -104,6 +104,10 @@ type Options struct {
 	// off, only the years of the documents.
 	ScopeFile string
 	Size      ChunkSize // zero means DefaultChunkSize
+	// MaxFileBytes bounds one file of a folder; zero or more than 100 MB
+	// means 100 MB. ReadTimeout bounds reading one; zero means a minute.
+	MaxFileBytes int64
+	ReadTimeout  time.Duration
 }
 
 // Library is a loaded, chunked corpus. It is read-only after Load.
@@ -172,7 +176,7 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 		}
 	}
 	for _, dir := range opts.Dirs {
-		if err := loadDir(dir, add, log); err != nil {
+		if err := loadDir(dir, opts.limits(), add, log); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +239,7 @@ func widen(years [2]int, docs []Document) [2]int {
 	return years
 }
 
-func loadDir(dir string, add func(string, Document) error, log *slog.Logger) error {
+func loadDir(dir string, lim limits, add func(string, Document) error, log *slog.Logger) error {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -263,7 +267,7 @@ func loadDir(dir string, add func(string, Document) error, log *slog.Logger) err
 	}
 	sort.Strings(files)
 	for _, p := range files {
-		d, err := readFile(p)
+		d, err := readFile(p, lim)
 		if err != nil {
 			// One bad document never stops the others from loading.
 			log.Warn("skip corpus file", "file", p, "err", err)
@@ -280,14 +284,33 @@ func loadDir(dir string, add func(string, Document) error, log *slog.Logger) err
 	return nil
 }
 
-// readTimeout bounds reading one document, whatever its format: a PDF
-// that sends the reader into a loop must not hold up the rest.
+// readTimeout bounds reading one document, whatever its format, by
+// default: a PDF that sends the reader into a loop must not hold up the
+// rest.
 const readTimeout = time.Minute
+
+// limits bound reading one file of a folder.
+type limits struct {
+	bytes   int64
+	timeout time.Duration
+}
+
+// limits are the Options' bounds, or the defaults.
+func (o Options) limits() limits {
+	l := limits{bytes: maxFileBytes, timeout: readTimeout}
+	if o.MaxFileBytes > 0 {
+		l.bytes = min(o.MaxFileBytes, maxFileBytes)
+	}
+	if o.ReadTimeout > 0 {
+		l.timeout = o.ReadTimeout
+	}
+	return l
+}
 
 // readFile reads one document file. Only regular files are read, at most
 // maxFileBytes of them: a link to a device or a FIFO is refused rather
 // than read for ever.
-func readFile(path string) (Document, error) {
+func readFile(path string, lim limits) (Document, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return Document{}, err
@@ -295,19 +318,19 @@ func readFile(path string) (Document, error) {
 	if !info.Mode().IsRegular() {
 		return Document{}, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, info.Mode().Type())
 	}
-	if info.Size() > maxFileBytes {
-		return Document{}, fmt.Errorf("%w: the file is %d MB; files over %d MB are not read", ErrUnsupported, info.Size()>>20, maxFileBytes>>20)
+	if info.Size() > lim.bytes {
+		return Document{}, fmt.Errorf("%w: the file is %d bytes; files over %d bytes are not read", ErrUnsupported, info.Size(), lim.bytes)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Document{}, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, lim.bytes+1))
 	if err != nil {
 		return Document{}, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), lim.timeout)
 	defer cancel()
 	return readDocument(ctx, path, data)
 }

@@ -381,3 +381,21 @@ func TestLoadGuards(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadSizeCap: a file over the configured size is skipped before it
+// is read.
+func TestLoadSizeCap(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"good.txt": []byte("关于支持小微企业发展的通知\n一、给予开办补贴。\n"),
+		"big.txt":  []byte(strings.Repeat("大文件。", 1000)),
+	})
+	var logs strings.Builder
+	lib, err := Load(Options{Dirs: []string{dir}, MaxFileBytes: 1000}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lib.Documents()) != 1 || !strings.Contains(logs.String(), "big.txt") || !strings.Contains(logs.String(), "files over 1000 bytes") {
+		t.Errorf("documents %d; log:\n%s", len(lib.Documents()), logs.String())
+	}
+}

@@ -74,7 +74,8 @@ func (g *global) corpusOptions() corpus.Options {
 			dirs = append(dirs, added)
 		}
 	}
-	return corpus.Options{Builtin: g.cfg.Corpus.Builtin, Dirs: dirs, ScopeFile: g.cfg.Corpus.ScopeFile}
+	return corpus.Options{Builtin: g.cfg.Corpus.Builtin, Dirs: dirs, ScopeFile: g.cfg.Corpus.ScopeFile,
+		MaxFileBytes: int64(g.cfg.Corpus.MaxFileMB) << 20, ReadTimeout: g.cfg.Corpus.ReadTimeout}
 }
 
 // library loads the corpus.
