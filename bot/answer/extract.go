@@ -57,7 +57,9 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string) 
 		if b.Len() > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "[%d]%s：“%s”", c.N, c.Clause, quote)
+		// The clause's label is in the 来源 line; here it would read
+		// oddly (二、：).
+		fmt.Fprintf(&b, "[%d]“%s”", c.N, quote)
 	}
 	return b.String(), used
 }

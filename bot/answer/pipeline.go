@@ -203,7 +203,7 @@ func (p *Pipeline) generate(ctx context.Context, b budget, question string, hist
 		doc, _ := p.lib.Document(c.DocID)
 		d.Clauses = append(d.Clauses, prompts.Clause{
 			N: c.N, Title: c.Title, DocNo: c.DocNo, Label: c.Clause,
-			Issued: p.issuedText(doc), Validity: strings.Join(append([]string{p.validity(doc)}, p.clauseNotes(c)...), ""), Text: c.Text,
+			Issued: issuedKnown(doc), Validity: strings.Join(append([]string{p.validity(doc)}, p.clauseNotes(c)...), ""), Text: c.Text,
 		})
 	}
 	system, err := p.prompts.Render(prompts.System, d)

@@ -384,7 +384,7 @@ func plIssued(d corpus.Document) string {
 	if y := d.Year(); y > 0 {
 		return fmt.Sprintf("%d年", y)
 	}
-	return "未载明日期（收录于2018年的汇编）"
+	return ""
 }
 
 func plNs(cs []answer.Citation) []int {
@@ -450,7 +450,11 @@ func TestPipelinePrompt(t *testing.T) {
 			last := 0
 			for i, h := range res.Hits {
 				d, _ := env.lib.Document(h.DocID)
-				head := fmt.Sprintf("[%d]%s%s，发布于%s；", i+1, d.Cite(), h.Clause, plIssued(d))
+				issued := "发布日期未载明"
+				if when := plIssued(d); when != "" {
+					issued = "发布于" + when
+				}
+				head := fmt.Sprintf("[%d]%s%s，%s；", i+1, d.Cite(), h.Clause, issued)
 				at := strings.Index(user, head)
 				if at < 0 {
 					t.Errorf("user prompt lacks clause line %q:\n%s", head, user)

@@ -122,14 +122,17 @@ func (p *Pipeline) askWhere(d corpus.Document) string {
 	return "发文部门"
 }
 
-func (p *Pipeline) issuedText(d corpus.Document) string {
+
+// issuedKnown is when a document was issued, as far as it says: the
+// date, or the year from its 文号; "" when it says neither.
+func issuedKnown(d corpus.Document) string {
 	if d.Issued != "" {
 		return chineseDate(d.Issued)
 	}
 	if y := d.Year(); y > 0 {
 		return fmt.Sprintf("%d年", y)
 	}
-	return "未载明日期" + p.compiled()
+	return ""
 }
 
 // compiled says, for a document that prints no date, when the compilation
