@@ -365,11 +365,24 @@ func (c *Conversations) record(ctx context.Context, chatID, question string, his
 	return c.recordAs(ctx, "", chatID, question, history, a, latency, err, sendErr)
 }
 
+// ErrNotRecorded marks the failure to write the Q&A record: the answer
+// itself went out, so a channel carries on.
+var ErrNotRecorded = errors.New("not recorded")
+
 // recordAs is record under a given id; "" lets the journal make one.
 func (c *Conversations) recordAs(ctx context.Context, id, chatID, question string, history []string, a answer.Result, latency time.Duration, err, sendErr error) (string, error) {
 	if c.opts.Journal == nil {
 		return "", nil
 	}
+	id, jErr := c.appendRecord(ctx, id, chatID, question, history, a, latency, err, sendErr)
+	if jErr != nil {
+		c.log.Error("the Q&A record could not be written", "chat", journal.ChatHash(chatID), "err", jErr)
+		return id, fmt.Errorf("%w: %w", ErrNotRecorded, jErr)
+	}
+	return id, nil
+}
+
+func (c *Conversations) appendRecord(ctx context.Context, id, chatID, question string, history []string, a answer.Result, latency time.Duration, err, sendErr error) (string, error) {
 	e := journal.Entry{
 		ID:        id,
 		Channel:   c.opts.Channel,

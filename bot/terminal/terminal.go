@@ -6,6 +6,7 @@ package terminal
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -80,6 +81,14 @@ func Run(ctx context.Context, h handler, in io.Reader, out io.Writer, banner str
 		if err := ask(ctx, h, strconv.Itoa(n), line, out); err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if onlyNotRecorded(err) {
+				// The answer is on the screen; a full disk must not end the
+				// conversation. The core has logged the cause.
+				if _, err := io.WriteString(out, "\n（提示：本次问答未能写入记录。）\n"); err != nil {
+					return fmt.Errorf("print a note: %w", err)
+				}
+				continue
 			}
 			return fmt.Errorf("line %d: %w", n, err)
 		}
@@ -195,4 +204,18 @@ func (s *screen) takeErr() error {
 func continues(text string) bool {
 	r, _ := utf8.DecodeRuneInString(text)
 	return text == "" || unicode.IsSpace(r)
+}
+
+// onlyNotRecorded says whether err is only the failure to write the Q&A
+// record.
+func onlyNotRecorded(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyNotRecorded(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.Is(err, chat.ErrNotRecorded)
 }
