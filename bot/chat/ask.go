@@ -65,10 +65,9 @@ func (c *Conversations) Ask(ctx context.Context, r Request) (Draft, error) {
 	a, _, err := c.answer(ctx, question, history, nil, outbox{c: c, send: func(context.Context, Reply) error { return nil }})
 	// The draft is returned, not sent: it is delivered unless there is
 	// none.
-	id, jErr := c.record(ctx, r.ChatID, question, history, a, time.Since(start), err, err)
-	if jErr != nil {
-		c.log.Error("record answer", "chat", journal.ChatHash(r.ChatID), "err", jErr)
-	}
+	// A record that cannot be written is logged by record; the draft is
+	// still good, and goes out without an id.
+	id, _ := c.record(ctx, r.ChatID, question, history, a, time.Since(start), err, err)
 	if err != nil {
 		return Draft{}, err
 	}
