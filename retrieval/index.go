@@ -38,6 +38,10 @@ type Options struct {
 	// Added is the folder of documents added while the bot runs, where
 	// Live.Add puts them and from which Live.Remove takes them.
 	Added string
+	// Taught, when set, holds the questions staff taught: a question very
+	// like one of them is answered by its clause first, or judged not
+	// answered (see applyTaught).
+	Taught *Taught
 }
 
 // entry is one searchable chunk with its document.
@@ -79,6 +83,7 @@ type Index struct {
 	// embedFail is the last failure to embed a query, nil after a
 	// success; see Health.
 	embedFail atomic.Pointer[embedFailure]
+	taught    *Taught // nil: nothing taught
 }
 
 // Build indexes every chunk of the library. Embeddings are loaded from
@@ -97,7 +102,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log, taught: opts.Taught}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
@@ -194,8 +199,18 @@ func indexText(d *corpus.Document, c corpus.Chunk) string {
 // count is the number of indexed chunks.
 func (ix *Index) count() int { return len(ix.entries) }
 
-// Search finds the clauses answering q.
+// Search finds the clauses answering q, as taught when staff taught a
+// question very like it.
 func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
+	res, err := ix.search(ctx, q)
+	if err != nil {
+		return res, err
+	}
+	return ix.applyTaught(q, res), nil
+}
+
+// search finds the clauses answering q from the corpus alone.
+func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	k := q.K
 	if k <= 0 {
 		k = ix.k

@@ -122,7 +122,6 @@ func (p *Pipeline) askWhere(d corpus.Document) string {
 	return "发文部门"
 }
 
-
 // issuedKnown is when a document was issued, as far as it says: the
 // date, or the year from its 文号; "" when it says neither.
 func issuedKnown(d corpus.Document) string {

@@ -110,24 +110,30 @@ func staffName(s string) string {
 	return s
 }
 
-// idSet remembers the last max ids added.
+// idSet remembers the last max ids added, each with a value: the question
+// an answer id answered.
 type idSet struct {
 	max int
 
 	mu    sync.Mutex
-	ids   map[string]struct{}
+	ids   map[string]string
 	order []string // a ring of the ids, oldest at next
 	next  int
 }
 
 func newIDSet(max int) *idSet {
-	return &idSet{max: max, ids: make(map[string]struct{}, max)}
+	return &idSet{max: max, ids: make(map[string]string, max)}
 }
 
-func (s *idSet) add(id string) {
+func (s *idSet) add(id string) { s.put(id, "") }
+
+// put remembers id with value; an id already there keeps its place and
+// takes the new value.
+func (s *idSet) put(id, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.ids[id]; ok {
+		s.ids[id] = value
 		return
 	}
 	if len(s.order) < s.max {
@@ -137,14 +143,20 @@ func (s *idSet) add(id string) {
 		s.order[s.next] = id
 		s.next = (s.next + 1) % s.max
 	}
-	s.ids[id] = struct{}{}
+	s.ids[id] = value
 }
 
 func (s *idSet) has(id string) bool {
+	_, ok := s.get(id)
+	return ok
+}
+
+// get is id's value, and whether id is remembered.
+func (s *idSet) get(id string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, ok := s.ids[id]
-	return ok
+	v, ok := s.ids[id]
+	return v, ok
 }
 
 func (s *idSet) len() int {

@@ -111,6 +111,10 @@ type Options struct {
 	// Documents, when set, lets staff add, replace and remove documents
 	// (POST /api/documents, DELETE /api/documents/{id}).
 	Documents shelf
+	// Taught, when set, lets staff teach retrieval from a draft marked
+	// wrong (POST /api/teach): the right clause, or that the corpus has
+	// no answer.
+	Taught teacher
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -270,6 +274,7 @@ func (s *Server) routes() http.Handler {
 	route(http.MethodGet, "/api/documents", s.handleDocuments)
 	route(http.MethodGet, "/api/documents/{id}", s.handleDocument)
 	route(http.MethodPost, "/api/feedback", s.limited(s.feedback, s.handleFeedback))
+	route(http.MethodPost, "/api/teach", s.limited(s.feedback, s.handleTeach))
 	route(http.MethodGet, "/api/scope", s.handleScope)
 	mux.HandleFunc("POST /api/documents", s.handleUpload)
 	mux.HandleFunc("DELETE /api/documents/{id}", s.handleRemove)
@@ -419,7 +424,7 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.ID != "" {
-		s.issued.add(d.ID)
+		s.issued.put(d.ID, strings.TrimSpace(req.Question))
 	}
 	s.log.Info("web answer", "id", d.ID, "found", d.Answer.Found, "citations", len(d.Answer.Citations),
 		"latency_ms", latency.Milliseconds())

@@ -37,6 +37,7 @@ Commands:
   wechat     run the WeChat bot
   serve      run the HTTP API and the staff console
   review     print the Q&A record with the staff's good/wrong marks
+  taught     list, remove or export the questions staff taught (taught list | remove ID | export)
 
 Global flags:
   --config FILE    config file (or POLICYBOT_CONFIG); none means defaults
@@ -82,6 +83,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		"wechat":   cmdWeChat,
 		"serve":    cmdServe,
 		"review":   cmdReview,
+		"taught":   cmdTaught,
 	}
 	c, ok := cmds[rest[0]]
 	if !ok {

@@ -149,7 +149,7 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 		Scope: st.live.Scope().Summary(), Documents: st.live,
 		AllowedHosts: g.cfg.Web.AllowedHosts, SecureCookie: g.cfg.Web.SecureCookie, TrustedProxies: g.cfg.Web.TrustedProxies,
 		HistoryTurns: g.cfg.Bot.HistoryTurns, MaxInputChars: g.cfg.Bot.MaxInputChars,
-		Health: st.health(),
+		Health: st.health(), Taught: st.live.Taught(),
 	}, g.log)
 	mux, closers, err := g.officialChannels(st, names)
 	if err != nil {

@@ -108,12 +108,17 @@ func (g *global) indexOptions() (retrieval.Options, error) {
 	if err != nil {
 		return retrieval.Options{}, err
 	}
+	taught, err := g.taught()
+	if err != nil {
+		return retrieval.Options{}, err
+	}
 	opts := retrieval.Options{
 		K:          g.cfg.Retrieval.TopK,
 		Dir:        filepath.Join(g.cfg.DataDir, "index"),
 		Vocabulary: vocab,
 		Log:        g.log,
 		Added:      g.cfg.AddedDocuments(),
+		Taught:     taught,
 	}
 	if e := g.cfg.Embedding; e.Provider != "builtin" {
 		base, key := e.BaseURL, e.APIKey
@@ -143,6 +148,11 @@ func (g *global) indexOptions() (retrieval.Options, error) {
 		opts.Progress = progressBar(g.stderr, "embedding")
 	}
 	return opts, nil
+}
+
+// taught opens the questions staff taught, kept in <data_dir>/taught.
+func (g *global) taught() (*retrieval.Taught, error) {
+	return retrieval.OpenTaught(filepath.Join(g.cfg.DataDir, "taught"))
 }
 
 // generator adapts the llm client to what bot needs, or returns nil when

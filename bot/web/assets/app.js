@@ -22,7 +22,8 @@
       'copy-status', 'sources', 'recent', 'feedback-comment', 'feedback-good', 'feedback-bad',
       'feedback-status', 'doc-panel', 'doc-title', 'doc-meta', 'doc-body', 'doc-close', 'scope',
       'asked', 'asked-question', 'asked-history-count', 'asked-history', 'asked-history-list',
-      'stale-banner', 'stale-text', 'stale-regenerate', 'staff-name']
+      'stale-banner', 'stale-text', 'stale-regenerate', 'staff-name',
+      'teach', 'teach-cited', 'teach-chunk', 'teach-none', 'teach-save', 'teach-status']
       .forEach(function (id) { el[id] = $(id); });
 
     var askBoxes = function () { ask(el.question.value, el.history.value); };
@@ -65,6 +66,16 @@
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitDraft);
     el['feedback-good'].addEventListener('click', function () { feedback(true); });
     el['feedback-bad'].addEventListener('click', function () { feedback(false); });
+    el['teach-save'].addEventListener('click', teach);
+    el['teach-cited'].addEventListener('change', function () {
+      if (el['teach-cited'].value) { el['teach-chunk'].value = ''; el['teach-none'].checked = false; }
+    });
+    el['teach-chunk'].addEventListener('input', function () {
+      if (el['teach-chunk'].value.trim()) { el['teach-cited'].value = ''; el['teach-none'].checked = false; }
+    });
+    el['teach-none'].addEventListener('change', function () {
+      if (el['teach-none'].checked) { el['teach-cited'].value = ''; el['teach-chunk'].value = ''; }
+    });
     el['doc-close'].addEventListener('click', closeDoc);
     document.addEventListener('keydown', function (e) {
       if (e.key === 'Escape' && !el['doc-panel'].hidden) closeDoc();
@@ -284,6 +295,7 @@
       entry.mark === 'good' ? '已标记为正确。' : entry.mark === 'bad' ? '已标记为错误。' : '');
     el['feedback-comment'].value = '';
     fitTextarea(el['feedback-comment']);
+    showTeach(entry);
     closeDoc();
     updateStale();
     renderRecent();
@@ -479,6 +491,16 @@
       sec.className = 'chunk';
       sec.id = 'chunk-' + i;
       sec.dataset.chunkId = ch.id || '';
+      if (ch.id) {
+        sec.title = '条款编号：' + ch.id;
+        // With the teaching row open, a click on a clause picks it.
+        sec.addEventListener('click', function () {
+          if (el.teach.hidden || (window.getSelection && String(window.getSelection()))) return;
+          el['teach-chunk'].value = ch.id;
+          el['teach-cited'].value = '';
+          el['teach-none'].checked = false;
+        });
+      }
       var h = document.createElement('h3');
       h.className = 'chunk-label';
       var path = Array.isArray(ch.path) ? ch.path.filter(Boolean) : [];
@@ -564,9 +586,56 @@
         entry.mark = good ? 'good' : 'bad';
         saveCurrent();
         setStatus(el['feedback-status'], good ? '已标记为正确，谢谢！' : '已标记为错误，谢谢！', 'ok');
+        if (entry === current) showTeach(entry);
       }).catch(function (err) {
         setStatus(el['feedback-status'], err.message, 'error');
       }).then(setButtons);
+  }
+
+  // --- teaching ------------------------------------------------------------
+
+  // showTeach offers, under a draft marked wrong, to teach retrieval the
+  // right clause — one of the cited, or any by its id — or that the
+  // documents hold no answer.
+  function showTeach(entry) {
+    var open = !!(entry && entry.id && entry.mark === 'bad');
+    el.teach.hidden = !open;
+    var sel = el['teach-cited'];
+    while (sel.options.length > 1) sel.remove(1);
+    (entry && entry.citations || []).forEach(function (c) {
+      if (!c.chunk_id) return;
+      var o = document.createElement('option');
+      o.value = c.chunk_id;
+      o.textContent = '[' + c.n + '] 《' + (c.title || '') + '》' + (c.clause || '');
+      sel.appendChild(o);
+    });
+    sel.value = '';
+    el['teach-chunk'].value = '';
+    el['teach-none'].checked = false;
+    el['teach-save'].disabled = false;
+    setStatus(el['teach-status'], entry && entry.taught ? '已教会。' : '');
+  }
+
+  function teach() {
+    if (!current || !current.id) return;
+    var entry = current;
+    var chunk = el['teach-cited'].value || el['teach-chunk'].value.trim();
+    var none = el['teach-none'].checked;
+    if (!chunk && !none) {
+      setStatus(el['teach-status'], '请选择正确条款、填写条款编号，或勾选“资料中没有答案”。', 'error');
+      return;
+    }
+    var body = none ? { id: entry.id, none: true } : { id: entry.id, chunk_id: chunk };
+    el['teach-save'].disabled = true;
+    setStatus(el['teach-status'], '正在保存…');
+    api('api/teach', body).then(function () {
+      entry.taught = true;
+      saveCurrent();
+      setStatus(el['teach-status'], none ? '已记下：资料中没有答案。类似的问题将如实说明。' :
+        '已教会：类似的问题将先引用这一条。', 'ok');
+    }).catch(function (err) {
+      setStatus(el['teach-status'], err.message, 'error');
+    }).then(function () { el['teach-save'].disabled = false; });
   }
 
   // --- this session's drafts ---------------------------------------------

@@ -1,0 +1,314 @@
+package retrieval
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTaughtSimilarity(t *testing.T) {
+	tests := []struct {
+		name, a, b string
+		match      bool
+	}{
+		{"same question", "研发加计扣除现在是按多少比例扣？", "研发加计扣除现在是按多少比例扣？", true},
+		{"punctuation and width", "小规模纳税人标准是多少？", "小规模纳税人 标准是多少?", true},
+		{"reworded", "高企的亏损可以往后结转几年啊", "高企的亏顺可以往后结转几年？", true},
+		{"same topic, other question", "研发加计扣除现在是按多少比例扣", "研发加计扣除要满足什么条件", false},
+		{"short follow-up inside a longer question", "保费能补多少", "能补多少", false},
+		{"short and equal", "能补多少？", "能补多少", true},
+		{"unrelated", "首台套保险补偿，保费补贴多少", "企业在新三板挂牌，省里奖多少", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := OpenTaught("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Add(context.Background(), TaughtItem{Question: tt.a, ChunkID: "c1"}); err != nil {
+				t.Fatal(err)
+			}
+			_, got := st.match(tt.b)
+			if got != tt.match {
+				a, b := bigrams(normalizeQuestion(tt.a)), bigrams(normalizeQuestion(tt.b))
+				t.Errorf("match(%q) after teaching %q = %v, want %v (jaccard %.2f)", tt.b, tt.a, got, tt.match, jaccard(a, b))
+			}
+		})
+	}
+}
+
+func TestTaughtStore(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "taught")
+	st, err := OpenTaught(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []struct {
+		name string
+		it   TaughtItem
+	}{
+		{"empty question", TaughtItem{Question: " ？ ", ChunkID: "c1"}},
+		{"neither clause nor none", TaughtItem{Question: "问题一是什么"}},
+		{"both clause and none", TaughtItem{Question: "问题一是什么", ChunkID: "c1", None: true}},
+	}
+	for _, b := range bad {
+		if _, err := st.Add(ctx, b.it); err == nil {
+			t.Errorf("%s: Add succeeded, want an error", b.name)
+		}
+	}
+	a, err := st.Add(ctx, TaughtItem{Question: "问题一是什么", ChunkID: "c1", AnswerID: "ans1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Add(ctx, TaughtItem{Question: "问题二是什么呢", None: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Teaching the same question again replaces the earlier teaching.
+	a2, err := st.Add(ctx, TaughtItem{Question: "问题一是什么？", ChunkID: "c2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a2.ID != a.ID {
+		t.Errorf("re-taught id %s, want %s", a2.ID, a.ID)
+	}
+	again, err := OpenTaught(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := again.List()
+	if len(got) != 2 || got[1].ChunkID != "c2" || !got[0].None {
+		t.Fatalf("reopened store = %+v, want the none item then the re-taught c2", got)
+	}
+	var out bytes.Buffer
+	if err := again.Export(&out); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(&out)
+	n := 0
+	for sc.Scan() {
+		var it TaughtItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("export line %q: %v", sc.Text(), err)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("export has %d lines, want 2", n)
+	}
+	if err := again.Remove(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Remove(ctx, a.ID); !errors.Is(err, ErrNoTaught) {
+		t.Errorf("second remove: %v, want ErrNoTaught", err)
+	}
+	third, err := OpenTaught(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := third.List(); len(l) != 1 || !l[0].None {
+		t.Errorf("after remove = %+v, want the none item only", l)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != taughtFile {
+			t.Errorf("stray file %s left in the store's folder", e.Name())
+		}
+	}
+}
+
+// paraphrase is one line of testdata/paraphrase.jsonl: a question from
+// fresh_a.jsonl (taught) and a paraphrase of it written by hand (asked).
+type paraphrase struct {
+	ID     string     `json:"id"`
+	Source string     `json:"source"` // the fresh_a.jsonl item taught
+	Taught string     `json:"taught"`
+	Asked  string     `json:"asked"`
+	Kind   string     `json:"kind"`
+	Gold   []EvalGold `json:"gold"`
+}
+
+func readParaphrases(t *testing.T) []paraphrase {
+	t.Helper()
+	b, err := os.ReadFile("testdata/paraphrase.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []paraphrase
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var p paraphrase
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("paraphrase line %q: %v", line, err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// goldChunk is the chunk holding a gold clause of the document it names,
+// as staff would pick it from the document view.
+func goldChunk(ix *Index, gold []EvalGold) (string, bool) {
+	for _, g := range gold {
+		for i := range ix.entries {
+			e := ix.entries[i]
+			if strings.Contains(squeeze(e.chunk.Text), squeeze(g.Clause)) && docMatches(ix.hit(scored{doc: i}), g.Doc) {
+				return e.chunk.ID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// TestTaughtParaphrases measures teaching: the hand-written paraphrases'
+// clause hit@1 before and after their originals are taught, and the
+// fresh_a.jsonl questions not taught, which must lose nothing. It logs the
+// same at other thresholds, to show what TaughtSimilarity trades.
+func TestTaughtParaphrases(t *testing.T) {
+	ctx := context.Background()
+	st, err := OpenTaught("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(ctx, loadBuiltin(t), Options{Taught: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := readParaphrases(t)
+	if len(ps) < 20 {
+		t.Fatalf("%d paraphrases, want 20", len(ps))
+	}
+	asked := make([]EvalItem, len(ps))
+	taught := map[string]bool{}
+	for i, p := range ps {
+		asked[i] = EvalItem{ID: p.ID, Question: p.Asked, Answerable: true, Kind: p.Kind, Gold: p.Gold}
+		taught[p.Source] = true
+	}
+	f, err := os.Open("testdata/fresh_a.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	all, err := ReadEval(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest []EvalItem
+	for _, it := range all {
+		if !taught[it.ID] {
+			rest = append(rest, it)
+		}
+	}
+	measure := func() (para, others Metrics) {
+		t.Helper()
+		a, err := Evaluate(ctx, ix, asked, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Evaluate(ctx, ix, rest, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Overall, b.Overall
+	}
+	before, restBefore := measure()
+	for _, p := range ps {
+		id, ok := goldChunk(ix, p.Gold)
+		if !ok {
+			t.Fatalf("%s: no chunk holds its gold clause", p.ID)
+		}
+		if _, err := st.Add(ctx, TaughtItem{Question: p.Taught, ChunkID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, restAfter := measure()
+	t.Logf("paraphrases (n=%d) clause hit@1: before teaching %.2f, after %.2f (MRR@10 %.2f → %.2f); not first after: %v",
+		len(ps), before.ClauseHit1, after.ClauseHit1, before.MRR10, after.MRR10, after.Misses)
+	t.Logf("fresh_a not taught (n=%d) clause hit@1: before %.2f, after %.2f; unanswerable not found %.2f → %.2f",
+		restBefore.N, restBefore.ClauseHit1, restAfter.ClauseHit1, restBefore.NotFoundUnanswerable, restAfter.NotFoundUnanswerable)
+	if after.ClauseHit1 < before.ClauseHit1 {
+		t.Errorf("paraphrase hit@1 fell from %.2f to %.2f after teaching", before.ClauseHit1, after.ClauseHit1)
+	}
+	if restAfter.ClauseHit1 < restBefore.ClauseHit1 || restAfter.NotFoundUnanswerable < restBefore.NotFoundUnanswerable ||
+		restAfter.NotFoundAnswerable > restBefore.NotFoundAnswerable {
+		t.Errorf("teaching cost the questions not taught: hit@1 %.2f → %.2f, unanswerable not found %.2f → %.2f",
+			restBefore.ClauseHit1, restAfter.ClauseHit1, restBefore.NotFoundUnanswerable, restAfter.NotFoundUnanswerable)
+	}
+	defer func() { st.threshold = TaughtSimilarity }()
+	for _, th := range []float64{0.3, 0.4, 0.5, 0.7} {
+		st.threshold = th
+		para, others := measure()
+		t.Logf("at threshold %.1f: paraphrase hit@1 %.2f; not taught hit@1 %.2f, unanswerable not found %.2f",
+			th, para.ClauseHit1, others.ClauseHit1, others.NotFoundUnanswerable)
+	}
+}
+
+// TestTaughtSearch checks what a search makes of each kind of teaching.
+func TestTaughtSearch(t *testing.T) {
+	ctx := context.Background()
+	st, err := OpenTaught("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(ctx, loadBuiltin(t), Options{Taught: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Teach an answerable question a clause the search does not put first,
+	// and another question that the corpus has no answer.
+	const alias, aliasAsked = "研发加计扣除现在是按多少比例扣？", "研发加计扣除现在按多少比例扣"
+	res, err := ix.Search(ctx, Query{Question: alias})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) < 3 {
+		t.Fatalf("%d hits, want at least 3", len(res.Hits))
+	}
+	third := res.Hits[2].ChunkID
+	if _, err := st.Add(ctx, TaughtItem{Question: alias, ChunkID: third}); err != nil {
+		t.Fatal(err)
+	}
+	const none, noneAsked = "首台套保险补偿，保费补贴多少", "首台套保险补偿的保费补贴是多少"
+	if _, err := st.Add(ctx, TaughtItem{Question: none, None: true}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		q         Query
+		found     bool
+		reason    string
+		wantFirst string // "" for any
+	}{
+		{"alias", Query{Question: aliasAsked}, true, "", third},
+		{"alias outside the filter", Query{Question: aliasAsked, Kind: "no such kind"}, false, ReasonNoMatch, ""},
+		{"out of scope", Query{Question: noneAsked}, false, ReasonTaughtOutOfScope, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ix.Search(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantFirst != "" && (len(res.Hits) == 0 || res.Hits[0].ChunkID != tt.wantFirst || res.Hits[0].Rank != 1) {
+				t.Errorf("first hit %+v, want chunk %s", res.Hits, tt.wantFirst)
+			}
+			if tt.wantFirst != "" {
+				seen := map[string]bool{}
+				for _, h := range res.Hits {
+					if seen[h.ChunkID] {
+						t.Errorf("chunk %s listed twice", h.ChunkID)
+					}
+					seen[h.ChunkID] = true
+				}
+			}
+			if res.Found != tt.found || res.Reason != tt.reason {
+				t.Errorf("found %v reason %q, want %v %q", res.Found, res.Reason, tt.found, tt.reason)
+			}
+		})
+	}
+}
