@@ -74,7 +74,7 @@ func parseCommand(text string) (cmd command, n int) {
 	if arg == "" {
 		return cmdSource, 0
 	}
-	if strings.Trim(arg, "0123456789") != "" {
+	if strings.TrimFunc(arg, isDigit) != "" {
 		// "原文是什么意思" is a question, not a command.
 		return cmdNone, 0
 	}
@@ -156,3 +156,5 @@ func sourceText(last answer.Result, ok bool, n int) string {
 	}
 	return fmt.Sprintf(msgNoSuchSource, maxN)
 }
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
