@@ -89,6 +89,11 @@ type Index struct {
 // Build indexes every chunk of the library. Embeddings are loaded from
 // opts.Dir when present and current; only missing chunks are embedded.
 func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, error) {
+	return build(ctx, lib, Version(lib), opts)
+}
+
+// build is Build for a library whose version is known already.
+func build(ctx context.Context, lib *corpus.Library, version string, opts Options) (*Index, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -118,7 +123,7 @@ func Build(ctx context.Context, lib *corpus.Library, opts Options) (*Index, erro
 		return nil, errors.New("build index: the corpus has no chunks")
 	}
 	ix.docNos = newDocNoIndex(ix.entries)
-	ix.version = Version(lib)
+	ix.version = version
 	if ix.now == nil {
 		ix.now = time.Now
 	}

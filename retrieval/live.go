@@ -61,7 +61,7 @@ func (l *Live) Reload(ctx context.Context) (bool, error) {
 	if cur := l.cur.Load(); cur != nil && cur.ix.version == id {
 		return false, nil
 	}
-	ix, err := Build(ctx, lib, l.opts)
+	ix, err := build(ctx, lib, id, l.opts)
 	if err != nil {
 		return false, err
 	}

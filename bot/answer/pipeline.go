@@ -59,9 +59,6 @@ type Pipeline struct {
 	prompts *prompts.Set
 	opts    Options
 	log     *slog.Logger
-	// departments maps a domain (财政, 科技…) to the department whose
-	// interpretation in the corpus covers it: who to ask about it.
-	departments map[string]string
 }
 
 // New assembles a pipeline. gen may be nil: answers are then
@@ -73,13 +70,7 @@ func New(s searcher, lib library, gen Generator, p *prompts.Set, opts Options, l
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	deps := map[string]string{}
-	for _, d := range lib.Documents() {
-		if d.Kind == "解读" && d.Issuer != "" && d.Domain != "" {
-			deps[d.Domain] = d.Issuer
-		}
-	}
-	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log, departments: deps}
+	return &Pipeline{search: s, lib: lib, gen: gen, prompts: p, opts: opts, log: log}
 }
 
 // Messages users see. Causes go to the log, never to users.

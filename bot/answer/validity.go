@@ -113,13 +113,27 @@ func (p *Pipeline) askWhere(d corpus.Document) string {
 	if office := p.lib.Scope().Contacts.Domains[d.Domain]; office != "" {
 		return office
 	}
-	if dep := p.departments[d.Domain]; dep != "" {
+	if dep := p.interpreter(d.Domain); dep != "" {
 		return dep
 	}
 	if d.Issuer != "" {
 		return strings.Fields(d.Issuer)[0]
 	}
 	return "发文部门"
+}
+
+// interpreter is the department whose interpretation in the corpus covers
+// a domain (财政, 科技…), the last one loaded if several do; "" for none.
+// It is read from the library on each use, since documents come and go
+// while the bot runs.
+func (p *Pipeline) interpreter(domain string) string {
+	dep := ""
+	for _, d := range p.lib.Documents() {
+		if d.Kind == "解读" && d.Issuer != "" && d.Domain != "" && d.Domain == domain {
+			dep = d.Issuer
+		}
+	}
+	return dep
 }
 
 // issuedKnown is when a document was issued, as far as it says: the
