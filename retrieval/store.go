@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -120,38 +121,48 @@ func readGob(path string, v any) error {
 	return nil
 }
 
-// writeGob writes atomically: a temporary file in the same folder,
-// synced, then renamed over the old one, so a crash mid-write leaves the
-// previous store intact.
+// writeStore persists the embeddings store (see writeAtomic).
 func writeStore(path string, s store) error { return writeGob(path, s) }
 
+// writeGob writes s as gob, atomically.
 func writeGob(path string, s any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("persist embeddings: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	err := writeAtomic(path, func(w io.Writer) error { return gob.NewEncoder(w).Encode(s) })
 	if err != nil {
 		return fmt.Errorf("persist embeddings: %w", err)
 	}
+	return nil
+}
+
+// writeAtomic writes a file through write into a temporary file in the
+// same folder, syncs it and renames it over path, so that a crash
+// mid-write leaves the previous file intact.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
-	if err := gob.NewEncoder(w).Encode(s); err != nil {
+	if err := write(w); err != nil {
 		tmp.Close()
-		return fmt.Errorf("persist embeddings: encode: %w", err)
+		return fmt.Errorf("encode: %w", err)
 	}
 	if err := w.Flush(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("persist embeddings: write: %w", err)
+		return fmt.Errorf("write: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("persist embeddings: sync: %w", err)
+		return fmt.Errorf("sync: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("persist embeddings: close: %w", err)
+		return fmt.Errorf("close: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("persist embeddings: rename: %w", err)
+		return fmt.Errorf("rename: %w", err)
 	}
 	return nil
 }

@@ -223,32 +223,16 @@ func (t *Taught) save(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	for _, it := range t.items {
-		if err := enc.Encode(it); err != nil {
-			return fmt.Errorf("save taught questions: %w", err)
+	err := writeAtomic(t.path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, it := range t.items {
+			if err := enc.Encode(it); err != nil {
+				return err
+			}
 		}
-	}
-	if err := os.MkdirAll(filepath.Dir(t.path), 0o755); err != nil {
-		return fmt.Errorf("save taught questions: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(t.path), "."+taughtFile+"-*.tmp")
-	if err != nil {
-		return fmt.Errorf("save taught questions: %w", err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b.Bytes())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), t.path)
-	}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("save taught questions: %w", err)
 	}
