@@ -127,3 +127,24 @@ func regionOf(rs []region, d *Document) int {
 	}
 	return -1
 }
+
+// Regions gives the region that issued each document, by ID: its name in
+// the gazetteer, or "" for a national document or one that does not say.
+func (l *Library) Regions() map[string]string {
+	out := make(map[string]string, len(l.docs))
+	gz, err := readGazetteer()
+	if err != nil {
+		// The gazetteer is embedded and read by every load; a failure here
+		// is a broken build, and no region is the safe answer.
+		return out
+	}
+	for i := range l.docs {
+		d := &l.docs[i]
+		if r := regionOf(gz.Regions, d); r >= 0 {
+			out[d.ID] = gz.Regions[r].Name
+		} else {
+			out[d.ID] = ""
+		}
+	}
+	return out
+}

@@ -42,6 +42,9 @@ type Options struct {
 	// like one of them is answered by its clause first, or judged not
 	// answered (see applyTaught).
 	Taught *Taught
+	// Backend, when set, holds the clauses and ranks the candidates
+	// instead of chromem-go in this process.
+	Backend Backend
 }
 
 // entry is one searchable chunk with its document.
@@ -84,6 +87,10 @@ type Index struct {
 	// success; see Health.
 	embedFail atomic.Pointer[embedFailure]
 	taught    *Taught // nil: nothing taught
+	backend   Backend // nil: coll ranks the vectors
+	// regions are the issuing region of each document, by ID, for a
+	// backend's filters.
+	regions map[string]string
 }
 
 // Build indexes every chunk of the library. Embeddings are loaded from
@@ -150,6 +157,14 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	vecs, err := loadOrEmbed(ctx, opts.Dir, ix.emb, ix.entries, opts.Progress, opts.Log)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Backend != nil {
+		ix.backend = opts.Backend
+		ix.regions = lib.Regions()
+		if err := ix.backend.Sync(ctx, ix.clauses(vecs)); err != nil {
+			return nil, fmt.Errorf("build index: %w", err)
+		}
+		return ix, nil
 	}
 	db := chromem.NewDB()
 	// Every vector is supplied, queries included; an embedding function
@@ -241,25 +256,38 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var vec []chromem.Result
-	if qvec := normalize32(qv); !isZero(qvec) {
+	var vec []nearest
+	qvec := normalize32(qv)
+	if isZero(qvec) {
 		// A question with no word the embedder knows has no direction; the
 		// lexical ranking alone decides.
-		vec, err = ix.coll.QueryEmbedding(ctx, qvec, min(pool, ix.coll.Count()), nil, nil)
+		qvec = nil
+	}
+	switch {
+	case ix.backend != nil:
+		vec, err = ix.searchBackend(ctx, q, pq.text, qvec, pool)
+		if err != nil {
+			return Result{}, fmt.Errorf("search: %w", err)
+		}
+	case qvec != nil:
+		found, err := ix.coll.QueryEmbedding(ctx, qvec, min(pool, ix.coll.Count()), nil, nil)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: query vectors: %w", err)
+		}
+		for _, v := range found {
+			vec = append(vec, nearest{ix.byID[v.ID], float64(v.Similarity)})
 		}
 	}
 	if allow != nil {
 		kept := vec[:0]
 		for _, v := range vec {
-			if allow(ix.byID[v.ID]) {
+			if allow(v.doc) {
 				kept = append(kept, v)
 			}
 		}
 		vec = kept
 	}
-	fused := fuse(lex, vec, ix.byID, ix.vecWeight)
+	fused := fuse(lex, vec, ix.vecWeight)
 	kept := fused[:0]
 	for _, f := range fused {
 		if !ix.entries[f.doc].inert {
@@ -286,11 +314,13 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		})
 	}
 	if ix.rerank != nil && len(hits) > 0 {
-		rr, err := ix.rerank.Rerank(ctx, pq.text, hits)
-		if err != nil {
-			return Result{}, fmt.Errorf("search: rerank: %w", err)
+		// A reranker that fails leaves the fused order: it refines the
+		// ranking, and the answer must not wait on it.
+		if rr, err := ix.rerank.Rerank(ctx, pq.text, hits); err != nil {
+			ix.log.Warn("rerank failed; keeping the fused order", "err", err)
+		} else {
+			hits = rr
 		}
-		hits = rr
 	}
 	if len(hits) > k {
 		hits = hits[:k]
@@ -304,12 +334,19 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
+// nearest is one entry of the vector (or a backend's) ranking, with its
+// similarity.
+type nearest struct {
+	doc int
+	sim float64
+}
+
 // fuse combines the two rankings by their scores, each scaled to [0,1]
 // over the query's candidates. Reciprocal rank fusion was measured too: it
 // ties on the evaluation set but lets a small vector preference overturn
 // a clear lexical winner (a word found only through the vocabulary lost
 // rank 1 to clauses sharing a common character).
-func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) []scored {
+func fuse(lex []scored, vec []nearest, wv float64) []scored {
 	acc := map[int]float64{}
 	if len(lex) > 0 && lex[0].score > 0 {
 		top := lex[0].score
@@ -318,10 +355,13 @@ func fuse(lex []scored, vec []chromem.Result, byID map[string]int, wv float64) [
 		}
 	}
 	if len(vec) > 0 {
-		hi, lo := float64(vec[0].Similarity), float64(vec[len(vec)-1].Similarity)
+		hi, lo := vec[0].sim, vec[0].sim
+		for _, v := range vec {
+			hi, lo = max(hi, v.sim), min(lo, v.sim)
+		}
 		if hi > lo {
 			for _, v := range vec {
-				acc[byID[v.ID]] += wv * (float64(v.Similarity) - lo) / (hi - lo)
+				acc[v.doc] += wv * (v.sim - lo) / (hi - lo)
 			}
 		}
 	}

@@ -454,11 +454,25 @@ func TestReranker(t *testing.T) {
 		}
 	}
 
-	failing := errors.New("reranker down")
-	rr.err = failing
-	_, err = ix.Search(context.Background(), q)
-	if !errors.Is(err, failing) || !strings.Contains(err.Error(), "rerank") {
-		t.Errorf("search with a failing reranker: err %v, want it wrapped and saying rerank", err)
+	// A reranker that fails leaves the fused order, the one a search
+	// without a reranker gives.
+	plain, err := Build(context.Background(), lib, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr.err = errors.New("reranker down")
+	got, err := ix.Search(context.Background(), q)
+	if err != nil {
+		t.Fatalf("search with a failing reranker: %v, want the fused order", err)
+	}
+	for i := range want.Hits {
+		if got.Hits[i].ChunkID != want.Hits[i].ChunkID {
+			t.Errorf("with a failing reranker hit %d is %s, want the fused order's %s", i, got.Hits[i].ChunkID, want.Hits[i].ChunkID)
+		}
 	}
 }
 
