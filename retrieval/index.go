@@ -25,7 +25,7 @@ type Reranker interface {
 // Options configures an Index. Zero values take the documented defaults.
 type Options struct {
 	K          int         // results per search; default 5
-	Embedder   Embedder    // nil: the built-in LSA embedder fitted on the corpus
+	Embedder   Embedder    // nil: the built-in hashed embedder (hashed)
 	Dir        string      // where embeddings persist; "" keeps them in memory only
 	Vocabulary *Vocabulary // nil: the built-in vocabulary
 	Reranker   Reranker    // optional
@@ -61,6 +61,8 @@ type entry struct {
 	// formula marks a chunk that is only a notice's formulas — salutation,
 	// 现将……通知如下, 印发给你们, signature — and no policy of its own.
 	formula bool
+	// gives are the kinds of answer the clause gives (answerType).
+	gives answerType
 }
 
 // Index searches a corpus's chunks by fused lexical and vector ranking.
@@ -120,7 +122,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	for i := range docs {
 		d := &docs[i]
 		for _, c := range d.Chunks {
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == ""}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == "", gives: gives(c.Text)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -140,16 +142,8 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	ix.judge = newJudge(lib.Scope(), docs, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
-		l, err := loadOrFitLSA(texts, lsaDims, opts.Dir, opts.Log)
-		if err != nil {
-			return nil, fmt.Errorf("build index: %w", err)
-		}
-		ix.emb = l
-		// Measured on the evaluation set: at a fifth of the lexical
-		// score's weight the corpus-fitted LSA ranking costs nothing
-		// (hit@1 0.82), at half it costs 0.06. A real embedding model
-		// gets equal weight.
-		ix.vecWeight = builtinVectorWeight
+		ix.emb = hashed{hashedDims}
+		ix.vecWeight = hashedWeight
 	}
 	if opts.VectorWeight > 0 {
 		ix.vecWeight = opts.VectorWeight
@@ -192,10 +186,13 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 }
 
 // The built-in embedder's size and fusion weight, set by measurement on
-// the evaluation set (see the README).
+// the fresh question sets (see the README): at 0.1 it is within a
+// question of no vectors on every set; at 0.2 and 0.4 it cost up to 0.07
+// hit@1 on the follow-up and topic-switch pairs. A real embedding model
+// gets equal weight.
 const (
-	lsaDims             = 128
-	builtinVectorWeight = 0.2
+	hashedDims   = 512
+	hashedWeight = 0.1
 )
 
 // indexText is what represents a chunk to search: its document's title

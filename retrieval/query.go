@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -148,6 +149,7 @@ func (j *judge) says(pq parsedQuery) float64 {
 // favoured. It keeps the best pool.
 func (ix *Index) lexical(question string, allow func(int) bool, pool int) func(weights map[string]float64) []scored {
 	validity := validityRe.MatchString(question)
+	wants := answerTypes(question)
 	boost := func(i int) float64 {
 		w := 1.0
 		if ix.entries[i].formula {
@@ -156,9 +158,75 @@ func (ix *Index) lexical(question string, allow func(int) bool, pool int) func(w
 		if validity {
 			w *= ix.favourPeriods(i)
 		}
+		if wants&ix.entries[i].gives != 0 {
+			w *= answerTypeBoost
+		}
 		return w
 	}
 	return func(weights map[string]float64) []scored {
 		return ix.lex.search(weights, allow, boost, pool)
 	}
+}
+
+// answerType is a kind of answer a question asks for and a clause may
+// give: an amount, a date, who is responsible, or a definition. Questions
+// say which in words of every policy field (多少钱, 什么时候, 找谁, 算不算);
+// clauses show it in their form (万元, 6月30日前, 负责, 是指), whatever
+// their subject, so matching the two needs no vocabulary of a corpus.
+type answerType uint8
+
+const (
+	answerAmount answerType = 1 << iota
+	answerDate
+	answerWho
+	answerDefinition
+)
+
+// The question words asking for each kind, and the forms of a clause
+// giving it.
+var (
+	asksRe = []struct {
+		t  answerType
+		re *regexp.Regexp
+	}{
+		{answerAmount, regexp.MustCompile(`多少钱|多少万|[补奖给返退扣减].{0,2}多少|多少补|比例|几个点|税率是?多少|百分之几|几成|最高|上限|标准是多少|怎么算`)},
+		{answerDate, regexp.MustCompile(`什么时候|啥时候|何时|截止|最晚|哪天|几号|几月|期限|多久|多长时间|哪年`)},
+		{answerWho, regexp.MustCompile(`找谁|哪个部门|什么部门|哪个单位|谁负责|谁管|向谁|去哪|哪里办|在哪办|到哪`)},
+		{answerDefinition, regexp.MustCompile(`算不算|什么是|是指|指的是|什么叫|怎么界定|如何界定|怎么认定|属不属于|符合.{0,4}条件|什么条件|啥条件|哪些条件|资格`)},
+	}
+	givesRe = []struct {
+		t  answerType
+		re *regexp.Regexp
+	}{
+		{answerAmount, regexp.MustCompile(`\d+(?:\.\d+)?\s*(?:万元|亿元|元|%|％|倍)|[一二三四五六七八九十百千]+(?:万元|亿元|元|倍)|百分之|减半|全额`)},
+		{answerDate, regexp.MustCompile(`\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月底|年底前|月底前|日前|日内|个工作日|个月内|年内|之日起`)},
+		{answerWho, regexp.MustCompile(`负责|牵头|受理|主管部门|报送|报至|向[^。；，]{1,16}(?:申请|提出|报送|备案)`)},
+		{answerDefinition, regexp.MustCompile(`是指|所称|指的是|条件|标准为|应当具备|应同时符合|符合以下|须具备`)},
+	}
+)
+
+// answerTypeBoost favours, for a question asking for a kind of answer,
+// the clauses that give that kind.
+const answerTypeBoost = 1.3
+
+// answerTypes are the kinds of answer a question asks for.
+func answerTypes(question string) answerType {
+	var t answerType
+	for _, a := range asksRe {
+		if a.re.MatchString(question) {
+			t |= a.t
+		}
+	}
+	return t
+}
+
+// gives are the kinds of answer a clause's text gives.
+func gives(text string) answerType {
+	var t answerType
+	for _, g := range givesRe {
+		if g.re.MatchString(text) {
+			t |= g.t
+		}
+	}
+	return t
 }

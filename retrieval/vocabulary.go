@@ -15,41 +15,80 @@ var builtinVocabulary []byte
 // Vocabulary maps the words business owners use to the words policies
 // use (高企 → 高新技术企业), and lists question words that carry no
 // meaning for search. It is data: users extend it with their own file.
+//
+// Every entry says where it came from (Source): the general glossary of
+// policy terms, everyday colloquialisms, or what a service centre taught
+// it. A file's synonyms section counts as taught.
 type Vocabulary struct {
-	Synonyms map[string][]string `yaml:"synonyms"`
-	Stop     []string            `yaml:"stop"`
-	Topics   []string            `yaml:"topics"`
-	keys     []string            // synonym keys, longest first
-	stop     map[string]bool
+	Glossary   map[string][]string `yaml:"glossary"`
+	Colloquial map[string][]string `yaml:"colloquial"`
+	Taught     map[string][]string `yaml:"taught"`
+	Synonyms   map[string][]string `yaml:"synonyms"` // all of the above, merged
+	Stop       []string            `yaml:"stop"`
+	Topics     []string            `yaml:"topics"`
+	keys       []string            // synonym keys, longest first
+	stop       map[string]bool
+	source     map[string]string // synonym key → where it came from
 }
+
+// Where a vocabulary entry came from (Vocabulary.Source).
+const (
+	SourceGlossary   = "glossary"
+	SourceColloquial = "colloquial"
+	SourceTaught     = "taught"
+)
 
 // LoadVocabulary reads the built-in vocabulary and merges the extra files
 // (same YAML shape) into it.
 func LoadVocabulary(extra ...[]byte) (*Vocabulary, error) {
-	v := &Vocabulary{Synonyms: map[string][]string{}, stop: map[string]bool{}}
+	v := &Vocabulary{Synonyms: map[string][]string{}, stop: map[string]bool{}, source: map[string]string{}}
 	for i, data := range append([][]byte{builtinVocabulary}, extra...) {
 		var part Vocabulary
 		if err := yaml.Unmarshal(data, &part); err != nil {
 			return nil, fmt.Errorf("load vocabulary %d: %w", i, err)
 		}
-		for k, vs := range part.Synonyms {
-			v.Synonyms[k] = append(v.Synonyms[k], vs...)
+		for _, sec := range []struct {
+			from    string
+			entries map[string][]string
+		}{
+			{SourceGlossary, part.Glossary},
+			{SourceColloquial, part.Colloquial},
+			{SourceTaught, part.Taught},
+			{SourceTaught, part.Synonyms},
+		} {
+			for k, vs := range sec.entries {
+				v.Synonyms[k] = append(v.Synonyms[k], vs...)
+				if v.source[k] == "" {
+					v.source[k] = sec.from
+				}
+			}
 		}
 		v.Topics = append(v.Topics, part.Topics...)
 		for _, s := range part.Stop {
 			v.stop[s] = true
 		}
 	}
+	v.Glossary, v.Colloquial, v.Taught = nil, nil, nil
 	for k := range v.Synonyms {
 		v.keys = append(v.keys, k)
 	}
-	sort.Slice(v.keys, func(i, j int) bool {
-		if len(v.keys[i]) != len(v.keys[j]) {
-			return len(v.keys[i]) > len(v.keys[j])
-		}
-		return v.keys[i] < v.keys[j]
-	})
+	sortKeys(v.keys)
 	return v, nil
+}
+
+// Source says where the entry for key came from: SourceGlossary,
+// SourceColloquial or SourceTaught; "" when there is none.
+func (v *Vocabulary) Source(key string) string { return v.source[key] }
+
+// sortKeys orders synonym keys longest first, so that a longer key is
+// matched before the shorter ones inside it.
+func sortKeys(keys []string) {
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) > len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
 }
 
 // expand returns the policy terms for the colloquial words in text.

@@ -161,3 +161,33 @@ func FuzzTerms(f *testing.F) {
 		}
 	})
 }
+
+func TestVocabularySource(t *testing.T) {
+	v, err := LoadVocabulary([]byte("synonyms:\n  咕噜嘟: [豆粕]\ntaught:\n  嘟嘟: [饲料]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ key, want string }{
+		{"高企", SourceGlossary},
+		{"借钱", SourceColloquial},
+		{"咕噜嘟", SourceTaught},
+		{"嘟嘟", SourceTaught},
+		{"没有这个词", ""},
+	} {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := v.Source(tt.key); got != tt.want {
+				t.Errorf("Source(%q) = %q, want %q", tt.key, got, tt.want)
+			}
+		})
+	}
+	// Every built-in entry says where it came from.
+	base, err := LoadVocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range base.Synonyms {
+		if s := base.Source(k); s != SourceGlossary && s != SourceColloquial {
+			t.Errorf("built-in entry %q has source %q, want glossary or colloquial", k, s)
+		}
+	}
+}

@@ -719,11 +719,17 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 	}
 	p := plBuild(t, env, nil, nil, answer.Options{}, nil)
 	scope := env.lib.Scope().Summary()
-	var failed []string
+	var failed, refused []string
 	for _, it := range items {
 		ok := t.Run(it.ID, func(t *testing.T) {
 			ans := plAsk(t, p, it.Question, it.History)
-			if !it.Answerable {
+			if it.Answerable && !ans.Found {
+				// Retrieval's floor allows a few answerable dev questions to
+				// be refused (TestDevSetTargets); they get the not-covered
+				// reply, checked as for the unanswerable ones.
+				refused = append(refused, it.ID)
+			}
+			if !it.Answerable || !ans.Found {
 				if ans.Found || len(ans.Citations) != 0 {
 					t.Fatalf("%q: found %v with %d citations, want not found and none", it.Question, ans.Found, len(ans.Citations))
 				}
@@ -776,6 +782,9 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 	}
 	if len(failed) > 0 {
 		t.Logf("%d of %d dev items failed: %v", len(failed), len(items), failed)
+	}
+	if len(refused) > 2 {
+		t.Errorf("%d answerable dev items refused (%v), want at most 2, as TestDevSetTargets", len(refused), refused)
 	}
 }
 
