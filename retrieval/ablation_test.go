@@ -8,7 +8,6 @@ import (
 	"testing"
 )
 
-
 // ablSets are the question sets present: dev beside the clone, the rest
 // in testdata.
 func ablSets(t *testing.T) map[string][]EvalItem {
@@ -124,4 +123,3 @@ func TestAblation(t *testing.T) {
 		fmt.Println(line)
 	}
 }
-
