@@ -156,7 +156,7 @@ func refusalRows(t *testing.T, ix *Index) []refusalRow {
 			}
 			r := refusalRow{set: s.name, answerable: it.Answerable, m: map[string]float64{}}
 			// Reasons decided before coverage (region, topic, year, 文号)
-			// and after it (deferred) refuse whatever the threshold.
+			// refuse whatever the threshold.
 			r.other = res.Reason != "" && res.Reason != ReasonNoMatch
 			dn := ix.docNos.resolve(q.Question)
 			if dn.reason != "" {

@@ -15,7 +15,6 @@ const (
 	ReasonTopic       = "topic"        // names a policy topic the corpus never mentions
 	ReasonYear        = "year"         // names a year the corpus never mentions
 	ReasonNoMatch     = "no_match"     // the best clause shares too little with the question
-	ReasonDeferred    = "deferred"     // the documents leave the specifics to other rules
 	// A 文号 the question names matches no document of the corpus, or
 	// several (77号文 of two issuers or years); for several the hits are
 	// the candidates, one clause of each, to ask which was meant.
@@ -63,9 +62,8 @@ var yearRe = regexp.MustCompile(`(?:19|20)\d{2}年`)
 
 // reason says why the corpus cannot answer, one of the Reason constants,
 // or "" when it can: a question about another region or a city's own
-// rules, a topic or year the corpus never mentions, words the best clause
-// barely holds, or specifics the documents leave to rules they do not
-// contain. lex is the lexical ranking, best first.
+// rules, a topic or year the corpus never mentions, or words the best
+// clause barely holds. lex is the lexical ranking, best first.
 func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
 	q := strings.TrimSpace(question)
 	if r := j.region(q, lex); r != "" {
@@ -87,9 +85,6 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
 	// characters.
 	if len(lex) == 0 || j.coverage(pq, lex[0].doc) < minCoverage {
 		return ReasonNoMatch
-	}
-	if j.deferred(pq, lex) {
-		return ReasonDeferred
 	}
 	return ""
 }
@@ -221,44 +216,4 @@ func (j *judge) coverage(pq parsedQuery, doc int) float64 {
 // maxIDF is the IDF of a term held by a single chunk, the rarest there is.
 func (j *judge) maxIDF() float64 {
 	return j.lex.idfN(1, float64(len(j.lex.lengths)))
-}
-
-// specificRe spots a question asking for specifics: an amount, a
-// standard, how something is decided.
-var specificRe = regexp.MustCompile(`具体|多少|几[个家档支年月天项条种类次成]|标准是|怎么认定|如何认定|怎么评|条件是`)
-
-// deferRe spots a clause that leaves the specifics to a rule not yet
-// written or to case-by-case decisions.
-var deferRe = regexp.MustCompile(`另行制定|另行规定|另行公布|一事一议|具体办法由|制定[^。；，]{0,16}(?:认定|管理|实施)?办法`)
-
-// deferred says whether the sentence that best matches a question asking
-// for specifics only says they will be set elsewhere (制定“杀手锏”产品认定
-// 办法……一事一议……给予重奖): the documents mention the subject but do
-// not answer the question, and quoting them would mislead.
-func (j *judge) deferred(pq parsedQuery, lex []scored) bool {
-	if !specificRe.MatchString(pq.text) {
-		return false
-	}
-	best, bestSent := 0.0, ""
-	for _, s := range lex[:min(2, len(lex))] {
-		for _, sent := range splitSentences(j.entries[s.doc].chunk.Text) {
-			var score float64
-			for _, t := range sortedTerms(pq.weights) {
-				if pq.weights[t] >= weightQuestion && len([]rune(t)) >= 2 && strings.Contains(sent, t) {
-					score += j.lex.idf(t)
-				}
-			}
-			if score > best {
-				best, bestSent = score, sent
-			}
-		}
-	}
-	return deferRe.MatchString(bestSent)
-}
-
-// splitSentences cuts text at sentence ends and line breaks.
-func splitSentences(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool {
-		return r == '。' || r == '；' || r == '\n' || r == '！' || r == '？'
-	})
 }

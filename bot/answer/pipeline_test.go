@@ -719,17 +719,22 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 	}
 	p := plBuild(t, env, nil, nil, answer.Options{}, nil)
 	scope := env.lib.Scope().Summary()
-	var failed, refused []string
+	var failed, refused, answered []string
 	for _, it := range items {
 		ok := t.Run(it.ID, func(t *testing.T) {
 			ans := plAsk(t, p, it.Question, it.History)
+			if !it.Answerable && ans.Found {
+				// As TestDevSetTargets, one unanswerable dev question may be
+				// answered; its answer is checked as any other.
+				answered = append(answered, it.ID)
+			}
 			if it.Answerable && !ans.Found {
 				// Retrieval's floor allows a few answerable dev questions to
 				// be refused (TestDevSetTargets); they get the not-covered
 				// reply, checked as for the unanswerable ones.
 				refused = append(refused, it.ID)
 			}
-			if !it.Answerable || !ans.Found {
+			if !ans.Found {
 				if ans.Found || len(ans.Citations) != 0 {
 					t.Fatalf("%q: found %v with %d citations, want not found and none", it.Question, ans.Found, len(ans.Citations))
 				}
@@ -782,6 +787,9 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 	}
 	if len(failed) > 0 {
 		t.Logf("%d of %d dev items failed: %v", len(failed), len(items), failed)
+	}
+	if len(answered) > 1 {
+		t.Errorf("%d unanswerable dev items answered (%v), want at most 1, as TestDevSetTargets", len(answered), answered)
 	}
 	if len(refused) > 2 {
 		t.Errorf("%d answerable dev items refused (%v), want at most 2, as TestDevSetTargets", len(refused), refused)
