@@ -89,7 +89,9 @@ type Index struct {
 	// success; see Health.
 	embedFail atomic.Pointer[embedFailure]
 	taught    *Taught // nil: nothing taught
-	backend   Backend // nil: coll ranks the vectors
+	// homophones repairs typed homophone typos (小危企业 → 小微企业).
+	homophones *homophones
+	backend    Backend // nil: coll ranks the vectors
 	// regions are the issuing region of each document, by ID, for a
 	// backend's filters.
 	regions map[string]string
@@ -139,6 +141,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	// The title is indexed with each clause: scoring titles once per
 	// document instead was measured and found worse (hit@1 0.71 vs 0.78).
 	ix.lex = newBM25(texts)
+	ix.homophones = newHomophones(ix.lex, texts)
 	ix.judge = newJudge(lib.Scope(), docs, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {

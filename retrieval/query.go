@@ -26,7 +26,7 @@ type parsedQuery struct {
 // offline rule: a follow-up carries the recent user messages along, at a
 // lower weight, and colloquial words bring their policy terms.
 func (ix *Index) rewrite(question string, history []string) parsedQuery {
-	question = strings.TrimSpace(question)
+	question = ix.homophones.repair(strings.TrimSpace(question))
 	pq := parsedQuery{weights: map[string]float64{}}
 	if question == "" {
 		// Nothing asked: history alone is no question.
@@ -59,9 +59,10 @@ func (ix *Index) rewrite(question string, history []string) parsedQuery {
 			if i == last {
 				w = weightLastTurn
 			}
-			add(history[i], w)
-			add(strings.Join(ix.vocab.expand(history[i]), " "), w*weightExpansion)
-			context = append(context, history[i])
+			turn := ix.homophones.repair(history[i])
+			add(turn, w)
+			add(strings.Join(ix.vocab.expand(turn), " "), w*weightExpansion)
+			context = append(context, turn)
 		}
 	}
 	add(question, weightQuestion)

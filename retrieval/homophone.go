@@ -1,0 +1,138 @@
+package retrieval
+
+import (
+	"sort"
+	"strings"
+
+	pinyin "github.com/mozillazg/go-pinyin"
+)
+
+// homophones repairs the commonest typo of typed Chinese: an input method
+// offering a character that sounds like the one meant (小危企业 for
+// 小微企业, 保线 for 保险, 高心技术 for 高新技术). It knows the corpus's
+// own characters by their toneless readings and its bigrams, and replaces
+// a question's character with one of its homophones when that turns
+// bigrams the corpus never uses into bigrams it does. A word it lacks
+// that has no such homophone, or that is a real word of the corpus, is
+// left alone.
+type homophones struct {
+	byReading map[string][]rune // reading → corpus characters, by frequency
+	readings  map[rune][]string // character → its readings
+	lex       *bm25
+	texts     []string // the chunks' indexed text, by position
+}
+
+// newHomophones indexes the characters of the corpus's bigrams.
+func newHomophones(lex *bm25, texts []string) *homophones {
+	h := &homophones{byReading: map[string][]rune{}, readings: map[rune][]string{}, lex: lex, texts: texts}
+	freq := map[rune]int{}
+	for t, ps := range lex.postings {
+		rs := []rune(t)
+		if len(rs) != 1 || !isHan(rs[0]) {
+			continue
+		}
+		freq[rs[0]] = len(ps)
+	}
+	args := pinyin.NewArgs()
+	args.Heteronym = true
+	for r := range freq {
+		h.readings[r] = pinyin.SinglePinyin(r, args)
+		for _, rd := range h.readings[r] {
+			h.byReading[rd] = append(h.byReading[rd], r)
+		}
+	}
+	for _, rs := range h.byReading {
+		// Most frequent first, then by code point, so the choice is the
+		// same on every run.
+		sort.Slice(rs, func(i, j int) bool {
+			if freq[rs[i]] != freq[rs[j]] {
+				return freq[rs[i]] > freq[rs[j]]
+			}
+			return rs[i] < rs[j]
+		})
+	}
+	return h
+}
+
+// repair returns text with each character that is likely a homophone typo
+// replaced. A character between two Han characters is a suspect when
+// neither bigram it forms with them is one the corpus uses; its
+// replacement is the corpus's most frequent homophone that forms, with
+// both neighbours, three characters the corpus prints together (小危企 →
+// 小微企). Bigrams alone are too weak: the corpus's common characters
+// form known bigrams with nearly anything, and 是不是 became 施不是. A
+// character at the edge of a run has one neighbour only, too little
+// evidence (搞技改 would become 高技改).
+func (h *homophones) repair(text string) string {
+	if h == nil {
+		return text
+	}
+	rs := []rune(text)
+	changed := false
+	for i := 1; i+1 < len(rs); i++ {
+		left, r, right := rs[i-1], rs[i], rs[i+1]
+		if !isHan(left) || !isHan(r) || !isHan(right) || h.fits(left, r, right) > 0 {
+			continue
+		}
+		if c, ok := h.replacement(left, r, right); ok {
+			rs[i], changed = c, true
+		}
+	}
+	if !changed {
+		return text
+	}
+	return string(rs)
+}
+
+// replacement is the corpus's most frequent homophone of r that forms
+// known bigrams with both neighbours.
+func (h *homophones) replacement(left, r, right rune) (rune, bool) {
+	readings, ok := h.readings[r]
+	if !ok {
+		// A character the corpus never uses; read it without remembering,
+		// since searches run concurrently.
+		args := pinyin.NewArgs()
+		args.Heteronym = true
+		readings = pinyin.SinglePinyin(r, args)
+	}
+	for _, rd := range readings {
+		for _, c := range h.byReading[rd] {
+			if c != r && h.fits(left, c, right) == 2 && h.printed(left, c, right) {
+				return c, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// fits counts the bigrams c forms with its neighbours (0 for none) that
+// the corpus uses.
+func (h *homophones) fits(left, c, right rune) int {
+	n := 0
+	if left != 0 && len(h.lex.postings[string([]rune{left, c})]) > 0 {
+		n++
+	}
+	if right != 0 && len(h.lex.postings[string([]rune{c, right})]) > 0 {
+		n++
+	}
+	return n
+}
+
+// trigramScan bounds the chunks read to find three characters together:
+// those holding the rarer of their two bigrams, at most this many.
+const trigramScan = 200
+
+// printed says whether the corpus prints a, b and c together.
+func (h *homophones) printed(a, b, c rune) bool {
+	ab, bc := h.lex.postings[string([]rune{a, b})], h.lex.postings[string([]rune{b, c})]
+	if len(bc) < len(ab) {
+		ab = bc
+	}
+	tri := string([]rune{a, b, c})
+	for _, p := range ab[:min(trigramScan, len(ab))] {
+		if strings.Contains(h.texts[p.doc], tri) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,59 @@
+package retrieval
+
+import (
+	"context"
+	"testing"
+)
+
+func TestHomophoneRepair(t *testing.T) {
+	ix, err := Build(context.Background(), loadBuiltin(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, want string }{
+		{"小危企业所得税有啥优惠", "小微企业所得税有啥优惠"},
+		{"首台套保线补偿怎么申请", "首台套保险补偿怎么申请"},
+		{"评上省级数字话车间能奖多少钱", "评上省级数字化车间能奖多少钱"},
+		// Written right: nothing changes, function words included.
+		{"企业引进高层次人才有补贴吗", "企业引进高层次人才有补贴吗"},
+		{"个体户经营所得个税怎么交", "个体户经营所得个税怎么交"},
+		{"搞技改，政府最多给补多少", "搞技改，政府最多给补多少"},
+		// A character at the edge of a run has one neighbour: left alone.
+		{"危企业", "危企业"},
+		{"", ""},
+		{"hello world", "hello world"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := ix.homophones.repair(tt.in); got != tt.want {
+				t.Errorf("repair(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	// The repaired question finds what the one written right finds.
+	typo, err := ix.Search(context.Background(), Query{Question: "小危企业所得税有啥优惠"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, err := ix.Search(context.Background(), Query{Question: "小微企业所得税有啥优惠"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typo.Hits[0].ChunkID != right.Hits[0].ChunkID {
+		t.Errorf("with the typo the first clause is %s, written right %s", typo.Hits[0].ChunkID, right.Hits[0].ChunkID)
+	}
+}
+
+func BenchmarkHomophoneRepair(b *testing.B) {
+	ix, err := Build(context.Background(), loadBuiltin(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []string{"小危企业所得税有啥优惠", "我们是做机械加工的，六十来个人，资产两千万，算不算小型微利企业"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				ix.homophones.repair(q)
+			}
+		})
+	}
+}
