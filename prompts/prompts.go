@@ -19,6 +19,9 @@ const (
 	System  = "system.tmpl"
 	Answer  = "answer.tmpl"
 	Rewrite = "rewrite.tmpl"
+	// Queries asks for a question restated as short search queries in
+	// the words of policy documents, one a line.
+	Queries = "queries.tmpl"
 )
 
 // Set is a parsed set of templates.
@@ -28,7 +31,7 @@ type Set struct{ t *template.Template }
 // same name in dir when dir is not empty and holds one.
 func Load(dir string) (*Set, error) {
 	t := template.New("prompts").Option("missingkey=error")
-	for _, name := range []string{System, Answer, Rewrite} {
+	for _, name := range []string{System, Answer, Rewrite, Queries} {
 		data, err := builtin.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("load prompt %s: %w", name, err)
@@ -68,6 +71,8 @@ type Data struct {
 	History  []string // earlier user messages, oldest first; each rendered on one line
 	Clauses  []Clause // Text keeps its lines; the other fields are rendered on one line
 	MaxChars int      // the answer's length cap
+	// MaxQueries is how many search queries Queries asks for.
+	MaxQueries int
 }
 
 // Render executes one template on d made safe to show as data.

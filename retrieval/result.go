@@ -45,4 +45,7 @@ type Hit struct {
 	// ChunkID identifies the clause within the corpus, so a client can
 	// open it highlighted within its document.
 	ChunkID string `json:"chunk_id"`
+	// Reranked says Score is a reranker's relevance score for the
+	// question, not the fused lexical and vector score.
+	Reranked bool `json:"reranked,omitempty"`
 }

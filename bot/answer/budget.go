@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// How Options.Budget is shared out. The rewrite of a follow-up may take a
-// quarter of it, at most rewriteCap; generation gets what is left up to the
+// How Options.Budget is shared out. The rewrite of a follow-up and the
+// restatement in policy words, made at the same time, may take a quarter
+// of it, at most rewriteCap; generation gets what is left up to the
 // end less a margin, a tenth of the budget and at most marginCap, in which
 // the extract is made and returned.
 const (
@@ -45,7 +46,8 @@ func (b budget) total() time.Duration { return b.end.Sub(b.start) }
 // extract and return it.
 func (b budget) margin() time.Duration { return max(min(b.total()/marginShare, marginCap), 0) }
 
-// rewriteEnd is when the rewrite of a follow-up must be done.
+// rewriteEnd is when the rewrite of a follow-up and the restatement in
+// policy words must be done.
 func (b budget) rewriteEnd() time.Time {
 	return b.start.Add(min(b.total()/rewriteShare, rewriteCap))
 }

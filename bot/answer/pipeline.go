@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/policybot/policybot/corpus"
@@ -41,14 +42,20 @@ type Options struct {
 	MaxChars int           // cap on a generated answer body; zero sets none
 	Timeout  time.Duration // per model call; zero leaves it to the caller's context
 	// Budget is the time the model steps of one answer may take in all:
-	// a follow-up's rewrite, generation and their retries share it. The
-	// rewrite gets at most a quarter (and at most 10 s); generation what
-	// is left, less a margin in which the extract is made. When the
-	// budget runs out the answer is the extract with the unavailable
-	// note, returned before the budget ends. A caller's ctx that ends
-	// sooner shortens it. Zero sets none.
+	// a follow-up's rewrite, the restatement in policy words, generation
+	// and their retries share it. The rewrite and the restatement, made
+	// at the same time, get at most a quarter (and at most 10 s);
+	// generation what is left, less a margin in which the extract is
+	// made. When the budget runs out the answer is the extract with the
+	// unavailable note, returned before the budget ends. A caller's ctx
+	// that ends sooner shortens it. Zero sets none.
 	Budget time.Duration
 	Now    func() time.Time // the clock validity is judged against; nil means time.Now
+	// Queries is how many short search queries in the words of policy
+	// documents the model is asked to restate each question as, at most
+	// 3; they are searched besides the question (see searchAll). Zero
+	// asks for none, and so does a pipeline without a model.
+	Queries int
 }
 
 // Pipeline turns a question and its history into a cited answer.
@@ -90,15 +97,8 @@ func (p *Pipeline) Answer(ctx context.Context, question string, history []string
 func (p *Pipeline) answer(ctx context.Context, question string, history []string, onDelta func(string)) (Result, error) {
 	question = strings.TrimSpace(question)
 	b := p.startBudget(ctx)
-	q := retrieval.Query{Question: question, History: history, K: p.opts.K}
-	if p.gen != nil && len(history) > 0 {
-		if rw, err := p.rewrite(ctx, b, question, history); err == nil && rw != "" {
-			q = retrieval.Query{Question: rw, K: p.opts.K}
-		} else if err != nil {
-			p.log.Warn("rewrite follow-up with the model failed; using the offline rule", "err", err)
-		}
-	}
-	res, err := p.search.Search(ctx, q)
+	q, queries := p.prepare(ctx, b, question, history)
+	res, err := p.searchAll(ctx, q, queries)
 	if err != nil {
 		return Result{}, fmt.Errorf("answer: %w", err)
 	}
@@ -156,6 +156,40 @@ func (p *Pipeline) finish(a Result) Result {
 	}
 	a.Text = layout(a)
 	return a
+}
+
+// prepare asks the model, at the same time, for a follow-up's standalone
+// question and for the question restated in policy words, both within
+// the rewrite's share of the budget. Without a model, or when it fails,
+// the question is searched as the offline path searches it: with its
+// history, alone.
+func (p *Pipeline) prepare(ctx context.Context, b budget, question string, history []string) (retrieval.Query, []string) {
+	q := retrieval.Query{Question: question, History: history, K: p.opts.K}
+	if p.gen == nil {
+		return q, nil
+	}
+	var (
+		queries []string
+		qerr    error
+		wg      sync.WaitGroup
+	)
+	if p.opts.Queries > 0 {
+		wg.Go(func() { queries, qerr = p.policyQueries(ctx, b, question, history) })
+	}
+	if len(history) > 0 {
+		if rw, err := p.rewrite(ctx, b, question, history); err == nil && rw != "" {
+			q = retrieval.Query{Question: rw, K: p.opts.K}
+		} else if err != nil {
+			p.log.Warn("rewrite follow-up with the model failed; using the offline rule", "err", err)
+		}
+	}
+	wg.Wait()
+	if qerr != nil {
+		p.log.Warn("restate the question in policy terms failed; searching the question alone", "err", qerr)
+	} else if len(queries) > 0 {
+		p.log.Debug("restated the question in policy terms", "queries", queries)
+	}
+	return q, queries
 }
 
 // rewriteSystem is the system message of the rewrite: the user message
@@ -310,13 +344,6 @@ func (p *Pipeline) notCovered(res retrieval.Result) string {
 			fmt.Fprintf(&b, "（收录的文件发布于%d—%d年）", sc.Years[0], sc.Years[1])
 		}
 		b.WriteString("，无法据此回答当年的政策。\n")
-	case retrieval.ReasonDeferred:
-		b.WriteString("收录的文件提到了这件事，但只写明将另行制定办法或“一事一议”，没有规定具体标准，我不便替文件给出答案。\n")
-		if len(res.Hits) > 0 {
-			h := res.Hits[0]
-			doc, _ := p.lib.Document(h.DocID)
-			fmt.Fprintf(&b, "相关表述见%s%s。\n", doc.Cite(), h.Clause)
-		}
 	case retrieval.ReasonAmbiguousDocNo:
 		// Not a refusal: the bot asks which document was meant.
 		b.WriteString("您说的文号对应收录的多份文件，请问指的是哪一份？把完整文号发给我即可：")

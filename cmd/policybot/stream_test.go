@@ -132,6 +132,9 @@ func TestChatStreams(t *testing.T) {
 	)
 	// The cases share a copy of the test index: nothing is rebuilt.
 	dataDir := indexedCopy(t)
+	// One model call an answer, the streamed one: the restatement in
+	// policy words is tested in bot/answer.
+	cfg := configFile(t, "llm:\n  policy_queries: 0\n")
 	tests := []struct {
 		name   string
 		deltas []string
@@ -178,7 +181,7 @@ func TestChatStreams(t *testing.T) {
 			var out stWrites
 			var errOut syncBuffer
 			stdin := strings.NewReader(question + "\n原文 1\n")
-			err := run(t.Context(), []string{"--data-dir", dataDir, "chat"}, stdin, &out, &errOut, func(k string) string { return env[k] })
+			err := run(t.Context(), []string{"--data-dir", dataDir, "--config", cfg, "chat"}, stdin, &out, &errOut, func(k string) string { return env[k] })
 			if err != nil {
 				t.Fatalf("got error %v, want none; stderr:\n%s", err, errOut.String())
 			}

@@ -312,8 +312,9 @@ func TestAskWithChatModel(t *testing.T) {
 	)
 	// A short timeout and no retries keep the failing case fast; debug
 	// logging puts as much as possible on stderr, where the key must not
-	// be.
-	cfg := configFile(t, "log:\n  level: debug\nllm:\n  max_retries: 0\n  timeout: 5s\n")
+	// be. One model call an answer: the restatement in policy words is
+	// tested in bot/answer and by TestAskRestatesInPolicyTerms.
+	cfg := configFile(t, "log:\n  level: debug\nllm:\n  max_retries: 0\n  timeout: 5s\n  policy_queries: 0\n")
 	tests := []struct {
 		name   string
 		status int
