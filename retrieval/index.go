@@ -29,7 +29,10 @@ type Options struct {
 	Dir        string      // where embeddings persist; "" keeps them in memory only
 	Vocabulary *Vocabulary // nil: the built-in vocabulary
 	Reranker   Reranker    // optional
-	Progress   func(done, total int)
+	// RerankMin, when above 0, judges the corpus not to answer when the
+	// reranker scores the best clause below it (ReasonRerankLow).
+	RerankMin float64
+	Progress  func(done, total int)
 	// VectorWeight weighs the vector ranking against the lexical one in
 	// the fusion; 0 takes the default for the embedder.
 	VectorWeight float64
@@ -75,7 +78,9 @@ type Index struct {
 	emb     Embedder
 	vocab   *Vocabulary
 	rerank  Reranker
-	judge   *judge // whether the corpus can answer at all
+	// rerankMin is Options.RerankMin.
+	rerankMin float64
+	judge     *judge // whether the corpus can answer at all
 	// docNos finds the documents a question names by number: a question
 	// naming 财税〔2018〕77号, in any spelling, is about that document.
 	docNos *docNoIndex
@@ -118,7 +123,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 		}
 		opts.Vocabulary = v
 	}
-	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, k: opts.K, log: opts.Log, taught: opts.Taught}
+	ix := &Index{vecWeight: 1, now: opts.Now, byID: map[string]int{}, vocab: opts.Vocabulary, rerank: opts.Reranker, rerankMin: opts.RerankMin, k: opts.K, log: opts.Log, taught: opts.Taught}
 	docs := lib.Documents()
 	var texts []string
 	for i := range docs {
@@ -313,6 +318,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 			ChunkID: e.chunk.ID,
 		})
 	}
+	reranked := false
 	if ix.rerank != nil && len(hits) > 0 {
 		// A reranker that fails leaves the fused order: it refines the
 		// ranking, and the answer must not wait on it.
@@ -320,6 +326,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 			ix.log.Warn("rerank failed; keeping the fused order", "err", err)
 		} else {
 			hits = rr
+			reranked = len(hits) > 0 && hits[0].Reranked
 		}
 	}
 	if len(hits) > k {
@@ -330,6 +337,12 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Hits = hits
 	res.Reason = ix.judge.reason(q.Question, pq, lex)
+	if res.Reason == "" && reranked && ix.rerankMin > 0 && hits[0].Score < ix.rerankMin {
+		// The reranker reads the question and the clause together: a low
+		// score for the best clause is evidence the corpus does not
+		// answer, which word overlap cannot give (see minCoverage).
+		res.Reason = ReasonRerankLow
+	}
 	res.Found = res.Reason == ""
 	return res, nil
 }

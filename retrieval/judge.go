@@ -15,6 +15,7 @@ const (
 	ReasonTopic       = "topic"        // names a policy topic the corpus never mentions
 	ReasonYear        = "year"         // names a year the corpus never mentions
 	ReasonNoMatch     = "no_match"     // the best clause shares too little with the question
+	ReasonRerankLow   = "rerank_low"   // the reranker scores the best clause below rerank.min_score
 	// A 文号 the question names matches no document of the corpus, or
 	// several (77号文 of two issuers or years); for several the hits are
 	// the candidates, one clause of each, to ask which was meant.

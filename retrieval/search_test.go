@@ -487,3 +487,49 @@ func corpusChunk(lib *corpus.Library, id string) (corpus.Document, corpus.Chunk,
 	}
 	return corpus.Document{}, corpus.Chunk{}, false
 }
+
+// scorer is a reranker giving every hit the same relevance score.
+type scorer struct{ score float64 }
+
+func (s scorer) Rerank(_ context.Context, _ string, hits []Hit) ([]Hit, error) {
+	out := slices.Clone(hits)
+	for i := range out {
+		out[i].Score, out[i].Reranked = s.score, true
+	}
+	return out, nil
+}
+
+func TestRerankMinScore(t *testing.T) {
+	src, _ := smallCorpus(t)
+	lib := loadDir(t, src)
+	q := Query{Question: "企业研发费用扣除怎么申报"}
+	tests := []struct {
+		name     string
+		rr       Reranker
+		min      float64
+		wantFind bool
+	}{
+		{"scored above the floor", scorer{0.8}, 0.3, true},
+		{"scored below the floor", scorer{0.1}, 0.3, false},
+		{"no floor set", scorer{0.1}, 0, true},
+		{"reranker down: the offline judgement stands", &reverser{err: errors.New("down")}, 0.3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix, err := Build(context.Background(), lib, Options{Reranker: tt.rr, RerankMin: tt.min})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ix.Search(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Found != tt.wantFind {
+				t.Errorf("found = %v (reason %q), want %v", res.Found, res.Reason, tt.wantFind)
+			}
+			if !tt.wantFind && res.Reason != ReasonRerankLow {
+				t.Errorf("reason = %q, want %q", res.Reason, ReasonRerankLow)
+			}
+		})
+	}
+}
