@@ -178,7 +178,14 @@ func (p *Pipeline) prepare(ctx context.Context, b budget, question string, histo
 	}
 	if len(history) > 0 {
 		if rw, err := p.rewrite(ctx, b, question, history); err == nil && rw != "" {
-			q = retrieval.Query{Question: rw, K: p.opts.K}
+			if p.standsAlone(ctx, q) {
+				// The evidence says the question is a topic of its own: a
+				// rewrite would carry the earlier topic's words into it
+				// (数控机床 in the history outweighing 高企 in the question).
+				p.log.Debug("question read alone; the follow-up rewrite is not used")
+			} else {
+				q = retrieval.Query{Question: rw, K: p.opts.K}
+			}
 		} else if err != nil {
 			p.log.Warn("rewrite follow-up with the model failed; using the offline rule", "err", err)
 		}
@@ -190,6 +197,16 @@ func (p *Pipeline) prepare(ctx context.Context, b budget, question string, histo
 		p.log.Debug("restated the question in policy terms", "queries", queries)
 	}
 	return q, queries
+}
+
+// standsAlone says whether retrieval reads a question with history as a
+// question of its own, and answers it: searched with its history, it is
+// found and the query it reports is the question alone (retrieval decides
+// that on the evidence of both searches). Otherwise, or when the search
+// fails, the rewrite decides.
+func (p *Pipeline) standsAlone(ctx context.Context, q retrieval.Query) bool {
+	res, err := p.search.Search(ctx, q)
+	return err == nil && res.Found && res.Query == q.Question
 }
 
 // rewriteSystem is the system message of the rewrite: the user message

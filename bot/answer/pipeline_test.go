@@ -1085,3 +1085,28 @@ func TestPipelineSearchError(t *testing.T) {
 		t.Errorf("answer %q after %d model requests, want none", ans.Text, len(f.requests()))
 	}
 }
+
+// TestPipelineRewriteTopicSwitch checks that a question retrieval reads as
+// a topic of its own keeps its own words when the model's follow-up
+// rewrite drags the earlier topic into it.
+func TestPipelineRewriteTopicSwitch(t *testing.T) {
+	env := plSetup(t)
+	history := []string{"小型微利企业减半征收企业所得税的政策还能享受吗"}
+	const question = "我们公司去年刚评上高新技术企业，省里有没有奖励？"
+	alone := plSearchHits(t, env, question, nil)
+	if got := plSearchHits(t, env, question, history).Query; got != question {
+		t.Fatalf("precondition: retrieval reads the question with its history as %q, not alone", got)
+	}
+	const contaminated = "小型微利企业减半征收企业所得税"
+	if plSearchHits(t, env, contaminated, nil).Hits[0].ChunkID == alone.Hits[0].ChunkID {
+		t.Fatalf("precondition: the contaminated rewrite finds the question's own clause")
+	}
+	f := plNewFake(t, plReply{content: contaminated}, plReply{content: "有奖励[1]。"})
+	ans := plAsk(t, plBuild(t, env, nil, f, answer.Options{}, func(c *llm.Config) { c.MaxRetries = 0 }), question, history)
+	if ans.Query != question {
+		t.Errorf("Query = %q, want the question alone %q", ans.Query, question)
+	}
+	if len(ans.Citations) == 0 || ans.Citations[0].ChunkID != alone.Hits[0].ChunkID {
+		t.Errorf("first citation %v, want the question's own clause %s", ans.Citations, alone.Hits[0].ChunkID)
+	}
+}

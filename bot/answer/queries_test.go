@@ -364,10 +364,18 @@ func TestPipelinePolicyQueriesFollowUp(t *testing.T) {
 	if !ans.Found || ans.Query != s.results[rewritten].Query {
 		t.Errorf("found %v with query %q, want the rewritten question's", ans.Found, ans.Query)
 	}
-	if got, want := s.searched(), []string{rewritten, restated}; !slices.Equal(got, want) {
+	// Besides the rewrite and the restatement, the question is searched
+	// once with its history, for the evidence of whether it follows up.
+	if got, want := s.searched(), []string{rewritten, restated, question}; !slices.Equal(got, want) {
 		t.Errorf("searched %q, want %q", got, want)
 	}
 	for _, q := range s.seen {
+		if q.Question == question {
+			if !slices.Equal(q.History, history) {
+				t.Errorf("the question was searched with history %q, want %q", q.History, history)
+			}
+			continue
+		}
 		if len(q.History) != 0 || q.K != 5 {
 			t.Errorf("searched %q with history %q and k %d, want standalone with k 5", q.Question, q.History, q.K)
 		}
