@@ -193,3 +193,30 @@ func (r Report) Write(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteBeside prints the report as Write does, with each line's clause
+// hit@1, hit@5 and MRR@10 of anchor (the same items searched another way)
+// beside its own; a kind anchor lacks shows none.
+func (r Report) WriteBeside(w io.Writer, anchor Report) error {
+	line := func(name string, m Metrics, a Metrics, ok bool) string {
+		s := fmt.Sprintf("%-14s n=%-3d clause hit@1 %.2f  hit@5 %.2f  doc hit@5 %.2f  MRR@10 %.2f  not-found: unanswerable %.2f (%d)  answerable %.2f",
+			name, m.N, m.ClauseHit1, m.ClauseHit5, m.DocHit5, m.MRR10, m.NotFoundUnanswerable, m.Unanswerable, m.NotFoundAnswerable)
+		if ok {
+			s += fmt.Sprintf("  | anchor hit@1 %.2f  hit@5 %.2f  MRR@10 %.2f", a.ClauseHit1, a.ClauseHit5, a.MRR10)
+		}
+		return s + "\n"
+	}
+	var b strings.Builder
+	var kinds []string
+	for k := range r.Kinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		a, ok := anchor.Kinds[k]
+		b.WriteString(line(k, r.Kinds[k], a, ok))
+	}
+	b.WriteString(line("overall", r.Overall, anchor.Overall, true))
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -221,52 +221,75 @@ func cmdRetrieve(ctx context.Context, g *global, args []string) error {
 }
 
 func cmdEval(ctx context.Context, g *global, args []string) error {
-	fs := newFlags(g, "eval", "FILE", "Measure retrieval on a file shaped like dev.jsonl: clause hit@1, hit@5, doc hit@5, MRR@10 and the not-found rates, overall and per kind.")
+	fs := newFlags(g, "eval", "FILE...", "Measure retrieval on files shaped like dev.jsonl: clause hit@1, hit@5, doc hit@5, MRR@10 and the not-found rates, per set, per kind and overall.")
 	k := fs.Int("k", 10, "results searched per question (at least 10)")
 	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
-	anchor := fs.Bool("anchor", false, "also print the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
+	anchor := fs.Bool("anchor", false, "also print, beside each line, the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() == 0 {
 		fs.Usage()
-		return errors.New("eval: want one FILE")
+		return errors.New("eval: want at least one FILE")
 	}
 	if err := g.load(); err != nil {
 		return err
 	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("eval: %w", err)
-	}
-	defer f.Close()
-	items, err := retrieval.ReadEval(f)
-	if err != nil {
-		return err
+	sets := make([][]retrieval.EvalItem, fs.NArg())
+	for i, name := range fs.Args() {
+		items, err := readEvalFile(name)
+		if err != nil {
+			return err
+		}
+		sets[i] = items
 	}
 	ix, err := g.live(ctx)
 	if err != nil {
 		return err
 	}
-	rep, err := retrieval.Evaluate(ctx, ix, items, *k)
+	for i, items := range sets {
+		if fs.NArg() > 1 {
+			if i > 0 {
+				fmt.Fprintln(g.stdout)
+			}
+			fmt.Fprintf(g.stdout, "== %s\n", fs.Arg(i))
+		}
+		rep, err := retrieval.Evaluate(ctx, ix, items, *k)
+		if err != nil {
+			return err
+		}
+		if *misses {
+			fmt.Fprintln(g.stdout, "not first:", strings.Join(rep.Overall.Misses, " "))
+		}
+		if !*anchor {
+			if err := rep.Write(g.stdout); err != nil {
+				return err
+			}
+			continue
+		}
+		arep, err := retrieval.Evaluate(ctx, ix.Anchor(), items, *k)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteBeside(g.stdout, arep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readEvalFile reads one evaluation file, naming it in any error.
+func readEvalFile(name string) ([]retrieval.EvalItem, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	if *misses {
-		fmt.Fprintln(g.stdout, "not first:", strings.Join(rep.Overall.Misses, " "))
-	}
-	if err := rep.Write(g.stdout); err != nil {
-		return err
-	}
-	if !*anchor {
-		return nil
-	}
-	arep, err := retrieval.Evaluate(ctx, ix.Anchor(), items, *k)
+	defer f.Close()
+	items, err := retrieval.ReadEval(f)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("eval %s: %w", name, err)
 	}
-	fmt.Fprintln(g.stdout, "\nanchor: plain BM25, same chunks")
-	return arep.Write(g.stdout)
+	return items, nil
 }
 
 // progressBar draws "embedding 320/780" on one terminal line.
