@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,51 +55,59 @@ type TaughtItem struct {
 	Added    time.Time `json:"added"`
 }
 
-// Taught is the store of taught questions, kept in memory and, when it has
-// a folder, in <dir>/taught.jsonl, rewritten atomically on every change.
-// Teaching a question again replaces the earlier teaching. It is safe for
-// concurrent use; a search sees a change at once.
+// Taught is the store of taught questions, kept in memory for searching
+// and persisted through a TaughtStore: by default <dir>/taught.jsonl,
+// rewritten atomically on every change; with package postgres, a database
+// that replicas share. Teaching a question again replaces the earlier
+// teaching. It is safe for concurrent use; a search sees a change made
+// through it at once, and one made elsewhere (another replica, the taught
+// command) once Watch has seen the store's version change.
 type Taught struct {
-	path      string // "" keeps the store in memory only
+	store     TaughtStore // nil keeps the store in memory only
 	now       func() time.Time
 	threshold float64 // TaughtSimilarity; tests sweep it
 
-	mu    sync.RWMutex
-	items []TaughtItem
-	grams []map[string]bool // bigrams of each item's question
+	mu      sync.RWMutex
+	items   []TaughtItem
+	grams   []map[string]bool // bigrams of each item's question
+	version string            // of the store's state items came from
+	gen     uint64            // bumped by every change made through t
+}
+
+// TaughtStore is where a Taught persists its items. Each change must
+// change what TaughtVersion returns, so that a Taught sharing the store
+// knows to load it again.
+type TaughtStore interface {
+	// TaughtVersion names the store's current state, cheaply.
+	TaughtVersion(ctx context.Context) (string, error)
+	// LoadTaught returns every item, oldest first, and the version they
+	// are.
+	LoadTaught(ctx context.Context) ([]TaughtItem, string, error)
+	// PutTaught stores it, replacing an item with its id.
+	PutTaught(ctx context.Context, it TaughtItem) error
+	// RemoveTaught deletes the item id; one that is not there is an error
+	// matching ErrNoTaught.
+	RemoveTaught(ctx context.Context, id string) error
 }
 
 // OpenTaught loads the store in dir ("" for one kept in memory only). A
 // missing file is an empty store.
 func OpenTaught(dir string) (*Taught, error) {
-	t := &Taught{now: time.Now, threshold: TaughtSimilarity}
 	if dir == "" {
-		return t, nil
+		return &Taught{now: time.Now, threshold: TaughtSimilarity}, nil
 	}
-	t.path = filepath.Join(dir, taughtFile)
-	b, err := os.ReadFile(t.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return t, nil
-	}
+	// Reading a local file needs no deadline.
+	return OpenTaughtStore(context.Background(), fileTaught{path: filepath.Join(dir, taughtFile)})
+}
+
+// OpenTaughtStore loads the items kept in store.
+func OpenTaughtStore(ctx context.Context, store TaughtStore) (*Taught, error) {
+	t := &Taught{store: store, now: time.Now, threshold: TaughtSimilarity}
+	items, version, err := store.LoadTaught(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open taught questions: %w", err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<16), 1<<22)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var it TaughtItem
-		if err := json.Unmarshal([]byte(line), &it); err != nil {
-			return nil, fmt.Errorf("open taught questions: line %d: %w", n, err)
-		}
-		t.put(it)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("open taught questions: %w", err)
-	}
+	t.replace(items, version)
 	return t, nil
 }
 
@@ -119,7 +129,12 @@ func (t *Taught) Add(ctx context.Context, it TaughtItem) (TaughtItem, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	old, oldGrams := t.items, t.grams
+	if t.store != nil {
+		if err := t.store.PutTaught(ctx, it); err != nil {
+			return TaughtItem{}, fmt.Errorf("teach: %w", err)
+		}
+	}
+	old := t.items
 	t.items, t.grams = nil, nil
 	for _, o := range old {
 		if o.ID != it.ID {
@@ -127,10 +142,7 @@ func (t *Taught) Add(ctx context.Context, it TaughtItem) (TaughtItem, error) {
 		}
 	}
 	t.put(it)
-	if err := t.save(ctx); err != nil {
-		t.items, t.grams = old, oldGrams
-		return TaughtItem{}, fmt.Errorf("teach: %w", err)
-	}
+	t.gen++
 	return it, nil
 }
 
@@ -139,16 +151,21 @@ func (t *Taught) Remove(ctx context.Context, id string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i := t.index(id)
-	if i < 0 {
+	switch {
+	case t.store != nil:
+		// The store knows best: the item may have been taught elsewhere
+		// since this copy was loaded.
+		if err := t.store.RemoveTaught(ctx, id); err != nil {
+			return fmt.Errorf("remove taught %s: %w", id, err)
+		}
+	case i < 0:
 		return fmt.Errorf("remove taught %s: %w", id, ErrNoTaught)
 	}
-	old, oldGrams := t.items, t.grams
-	t.items = append(append([]TaughtItem{}, old[:i]...), old[i+1:]...)
-	t.grams = append(append([]map[string]bool{}, oldGrams[:i]...), oldGrams[i+1:]...)
-	if err := t.save(ctx); err != nil {
-		t.items, t.grams = old, oldGrams
-		return fmt.Errorf("remove taught %s: %w", id, err)
+	if i >= 0 {
+		t.items = append(append([]TaughtItem{}, t.items[:i]...), t.items[i+1:]...)
+		t.grams = append(append([]map[string]bool{}, t.grams[:i]...), t.grams[i+1:]...)
 	}
+	t.gen++
 	return nil
 }
 
@@ -169,6 +186,84 @@ func (t *Taught) Export(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// Refresh loads the items again when the store's version says another
+// writer changed them, and reports whether it did.
+func (t *Taught) Refresh(ctx context.Context) (bool, error) {
+	if t.store == nil {
+		return false, nil
+	}
+	t.mu.RLock()
+	have, gen := t.version, t.gen
+	t.mu.RUnlock()
+	v, err := t.store.TaughtVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check taught questions: %w", err)
+	}
+	if v == have {
+		return false, nil
+	}
+	items, version, err := t.store.LoadTaught(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reload taught questions: %w", err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.gen != gen {
+		// A change made through t while loading may be missing from what
+		// was loaded; the next check loads again, since the version read
+		// then will differ from the one kept.
+		return false, nil
+	}
+	t.replace(items, version)
+	return true, nil
+}
+
+// Watch calls Refresh every interval until ctx ends, so that what was
+// taught through another replica, or by the taught command, is used
+// within about an interval. A failing check is logged once, and its end.
+func (t *Taught) Watch(ctx context.Context, every time.Duration, log *slog.Logger) {
+	if t == nil || t.store == nil || every <= 0 {
+		return
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		cctx, cancel := context.WithTimeout(ctx, max(every, 2*time.Second))
+		changed, err := t.Refresh(cctx)
+		cancel()
+		switch {
+		case err != nil && !failing && ctx.Err() == nil:
+			failing = true
+			log.Warn("taught questions not checked for changes; searching with the copy in memory", "err", err)
+		case err == nil && failing:
+			failing = false
+			log.Info("taught questions checked again")
+		}
+		if changed {
+			log.Info("taught questions reloaded", "items", len(t.List()))
+		}
+	}
+}
+
+// replace puts items in place of the ones in memory. Called with mu held
+// for writing, or before t is shared.
+func (t *Taught) replace(items []TaughtItem, version string) {
+	t.items, t.grams = nil, nil
+	for _, it := range items {
+		t.put(it)
+	}
+	t.version = version
 }
 
 // match is the taught item most similar to question, when one reaches
@@ -214,19 +309,97 @@ func (t *Taught) index(id string) int {
 	return -1
 }
 
-// save writes the store atomically: a temporary file in the same folder,
-// synced, then renamed over the old one. Called with mu held.
-func (t *Taught) save(ctx context.Context) error {
-	if t.path == "" {
-		return nil
+// fileTaught keeps taught items in one JSON-lines file, rewritten
+// atomically on every change. Its version is the file's modification
+// time and size, so that a serve sees what the taught command changed.
+type fileTaught struct{ path string }
+
+func (f fileTaught) TaughtVersion(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
 	}
+	fi, err := os.Stat(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d-%d", fi.ModTime().UnixNano(), fi.Size()), nil
+}
+
+func (f fileTaught) LoadTaught(ctx context.Context) ([]TaughtItem, string, error) {
+	// The version first: a change after it is seen by the next check.
+	v, err := f.TaughtVersion(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err := f.read()
+	return items, v, err
+}
+
+func (f fileTaught) PutTaught(ctx context.Context, it TaughtItem) error {
+	items, err := f.read()
+	if err != nil {
+		return err
+	}
+	kept := items[:0]
+	for _, o := range items {
+		if o.ID != it.ID {
+			kept = append(kept, o)
+		}
+	}
+	return f.write(ctx, append(kept, it))
+}
+
+func (f fileTaught) RemoveTaught(ctx context.Context, id string) error {
+	items, err := f.read()
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(items, func(it TaughtItem) bool { return it.ID == id })
+	if i < 0 {
+		return ErrNoTaught
+	}
+	return f.write(ctx, slices.Delete(items, i, i+1))
+}
+
+// read returns the file's items; a missing file has none.
+func (f fileTaught) read() ([]TaughtItem, error) {
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var items []TaughtItem
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<16), 1<<22)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var it TaughtItem
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		items = append(items, it)
+	}
+	return items, sc.Err()
+}
+
+// write replaces the file with items: a temporary file in the same
+// folder, synced, then renamed over the old one.
+func (f fileTaught) write(ctx context.Context, items []TaughtItem) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := writeAtomic(t.path, func(w io.Writer) error {
+	err := writeAtomic(f.path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		for _, it := range t.items {
+		for _, it := range items {
 			if err := enc.Encode(it); err != nil {
 				return err
 			}

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestTaughtSimilarity(t *testing.T) {
@@ -311,4 +314,116 @@ func TestTaughtSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTaughtRefresh: two stores on one folder, as a running serve and the
+// taught command are, see each other's changes through Refresh and
+// Watch; a change made while a reload runs is not lost.
+func TestTaughtRefresh(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	serve, err := OpenTaught(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := OpenTaught(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := serve.Refresh(ctx); err != nil || changed {
+		t.Fatalf("Refresh with nothing changed: %v, %v", changed, err)
+	}
+	it, err := cmd.Add(ctx, TaughtItem{Question: "首台套保险补偿，保费补贴多少", None: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := serve.Refresh(ctx); err != nil || !changed {
+		t.Fatalf("Refresh after another store taught: %v, %v; want a reload", changed, err)
+	}
+	if got, ok := serve.match("首台套保险补偿的保费补贴是多少"); !ok || got.ID != it.ID {
+		t.Errorf("after Refresh match = %+v, %v; want %s", got, ok, it.ID)
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go serve.Watch(wctx, 50*time.Millisecond, nil)
+	if err := cmd.Remove(ctx, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(serve.List()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Watch did not see the remove within 2 s: %+v", serve.List())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+
+	// A remove through a store whose copy predates the item still
+	// reaches the file.
+	late, err := serve.Add(ctx, TaughtItem{Question: "技术改造项目贴息比例是多少", ChunkID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Remove(ctx, late.ID); err != nil {
+		t.Errorf("remove of an item taught elsewhere after loading: %v", err)
+	}
+	if err := cmd.Remove(ctx, late.ID); !errors.Is(err, ErrNoTaught) {
+		t.Errorf("second remove: %v, want ErrNoTaught", err)
+	}
+
+	// A reload that read the store before a change made through the same
+	// Taught does not undo it.
+	st := &slowStore{fileTaught: fileTaught{path: filepath.Join(t.TempDir(), taughtFile)}, loading: make(chan struct{}), release: make(chan struct{})}
+	tt, err := OpenTaughtStore(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := OpenTaughtStore(ctx, st.fileTaught)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Add(ctx, TaughtItem{Question: "研发费用加计扣除比例是多少", ChunkID: "c2"}); err != nil {
+		t.Fatal(err)
+	}
+	st.slow.Store(true)
+	done := make(chan error, 1)
+	go func() { _, err := tt.Refresh(ctx); done <- err }()
+	<-st.loading // the reload has read the file
+	mine, err := tt.Add(ctx, TaughtItem{Question: "高新技术企业认定有什么条件", ChunkID: "c3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(st.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(tt.List(), func(it TaughtItem) bool { return it.ID == mine.ID }) {
+		t.Errorf("a reload that started before Add dropped what was added: %+v", tt.List())
+	}
+	st.slow.Store(false)
+	if _, err := tt.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(tt.List()); got != 2 {
+		t.Errorf("after the next Refresh %d items, want both stores' 2", got)
+	}
+}
+
+// slowStore is a file store whose loads, while slow is set, signal
+// loading once they have read and wait for release.
+type slowStore struct {
+	fileTaught
+	slow    atomic.Bool
+	loading chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) LoadTaught(ctx context.Context) ([]TaughtItem, string, error) {
+	items, v, err := s.fileTaught.LoadTaught(ctx)
+	if s.slow.Load() {
+		close(s.loading)
+		<-s.release
+	}
+	return items, v, err
 }

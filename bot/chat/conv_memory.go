@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -104,4 +105,32 @@ func (m *memory) len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.chats)
+}
+
+// localHistory is a memory seen as the conversation core's historyStore:
+// the history kept in this process, for a bot that runs as one.
+type localHistory struct{ m *memory }
+
+func (l localHistory) Touch(_ context.Context, chat string, now time.Time) error {
+	l.m.touch(chat, now)
+	return nil
+}
+
+func (l localHistory) Recent(_ context.Context, chat string) ([]string, error) {
+	return l.m.history(chat), nil
+}
+
+func (l localHistory) Remember(_ context.Context, chat, question string, cited []answer.Citation, now time.Time) error {
+	l.m.remember(chat, question, answer.Result{Citations: cited}, now)
+	return nil
+}
+
+func (l localHistory) LastCited(_ context.Context, chat string) ([]answer.Citation, bool, error) {
+	a, ok := l.m.lastAnswer(chat)
+	return a.Citations, ok, nil
+}
+
+func (l localHistory) Forget(_ context.Context, chat string) error {
+	l.m.forget(chat)
+	return nil
 }

@@ -87,8 +87,24 @@ type Options struct {
 	// Now tells the time for idle forgetting, duplicate detection and rate
 	// limits. Nil means time.Now.
 	Now func() time.Time
-	// Journal, when not nil, records every answered question.
-	Journal *journal.Files
+	// Journal, when not nil, records every answered question: a
+	// *journal.Files, or a record replicas share.
+	Journal recorder
+	// History, when not nil, keeps each chat's recent questions and last
+	// answer in place of this process's memory (which HistoryTurns and
+	// IdleTimeout bound): replicas share theirs, so a follow-up reaching
+	// another replica is still read as one. A failing History leaves
+	// the chat without history, not without answers.
+	History historyStore
+	// Claims, when not nil, is asked for every message id besides this
+	// process's own memory of them, so that a message retried to another
+	// replica is answered once.
+	Claims claimer
+	// Limits, when not nil, counts each sender's messages in place of
+	// this process's token buckets, so that UserPerMinute holds across
+	// replicas: a sender may send perMinute(UserPerMinute, UserBurst)
+	// messages in each minute.
+	Limits counter
 }
 
 // The bounds of the duplicate-id memory.
@@ -109,7 +125,7 @@ type Conversations struct {
 	users *userLimits
 	pace  *pacer
 	sendq *sendQueue
-	mem   *memory
+	hist  historyStore
 	turns *turns
 }
 
@@ -122,15 +138,23 @@ func New(a answerer, opts Options, log *slog.Logger) *Conversations {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	hist := opts.History
+	if hist == nil {
+		hist = localHistory{newMemory(opts.HistoryTurns, opts.IdleTimeout)}
+	}
+	users := newUserLimits(opts.UserPerMinute, opts.UserBurst)
+	if opts.Limits != nil {
+		users = nil // counted by Limits, when the message runs
+	}
 	return &Conversations{
 		a:     a,
 		opts:  opts,
 		log:   log,
 		seen:  newSeenIDs(seenMax, seenTTL),
-		users: newUserLimits(opts.UserPerMinute, opts.UserBurst),
+		users: users,
 		pace:  newPacer(opts.SendInterval),
 		sendq: newSendQueue(opts.SendQueue),
-		mem:   newMemory(opts.HistoryTurns, opts.IdleTimeout),
+		hist:  hist,
 		turns: newTurns(),
 	}
 }
@@ -156,7 +180,10 @@ func (c *Conversations) Handle(ctx context.Context, m Message, send Sender) erro
 // takes its place in its chat's line. It returns nil for a message that
 // gets none: the bot's own, a resent duplicate, a group message not
 // addressed to the bot, or one more message from a sender over the rate
-// limit who has been told already.
+// limit who has been told already. With Options.Claims or Limits, the
+// function it returns asks them first, and returns nil without a reply
+// for a message another replica claimed or a sender over the shared
+// limit who has been told.
 //
 // Otherwise the caller must call the function it returns exactly once, in
 // any goroutine: it waits until the chat's earlier accepted messages are
@@ -188,6 +215,14 @@ func (c *Conversations) Accept(m Message) func(ctx context.Context, send Sender)
 		if !ran.CompareAndSwap(false, true) {
 			return errors.New("accepted message answered twice")
 		}
+		if c.opts.Claims != nil || c.opts.Limits != nil {
+			// Before waiting in line: the first replica to claim answers.
+			var ok bool
+			if limit, ok = c.shared(ctx, m, user, now, limit); !ok {
+				tk.release()
+				return nil
+			}
+		}
 		return c.run(ctx, m, text, limit, tk, send)
 	}
 }
@@ -204,7 +239,7 @@ func (c *Conversations) run(ctx context.Context, m Message, text string, limit v
 		out.mention = m.SenderName
 	}
 	// The clock is read again: the message may have waited in line.
-	c.mem.touch(m.ChatID, c.opts.Now())
+	c.touch(ctx, m.ChatID, c.opts.Now())
 	switch {
 	case limit == limitedNotify:
 		return out.reply(ctx, msgTooFast)
@@ -220,7 +255,7 @@ func (c *Conversations) run(ctx context.Context, m Message, text string, limit v
 func (c *Conversations) notAnswered(ctx context.Context, m Message, text string, limit verdict, err error) error {
 	err = fmt.Errorf("%w: %w", ErrUndelivered, err)
 	c.log.Error("message not answered", "chat", journal.ChatHash(m.ChatID), "err", err)
-	question, history := text, c.mem.history(m.ChatID)
+	question, history := text, c.recent(ctx, m.ChatID)
 	if q := c.quote(m); q != "" && text == "" {
 		question = q
 	} else if q != "" {
@@ -255,7 +290,7 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 	case cmdHelp:
 		return out.reply(ctx, helpText(c.opts, m.Group))
 	case cmdReset:
-		c.mem.forget(m.ChatID)
+		c.forget(ctx, m.ChatID)
 		return out.reply(ctx, msgReset)
 	case cmdScope:
 		if c.opts.Scope == "" {
@@ -263,7 +298,7 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 		}
 		return out.reply(ctx, c.opts.Scope)
 	case cmdSource:
-		last, ok := c.mem.lastAnswer(m.ChatID)
+		last, ok := c.lastAnswer(ctx, m.ChatID)
 		return out.reply(ctx, sourceText(last, ok, n))
 	}
 	if n := utf8.RuneCountInString(text); c.opts.MaxInputChars > 0 && n > c.opts.MaxInputChars {
@@ -275,7 +310,7 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 // ask gets an answer for question and sends it, or the apology, then
 // records what was asked, answered and delivered.
 func (c *Conversations) ask(ctx context.Context, m Message, question string, out outbox) error {
-	history := c.mem.history(m.ChatID)
+	history := c.recent(ctx, m.ChatID)
 	if q := c.quote(m); q != "" {
 		// What the user quoted is what the question follows up.
 		history = append(history, q)
@@ -301,7 +336,7 @@ func (c *Conversations) ask(ctx context.Context, m Message, question string, out
 		out.shown = shown != ""
 		sendErr = out.reply(ctx, msgFailed)
 	default:
-		c.mem.remember(m.ChatID, question, a, c.opts.Now())
+		c.remember(ctx, m.ChatID, question, a)
 		if shown != "" {
 			out.shown = true
 			sendErr = out.reply(ctx, afterShown(a, shown))

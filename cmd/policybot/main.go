@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	g := &global{env: e}
+	defer g.closeDB()
 	fs.StringVar(&g.configPath, "config", "", "config file")
 	fs.StringVar(&g.dataDir, "data-dir", "", "data directory")
 	fs.Func("corpus", "extra corpus folder (repeatable)", func(s string) error { g.corpusDirs = append(g.corpusDirs, s); return nil })

@@ -27,13 +27,10 @@ func cmdReview(ctx context.Context, g *global, args []string) error {
 	if err := g.load(); err != nil {
 		return err
 	}
-	// The record is read even when no longer kept: what is there stays
-	// worth reviewing. Reading never prunes, creates or writes.
-	j, err := journal.OpenReader(filepath.Join(g.cfg.DataDir, "qa"), g.log)
+	j, err := g.recordReader(ctx)
 	if err != nil {
 		return err
 	}
-	defer j.Close()
 	from := time.Now().Add(-*since)
 	entries, err := j.Entries(ctx, from)
 	if err != nil {
@@ -91,4 +88,30 @@ func writeReview(out io.Writer, entries []journal.Entry, marks []journal.Mark, f
 	}
 	fmt.Fprintf(w, "%d of %d answers since %s\n", shown, len(entries), from.Local().Format("2006-01-02 15:04"))
 	return w.Flush()
+}
+
+// recordReader reads the Q&A record: a *journal.Files, or the database's.
+type recordReader interface {
+	Entries(ctx context.Context, since time.Time) ([]journal.Entry, error)
+	Marks(ctx context.Context, since time.Time) ([]journal.Mark, error)
+}
+
+// recordReader opens the Q&A record for reading: every replica's, in the
+// shared database, with store: postgres. The record is read even when no
+// longer kept: what is there stays worth reviewing. Reading files never
+// prunes, creates or writes.
+func (g *global) recordReader(ctx context.Context) (recordReader, error) {
+	db, err := g.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if db != nil {
+		return db.Record(0), nil
+	}
+	j, err := journal.OpenReader(filepath.Join(g.cfg.DataDir, "qa"), g.log)
+	if err != nil {
+		return nil, err
+	}
+	// A reader holds no file open: nothing to close.
+	return j, nil
 }

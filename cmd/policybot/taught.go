@@ -15,14 +15,14 @@ import (
 func cmdTaught(ctx context.Context, g *global, args []string) error {
 	fs := newFlags(g, "taught", "[list | remove ID... | export]",
 		"List the questions staff taught (each an alias of a clause, or a question the documents do not answer),\n"+
-			"remove some, or export them all as JSON lines. A running serve keeps its own copy: restart it after a remove.")
+			"remove some, or export them all as JSON lines. A running serve or wechat sees a change within a second or so.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := g.load(); err != nil {
 		return err
 	}
-	st, err := g.taught()
+	st, err := g.taught(ctx)
 	if err != nil {
 		return err
 	}
