@@ -27,13 +27,31 @@ type Config struct {
 	Corpus    Corpus    `yaml:"corpus"`
 	LLM       LLM       `yaml:"llm"`
 	Embedding Embedding `yaml:"embedding"`
+	Rerank    Rerank    `yaml:"rerank"`
 	Retrieval Retrieval `yaml:"retrieval"`
+	Weaviate  Weaviate  `yaml:"weaviate"`
 	Bot       Bot       `yaml:"bot"`
 	WeChat    WeChat    `yaml:"wechat"`
 	Web       Web       `yaml:"web"`
 	MP        MP        `yaml:"mp"`
 	WeCom     WeCom     `yaml:"wecom"`
 	KF        KF        `yaml:"kf"`
+	// Store is where the state that replicas of serve share is kept:
+	// files (under DataDir, for one process) or postgres (Postgres, for
+	// several replicas behind a load balancer): chat history, the Q&A
+	// record, what staff taught, rate limits and message ids.
+	Store    string   `yaml:"store"`
+	Postgres Postgres `yaml:"postgres"`
+}
+
+// Postgres is the database of store: postgres.
+type Postgres struct {
+	// DSN is a postgres:// URL or key=value connection string. It holds
+	// the password, so it is a secret: use ${POLICYBOT_PG_DSN}.
+	DSN            string        `yaml:"dsn"`
+	MaxConns       int           `yaml:"max_conns"`       // pool size, 1..1000
+	OpTimeout      time.Duration `yaml:"op_timeout"`      // one query, 10ms..1m; past it the answer goes on without
+	ConnectTimeout time.Duration `yaml:"connect_timeout"` // one connection, 100ms..5m
 }
 
 // Log says how much is logged and in which shape.
@@ -89,6 +107,11 @@ type LLM struct {
 	// PromptsDir, when set, is a folder whose templates override the
 	// embedded ones.
 	PromptsDir string `yaml:"prompts_dir"`
+	// PolicyQueries is how many short search queries in the words of
+	// policy documents the model is asked to restate each question as
+	// (0..3, 0 = none); they are searched besides the question, within
+	// the rewrite's share of Budget.
+	PolicyQueries int `yaml:"policy_queries"`
 }
 
 // Enabled reports whether a chat model is configured: an endpoint or a key,
@@ -116,12 +139,58 @@ type Embedding struct {
 	MaxRetries int           `yaml:"max_retries"` // 0..10
 }
 
+// Rerank configures an optional reranker: a cross-encoder behind the
+// rerank API (POST {base_url}/rerank) that reorders the fused candidates
+// of every search. Off while BaseURL is empty (see Enabled).
+type Rerank struct {
+	BaseURL string        `yaml:"base_url"` // e.g. https://api.siliconflow.cn/v1; empty = no reranker
+	APIKey  string        `yaml:"api_key"`  // secret; empty for a local server
+	Model   string        `yaml:"model"`    // required when BaseURL is set
+	Timeout time.Duration `yaml:"timeout"`  // per call, > 0; on failure the fused order stands
+	// TopN is how many fused candidates, best first, are sent and
+	// scored (1..100, at least retrieval.top_k).
+	TopN int `yaml:"top_n"`
+	// MinScore, when above 0, judges the corpus not to answer when the
+	// reranker scores the best clause below it (0..1); 0 leaves the
+	// judgement to the offline evidence alone.
+	MinScore float64 `yaml:"min_score"`
+}
+
+// Enabled reports whether a reranker is configured.
+func (r Rerank) Enabled() bool { return r.BaseURL != "" }
+
 // Retrieval tunes the search.
 type Retrieval struct {
 	TopK int `yaml:"top_k"` // clauses shown and given to the LLM, 1..20
 	// Vocabulary is a file of extra colloquial → policy-term mappings,
 	// added to the built-in vocabulary.
 	Vocabulary string `yaml:"vocabulary"`
+	// Backend holds the clauses and ranks the candidates of the vector
+	// search: chromem (in this process) or weaviate (a Weaviate cluster,
+	// see Weaviate, shared by every replica, for a corpus too big for
+	// one machine).
+	Backend string `yaml:"backend"`
+}
+
+// Weaviate is the cluster of retrieval.backend: weaviate.
+type Weaviate struct {
+	// Hosts are the nodes' HTTP addresses, host:port; a request goes to
+	// the next when one does not answer.
+	Hosts []string `yaml:"hosts"`
+	// Class is the collection holding the clauses, created if absent; a
+	// capital letter, then letters, digits or _.
+	Class string `yaml:"class"`
+	// Replication is how many nodes hold each clause when the class is
+	// created (1..100); 2 keeps every clause answered with a node down.
+	Replication int `yaml:"replication"`
+	// Tokenization splits clause text for the engine's keyword ranking:
+	// trigram, gse or gse_ch (the gse ones need the server started with
+	// ENABLE_TOKENIZER_GSE=true / ENABLE_TOKENIZER_GSE_CH=true). Fixed
+	// when the class is created.
+	Tokenization string        `yaml:"tokenization"`
+	Alpha        float64       `yaml:"alpha"`   // weight of vectors against keywords in the engine's hybrid search, 0..1
+	Timeout      time.Duration `yaml:"timeout"` // per request to one node, > 0
+	APIKey       string        `yaml:"api_key"` // secret; empty for a cluster open to anonymous access
 }
 
 // Bot tunes the conversation, whatever the transport.
@@ -277,6 +346,10 @@ func DefaultConfig() Config {
 			Temperature: 0.2,
 			MaxTokens:   800,
 			AnswerChars: 500,
+			// Restating a question in policy words costs a model call
+			// before the search; it lets a colloquial question reach
+			// clauses that share none of its words.
+			PolicyQueries: 3,
 		},
 		Embedding: Embedding{
 			Provider:   "builtin",
@@ -284,7 +357,11 @@ func DefaultConfig() Config {
 			Timeout:    30 * time.Second,
 			MaxRetries: 3,
 		},
-		Retrieval: Retrieval{TopK: 5},
+		Rerank:    Rerank{Model: "BAAI/bge-reranker-v2-m3", Timeout: 5 * time.Second, TopN: 20},
+		Retrieval: Retrieval{TopK: 5, Backend: "chromem"},
+		// Tokenization and alpha as measured on the evaluation set (see
+		// the README's "Running at scale").
+		Weaviate: Weaviate{Class: "PolicyClause", Replication: 2, Tokenization: "trigram", Alpha: 0.75, Timeout: 10 * time.Second},
 		Bot: Bot{
 			HistoryTurns:  6,
 			IdleTimeout:   30 * time.Minute,
@@ -318,6 +395,9 @@ func DefaultConfig() Config {
 		},
 		WeCom: WeCom{Path: "/wechat/wecom", PassiveWait: 4 * time.Second},
 		KF:    KF{Path: "/wechat/kf", Backlog: 2 * time.Minute},
+
+		Store:    "files",
+		Postgres: Postgres{MaxConns: 10, OpTimeout: 2 * time.Second, ConnectTimeout: 5 * time.Second},
 	}
 }
 

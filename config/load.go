@@ -27,7 +27,9 @@ import (
 //  4. The environment, when set: OPENAI_API_KEY → llm.api_key,
 //     OPENAI_BASE_URL → llm.base_url, POLICYBOT_LLM_MODEL → llm.model,
 //     POLICYBOT_DATA_DIR → data_dir, POLICYBOT_TOKEN → web.token,
-//     POLICYBOT_EMBEDDING_API_KEY → embedding.api_key.
+//     POLICYBOT_EMBEDDING_API_KEY → embedding.api_key,
+//     POLICYBOT_RERANK_KEY → rerank.api_key,
+//     POLICYBOT_WEAVIATE_KEY → weaviate.api_key.
 //  5. Derived values: llm.base_url becomes OpenAIBaseURL when only a key
 //     is given, and an openai embedding without its own base_url shares
 //     the LLM's endpoint and key.
@@ -197,6 +199,8 @@ func (c *Config) override(getenv func(string) string) {
 		{"POLICYBOT_DATA_DIR", &c.DataDir},
 		{"POLICYBOT_TOKEN", &c.Web.Token},
 		{"POLICYBOT_EMBEDDING_API_KEY", &c.Embedding.APIKey},
+		{"POLICYBOT_RERANK_KEY", &c.Rerank.APIKey},
+		{"POLICYBOT_WEAVIATE_KEY", &c.Weaviate.APIKey},
 	} {
 		if v := strings.TrimSpace(getenv(o.env)); v != "" {
 			*o.dst = v

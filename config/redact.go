@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -21,6 +22,9 @@ func (c Config) Redacted() Config {
 	c.LLM.BaseURL = redactURL(c.LLM.BaseURL)
 	c.Embedding.APIKey = redact(c.Embedding.APIKey)
 	c.Embedding.BaseURL = redactURL(c.Embedding.BaseURL)
+	c.Rerank.APIKey = redact(c.Rerank.APIKey)
+	c.Rerank.BaseURL = redactURL(c.Rerank.BaseURL)
+	c.Weaviate.APIKey = redact(c.Weaviate.APIKey)
 	c.Web.Token = redact(c.Web.Token)
 	c.MP.AppSecret = redact(c.MP.AppSecret)
 	c.MP.Token = redact(c.MP.Token)
@@ -31,6 +35,7 @@ func (c Config) Redacted() Config {
 	c.KF.Secret = redact(c.KF.Secret)
 	c.KF.Token = redact(c.KF.Token)
 	c.KF.EncodingAESKey = redact(c.KF.EncodingAESKey)
+	c.Postgres.DSN = redactDSN(c.Postgres.DSN)
 	return c
 }
 
@@ -95,5 +100,32 @@ func redactURL(raw string) string {
 		return raw
 	}
 	u.User = url.User(redactedMark)
+	return u.String()
+}
+
+// dsnPassword is a password in a key=value connection string, quoted or
+// not.
+var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// redactDSN hides the password of a PostgreSQL connection string, in
+// either form (a postgres:// URL, where it may also be a query parameter,
+// or key=value pairs), and keeps the rest: host, user and database help
+// whoever reads a log.
+func redactDSN(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		return dsnPassword.ReplaceAllString(dsn, "${1}"+redactedMark)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return redactedMark
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), redactedMark)
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", redactedMark)
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +29,8 @@ func (c Config) Validate() error {
 		c.LLM.validate,
 		c.Embedding.validate,
 		c.Retrieval.validate,
+		c.validateWeaviate,
+		c.validateRerank,
 		c.Bot.validate,
 		c.validateBudget,
 		c.WeChat.validate,
@@ -36,6 +39,7 @@ func (c Config) Validate() error {
 		c.WeCom.validate,
 		c.KF.validate,
 		c.validatePaths,
+		c.validateStore,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -127,6 +131,7 @@ func (l LLM) validate() error {
 		floatRange("llm.temperature", l.Temperature, 0, 2),
 		intRange("llm.max_tokens", l.MaxTokens, 1, 131072),
 		intRange("llm.answer_chars", l.AnswerChars, 100, 10000),
+		intRange("llm.policy_queries", l.PolicyQueries, 0, 3),
 	)
 }
 
@@ -153,8 +158,68 @@ func (e Embedding) validate() error {
 	)
 }
 
+// validateRerank checks the reranker, when one is configured: it must
+// score at least the clauses a search shows, since the candidates it does
+// not score are dropped.
+func (c Config) validateRerank() error {
+	r := c.Rerank
+	if !r.Enabled() {
+		return nil
+	}
+	if err := httpURL("rerank.base_url", r.BaseURL); err != nil {
+		return err
+	}
+	if strings.TrimSpace(r.Model) == "" {
+		return fieldErr("rerank.model", "must be set when rerank.base_url is set")
+	}
+	if err := firstErr(
+		positive("rerank.timeout", r.Timeout),
+		intRange("rerank.top_n", r.TopN, 1, 100),
+		floatRange("rerank.min_score", r.MinScore, 0, 1),
+	); err != nil {
+		return err
+	}
+	if r.TopN < c.Retrieval.TopK {
+		return fieldErr("rerank.top_n", "must be at least retrieval.top_k (%d), got %d", c.Retrieval.TopK, r.TopN)
+	}
+	return nil
+}
+
 func (r Retrieval) validate() error {
-	return intRange("retrieval.top_k", r.TopK, 1, 20)
+	return firstErr(
+		intRange("retrieval.top_k", r.TopK, 1, 20),
+		oneOf("retrieval.backend", r.Backend, "chromem", "weaviate"),
+	)
+}
+
+// weaviateClass is what Weaviate accepts as a class name.
+var weaviateClass = regexp.MustCompile(`^[A-Z][_0-9A-Za-z]*$`)
+
+// validateWeaviate checks the cluster when retrieval.backend is weaviate.
+func (c Config) validateWeaviate() error {
+	if c.Retrieval.Backend != "weaviate" {
+		return nil
+	}
+	w := c.Weaviate
+	if len(w.Hosts) == 0 {
+		return fieldErr("weaviate.hosts", "must list the nodes (host:port) when retrieval.backend is weaviate")
+	}
+	for i, h := range w.Hosts {
+		if _, port, err := net.SplitHostPort(h); err != nil || port == "" {
+			return fieldErr(fmt.Sprintf("weaviate.hosts[%d]", i), "must be host:port, got %q", h)
+		}
+	}
+	if !weaviateClass.MatchString(w.Class) {
+		return fieldErr("weaviate.class", "must be a capital letter, then letters, digits or _, got %q", w.Class)
+	}
+	if w.Alpha < 0 || w.Alpha > 1 {
+		return fieldErr("weaviate.alpha", "must be 0..1, got %v", w.Alpha)
+	}
+	return firstErr(
+		intRange("weaviate.replication", w.Replication, 1, 100),
+		oneOf("weaviate.tokenization", w.Tokenization, "trigram", "gse", "gse_ch"),
+		positive("weaviate.timeout", w.Timeout),
+	)
 }
 
 func (b Bot) validate() error {
@@ -311,6 +376,32 @@ func (k KF) validate() error {
 }
 
 // validatePaths keeps the channels' callback paths apart.
+// validateStore checks where the shared state is kept. The DSN is never
+// quoted back: it may hold a password.
+func (c Config) validateStore() error {
+	if err := oneOf("store", c.Store, "files", "postgres"); err != nil {
+		return err
+	}
+	p := c.Postgres
+	if c.Store == "postgres" {
+		dsn := strings.TrimSpace(p.DSN)
+		if dsn == "" {
+			return fieldErr("postgres.dsn", "must be set when store is postgres (for example \"${POLICYBOT_PG_DSN}\")")
+		}
+		if u, err := url.Parse(dsn); strings.Contains(dsn, "://") && (err != nil || u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return fieldErr("postgres.dsn", "must be a postgres:// or postgresql:// URL, or key=value pairs")
+		}
+		if !strings.Contains(dsn, "://") && !strings.Contains(dsn, "=") {
+			return fieldErr("postgres.dsn", "must be a postgres:// or postgresql:// URL, or key=value pairs")
+		}
+	}
+	return firstErr(
+		intRange("postgres.max_conns", p.MaxConns, 1, 1000),
+		durationRange("postgres.op_timeout", p.OpTimeout, 10*time.Millisecond, time.Minute),
+		durationRange("postgres.connect_timeout", p.ConnectTimeout, 100*time.Millisecond, 5*time.Minute),
+	)
+}
+
 func (c Config) validatePaths() error {
 	switch {
 	case c.MP.Path == c.WeCom.Path:

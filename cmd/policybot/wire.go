@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/bot/chat"
@@ -16,8 +17,11 @@ import (
 	"github.com/policybot/policybot/config"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/llm"
+	"github.com/policybot/policybot/postgres"
 	"github.com/policybot/policybot/prompts"
+	"github.com/policybot/policybot/rerank"
 	"github.com/policybot/policybot/retrieval"
+	"github.com/policybot/policybot/retrieval/weaviate"
 )
 
 // global holds the flags before the command and what is built from them.
@@ -29,6 +33,10 @@ type global struct {
 
 	cfg config.Config
 	log *slog.Logger
+	pg  *postgres.DB // the shared database, once opened (see db)
+
+	// wv is the search cluster, once connected (see backend).
+	wv *weaviate.Store
 }
 
 // load reads the config (file, ${ENV}, environment), applies the global
@@ -90,7 +98,33 @@ func (g *global) live(ctx context.Context) (*retrieval.Live, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Taught, err = g.taught(ctx); err != nil {
+		return nil, err
+	}
+	if g.cfg.Retrieval.Backend == "weaviate" {
+		if opts.Backend, err = g.backend(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return retrieval.NewLive(ctx, g.library, opts)
+}
+
+// backend connects to the Weaviate cluster of retrieval.backend: weaviate,
+// creating its class if absent.
+func (g *global) backend(ctx context.Context) (*weaviate.Store, error) {
+	if g.wv != nil {
+		return g.wv, nil
+	}
+	w := g.cfg.Weaviate
+	s, err := weaviate.New(ctx, weaviate.Options{
+		Hosts: w.Hosts, Class: w.Class, Replication: w.Replication, Tokenization: w.Tokenization,
+		Alpha: w.Alpha, Timeout: w.Timeout, APIKey: w.APIKey, Log: g.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.wv = s
+	return s, nil
 }
 
 // indexOptions configures the search index: vocabulary, persistence and
@@ -108,17 +142,12 @@ func (g *global) indexOptions() (retrieval.Options, error) {
 	if err != nil {
 		return retrieval.Options{}, err
 	}
-	taught, err := g.taught()
-	if err != nil {
-		return retrieval.Options{}, err
-	}
 	opts := retrieval.Options{
 		K:          g.cfg.Retrieval.TopK,
 		Dir:        filepath.Join(g.cfg.DataDir, "index"),
 		Vocabulary: vocab,
 		Log:        g.log,
 		Added:      g.cfg.AddedDocuments(),
-		Taught:     taught,
 	}
 	if e := g.cfg.Embedding; e.Provider != "builtin" {
 		base, key := e.BaseURL, e.APIKey
@@ -147,12 +176,15 @@ func (g *global) indexOptions() (retrieval.Options, error) {
 		opts.Embedder = emb
 		opts.Progress = progressBar(g.stderr, "embedding")
 	}
+	if r := g.cfg.Rerank; r.Enabled() {
+		rr, err := rerank.New(rerank.Config{BaseURL: r.BaseURL, APIKey: r.APIKey, Model: r.Model, Timeout: r.Timeout, TopN: r.TopN}, g.log)
+		if err != nil {
+			return retrieval.Options{}, err
+		}
+		opts.Reranker = rr
+		opts.RerankMin = r.MinScore
+	}
 	return opts, nil
-}
-
-// taught opens the questions staff taught, kept in <data_dir>/taught.
-func (g *global) taught() (*retrieval.Taught, error) {
-	return retrieval.OpenTaught(filepath.Join(g.cfg.DataDir, "taught"))
 }
 
 // generator adapts the llm client to what bot needs, or returns nil when
@@ -207,6 +239,7 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Liv
 	}
 	p := answer.New(live, live, bg, pr, answer.Options{
 		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout, Budget: g.cfg.LLM.Budget,
+		Queries: g.cfg.LLM.PolicyQueries,
 	}, g.log)
 	return p, live, nil
 }
@@ -217,7 +250,7 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Liv
 // unkept, when not nil, is why a record that should be kept is not:
 // /healthz reports it.
 func (g *global) journal() (j *journal.Files, unkept, err error) {
-	if !g.cfg.Bot.Record.Enabled {
+	if !g.cfg.Bot.Record.Enabled || g.cfg.Store == "postgres" {
 		return nil, nil, nil
 	}
 	j, err = journal.Open(filepath.Join(g.cfg.DataDir, "qa"), g.cfg.Bot.Record.Retention, g.log)
@@ -233,10 +266,15 @@ func (g *global) journal() (j *journal.Files, unkept, err error) {
 type stack struct {
 	p       *answer.Pipeline
 	live    *retrieval.Live
-	journal *journal.Files // nil when no record is kept
+	journal *journal.Files // nil when no record is kept in files
 	unkept  error          // why a record that should be kept is not
+	shared  *shared        // nil unless store: postgres
 	cfg     config.Config
 	log     *slog.Logger
+
+	// search is the search cluster, nil unless retrieval.backend:
+	// weaviate.
+	search *weaviate.Store
 }
 
 // stack builds the pipeline and opens the Q&A record.
@@ -249,7 +287,11 @@ func (g *global) stack(ctx context.Context) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stack{p: p, live: live, journal: j, unkept: unkept, cfg: g.cfg, log: g.log}, nil
+	sh, err := g.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &stack{p: p, live: live, journal: j, unkept: unkept, shared: sh, search: g.wv, cfg: g.cfg, log: g.log}, nil
 }
 
 // core is the conversation core of one channel; tune adjusts the options
@@ -262,11 +304,13 @@ func (s *stack) core(channel string, tune func(*chat.Options)) *chat.Conversatio
 	if s.journal != nil {
 		opts.Journal = s.journal
 	}
+	s.shared.apply(&opts)
 	return chat.New(s.p, opts, s.log)
 }
 
 // health is what /healthz reports on: the Q&A record, when it is kept,
-// and the embedding endpoint the index searches with.
+// the embedding endpoint the index searches with, and the Weaviate
+// cluster when the clauses are held there.
 func (s *stack) health() map[string]func() error {
 	h := map[string]func() error{"embedding": s.live.Health}
 	switch {
@@ -275,12 +319,23 @@ func (s *stack) health() map[string]func() error {
 	case s.unkept != nil:
 		h["journal"] = func() error { return s.unkept }
 	}
+	s.shared.health(h)
+	if s.search != nil {
+		h["weaviate"] = func() error {
+			// Within the 2 s /healthz gives a part.
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			defer cancel()
+			return s.search.Health(ctx)
+		}
+	}
 	return h
 }
 
-// watch keeps the live index up to date with the corpus folders, when the
-// config asks for it, until ctx ends.
+// watch keeps what staff taught up to date with its store, and the live
+// index with the corpus folders when the config asks for it, until ctx
+// ends.
 func (s *stack) watch(ctx context.Context, opts corpus.Options) {
+	go s.live.Taught().Watch(ctx, taughtEvery, s.log)
 	if s.cfg.Corpus.Watch <= 0 {
 		return
 	}
