@@ -34,15 +34,11 @@ func TestValidateRerank(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
-			tt.mutate(&c)
-			err := c.Validate()
-			switch {
-			case tt.want == "" && err != nil:
-				t.Fatalf("got %v, want nil", err)
-			case tt.want != "" && (err == nil || err.Error() != "config: "+tt.want):
-				t.Fatalf("got %v, want config: %s", err, tt.want)
+			want := tt.want
+			if want != "" {
+				want = "config: " + want
 			}
+			validateCase(t, tt.mutate, want)
 		})
 	}
 }

@@ -42,15 +42,7 @@ func TestValidateWeaviate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
-			tt.mutate(&c)
-			err := c.Validate()
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.want != "" && (err == nil || err.Error() != tt.want):
-				t.Errorf("Validate() = %v, want %s", err, tt.want)
-			}
+			validateCase(t, tt.mutate, tt.want)
 		})
 	}
 }
