@@ -97,12 +97,12 @@ func ends(d *corpus.Document) time.Time {
 // searchBackend asks the backend for candidates and turns them into the
 // ranking fuse takes, dropping clauses this replica's corpus lacks (a
 // replica that has not yet loaded a document another has added).
-func (ix *Index) searchBackend(ctx context.Context, q Query, text string, vec []float32, n int) ([]nearest, error) {
+func (ix *Index) searchBackend(ctx context.Context, q Query, named map[int]bool, text string, vec []float32, n int) ([]nearest, error) {
 	bq := BackendQuery{Text: text, Vector: vec, N: n, Domain: q.Domain, Kind: q.Kind}
 	if q.InForce {
 		bq.InForceAt = ix.now()
 	}
-	bq.DocIDs = ix.namedDocs(q.Question)
+	bq.DocIDs = ix.namedDocs(named)
 	cands, err := ix.backend.Search(ctx, bq)
 	if err != nil {
 		return nil, fmt.Errorf("search backend: %w", err)
@@ -116,9 +116,9 @@ func (ix *Index) searchBackend(ctx context.Context, q Query, text string, vec []
 	return out, nil
 }
 
-// namedDocs are the documents a question names by 文号, nil for none.
-func (ix *Index) namedDocs(question string) []string {
-	chunks := ix.docNos.resolve(question).chunks
+// namedDocs are the documents of the chunks a question names by 文号
+// (docNoResolution.chunks), nil for none.
+func (ix *Index) namedDocs(chunks map[int]bool) []string {
 	if chunks == nil {
 		return nil
 	}

@@ -270,7 +270,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	}
 	switch {
 	case ix.backend != nil:
-		vec, err = ix.searchBackend(ctx, q, pq.text, qvec, pool)
+		vec, err = ix.searchBackend(ctx, q, dn.chunks, pq.text, qvec, pool)
 		if err != nil {
 			return Result{}, fmt.Errorf("search: %w", err)
 		}
