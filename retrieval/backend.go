@@ -94,6 +94,11 @@ func ends(d *corpus.Document) time.Time {
 	return end.AddDate(0, 0, 1)
 }
 
+// backendWait bounds one backend search: a hybrid search on a loaded
+// three-node cluster took under 0.5 s at its median (README, "Running at
+// scale"), and a failover tries the next node within it.
+const backendWait = 3 * time.Second
+
 // searchBackend asks the backend for candidates and turns them into the
 // ranking fuse takes, dropping clauses this replica's corpus lacks (a
 // replica that has not yet loaded a document another has added).
@@ -103,6 +108,10 @@ func (ix *Index) searchBackend(ctx context.Context, q Query, named map[int]bool,
 		bq.InForceAt = ix.now()
 	}
 	bq.DocIDs = ix.namedDocs(named)
+	// A hung cluster must not hold the answer: past backendWait the
+	// lexical ranking decides alone (see search).
+	ctx, cancel := context.WithTimeout(ctx, backendWait)
+	defer cancel()
 	cands, err := ix.backend.Search(ctx, bq)
 	if err != nil {
 		return nil, fmt.Errorf("search backend: %w", err)

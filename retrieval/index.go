@@ -272,7 +272,10 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	case ix.backend != nil:
 		vec, err = ix.searchBackend(ctx, q, dn.chunks, pq.text, qvec, pool)
 		if err != nil {
-			return Result{}, fmt.Errorf("search: %w", err)
+			// A cluster that is down or slow leaves the lexical ranking
+			// alone, as a failing embedder does; /healthz names it.
+			ix.log.Warn("search backend failed; ranking by keywords alone", "err", err)
+			vec, err = nil, nil
 		}
 	case qvec != nil:
 		found, err := ix.coll.QueryEmbedding(ctx, qvec, min(pool, ix.coll.Count()), nil, nil)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/policybot/policybot/corpus"
 )
@@ -529,6 +530,53 @@ func TestRerankMinScore(t *testing.T) {
 			}
 			if !tt.wantFind && res.Reason != ReasonRerankLow {
 				t.Errorf("reason = %q, want %q", res.Reason, ReasonRerankLow)
+			}
+		})
+	}
+}
+
+// downBackend is a Backend whose searches fail or hang until ctx ends.
+type downBackend struct{ hang bool }
+
+func (downBackend) Sync(context.Context, []Clause) error { return nil }
+func (b downBackend) Search(ctx context.Context, _ BackendQuery) ([]Candidate, error) {
+	if b.hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return nil, errors.New("no node answered")
+}
+func (downBackend) Health(context.Context) error { return errors.New("down") }
+
+func TestBackendDownSearchesByKeywords(t *testing.T) {
+	src, _ := smallCorpus(t)
+	lib := loadDir(t, src)
+	q := Query{Question: "企业研发费用扣除怎么申报"}
+	plain, err := Build(context.Background(), lib, Options{Embedder: zeroEmbedder{model: "zero"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		b    downBackend
+	}{{"failing", downBackend{}}, {"hung, cut by the caller's deadline", downBackend{hang: true}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ix, err := Build(context.Background(), lib, Options{Embedder: zeroEmbedder{model: "zero"}, Backend: tt.b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			got, err := ix.Search(ctx, q)
+			if err != nil {
+				t.Fatalf("search with the backend down: %v, want the keyword ranking", err)
+			}
+			if got.Found != want.Found || len(got.Hits) == 0 || got.Hits[0].ChunkID != want.Hits[0].ChunkID {
+				t.Errorf("with the backend down: found %v, first %v; want the keyword ranking's %v, %s", got.Found, got.Hits, want.Found, want.Hits[0].ChunkID)
 			}
 		})
 	}
