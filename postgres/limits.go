@@ -9,31 +9,40 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Limits counts each sender's messages per minute across replicas, so
-// that a sender's rate limit holds whichever replica a message reaches.
+// Limits counts each sender's messages, or each console client's
+// requests, per minute across replicas, so that a rate limit holds
+// whichever replica a message or request reaches.
 type Limits struct {
 	db    *DB
+	kind  string // what is counted: part of each subject, so kinds never meet
 	sweep *sweeper
 }
 
 // rateWindow is the length of one counting window.
 const rateWindow = time.Minute
 
-// Limits returns the shared message counters.
-func (db *DB) Limits() *Limits {
-	return &Limits{db: db, sweep: &sweeper{every: rateWindow}}
+// Limits returns the shared counters of WeChat senders' messages.
+func (db *DB) Limits() *Limits { return db.limits("sender") }
+
+// ConsoleLimits returns the shared counters of the staff console's costly
+// requests per client IP. They are kept apart from the senders' (an IP
+// and a sender id never share a count) and hashed like them.
+func (db *DB) ConsoleLimits() *Limits { return db.limits("web client") }
+
+func (db *DB) limits(kind string) *Limits {
+	return &Limits{db: db, kind: kind, sweep: &sweeper{every: rateWindow}}
 }
 
-// Count counts one message of sender in the minute that holds now and
-// returns how many the sender sent in that minute, this one included.
-func (l *Limits) Count(ctx context.Context, sender string, now time.Time) (int, error) {
+// Count counts one message or request of who in the minute that holds now
+// and returns how many who sent in that minute, this one included.
+func (l *Limits) Count(ctx context.Context, who string, now time.Time) (int, error) {
 	window := now.Truncate(rateWindow)
 	var n int
 	err := l.db.do(ctx, func(ctx context.Context) error {
 		err := l.db.pool.QueryRow(ctx, `
 		INSERT INTO rate_counts (subject, window_start, n) VALUES ($1, $2, 1)
 		ON CONFLICT (subject, window_start) DO UPDATE SET n = rate_counts.n + 1
-		RETURNING n`, subject("sender", sender), window).Scan(&n)
+		RETURNING n`, subject(l.kind, who), window).Scan(&n)
 		if err == nil && l.sweep.due(now) {
 			// Windows before the last one count no more.
 			if _, err := l.db.pool.Exec(ctx, `DELETE FROM rate_counts WHERE window_start < $1`, window.Add(-rateWindow)); err != nil {
@@ -43,7 +52,7 @@ func (l *Limits) Count(ctx context.Context, sender string, now time.Time) (int, 
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("count message: %w", err)
+		return 0, fmt.Errorf("count %s rate: %w", l.kind, err)
 	}
 	return n, nil
 }

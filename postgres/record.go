@@ -170,6 +170,29 @@ func (r *Record) Entries(ctx context.Context, since time.Time) ([]journal.Entry,
 	return out, nil
 }
 
+// Entry returns the entry with the given id; found is false when the
+// record holds none (never written, or deleted past the retention).
+func (r *Record) Entry(ctx context.Context, id string) (e journal.Entry, found bool, err error) {
+	err = r.db.do(ctx, func(ctx context.Context) error {
+		rows, err := r.db.pool.Query(ctx, `
+			SELECT id, at, channel, chat, question, history, answer, found, citations,
+				latency_ms, corpus_version, error, delivered, delivery_error
+			FROM qa_entries WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		e, err = pgx.CollectOneRow(rows, scanEntry)
+		return err
+	})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return journal.Entry{}, false, nil
+	case err != nil:
+		return journal.Entry{}, false, fmt.Errorf("read record entry %s: %w", id, err)
+	}
+	return e, true, nil
+}
+
 // scanEntry reads one row of qa_entries.
 func scanEntry(row pgx.CollectableRow) (journal.Entry, error) {
 	var e journal.Entry

@@ -27,8 +27,8 @@ type feedbackRequest struct {
 	Staff string `json:"staff"`
 }
 
-// handleFeedback records a staff member's mark on an answer this server
-// gave, signed 「[author] comment」 in the mark's comment: the name the page
+// handleFeedback records a staff member's mark on a draft a console gave
+// (this server, or another replica sharing Options.Answers), signed 「[author] comment」 in the mark's comment: the name the page
 // sends, else the session's label (会话 and a short hash), 令牌 for a
 // bearer token, or 本机 on a console without a token.
 func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
@@ -47,10 +47,16 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	case !validID(req.ID):
 		writeError(w, http.StatusBadRequest, msgBadID)
 		return
-	case !s.issued.has(req.ID):
-		// Only answers this server gave can be marked: the record's other
-		// entries are not the page's to judge, and a made-up id would
-		// leave a mark on nothing.
+	}
+	// Only drafts a console gave can be marked: the record's other
+	// entries are not the page's to judge, and a made-up id would leave a
+	// mark on nothing.
+	switch _, ok, err := s.issuedQuestion(r.Context(), req.ID); {
+	case err != nil:
+		s.log.Error("look up web answer for feedback", "id", req.ID, "err", err)
+		writeError(w, http.StatusServiceUnavailable, msgRecordUnavailable)
+		return
+	case !ok:
 		s.log.Info("web feedback for an unknown answer", "id", req.ID, "ip", s.clientIP(r))
 		writeError(w, http.StatusNotFound, msgUnknownAnswer)
 		return

@@ -21,6 +21,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -98,7 +99,8 @@ type Options struct {
 	// RatePerMinute limits /api/ask and /api/retrieve (the calls that cost
 	// LLM or embedding time) per client IP. 0 means 30; negative disables
 	// the limit. The client IP is the connection's peer: behind a reverse
-	// proxy every staff member shares one budget.
+	// proxy every staff member shares one budget. The limit is kept per
+	// process, unless Limits shares it.
 	RatePerMinute float64
 	// Timeout bounds one answer or search; 0 means 60 s. It is capped at
 	// four minutes so that it stays below ListenAndServe's write timeout.
@@ -115,6 +117,15 @@ type Options struct {
 	// wrong (POST /api/teach): the right clause, or that the corpus has
 	// no answer.
 	Taught teacher
+	// Answers, when set, is the Q&A record that replicas share: a draft
+	// that any replica's console gave (an entry of Channel) may then be
+	// marked and taught here too. Without it only this server's drafts
+	// may.
+	Answers answerLookup
+	// Limits, when set, counts RatePerMinute's requests per client IP
+	// across replicas, so that N replicas do not give a client N budgets.
+	// While it fails, this server's own limit applies.
+	Limits rateCounter
 	// Now is the clock, for tests; nil means time.Now.
 	Now func() time.Time
 }
@@ -180,7 +191,8 @@ type Server struct {
 	authFails    *limiter // failed token checks per client IP
 	refusedLog   *limiter // Warn lines about foreign hosts per client IP
 	sessions     *sessions
-	issued       *idSet // the answer ids this server gave
+	issued       *idSet      // the answer ids this server gave, or found in Answers
+	sharedDown   atomic.Bool // the last count of Limits failed
 	tokenSum     [sha256.Size]byte
 	allowedHosts []string
 	proxies      []netip.Prefix
@@ -190,9 +202,9 @@ type Server struct {
 }
 
 // NewServer builds the console over its collaborators. a answers and
-// records questions (a chat.Conversations whose Channel is "web"); when it
-// keeps no record, answers come without an id and /api/feedback answers
-// 503. A nil log discards.
+// records questions (a chat.Conversations recording under Channel); when
+// it keeps no record, answers come without an id and /api/feedback
+// answers 503. A nil log discards.
 func NewServer(a asker, s searcher, l library, opts Options, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -269,8 +281,8 @@ func (s *Server) routes() http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, msgMethod)
 		})
 	}
-	route(http.MethodPost, "/api/ask", s.limited(s.limits, s.handleAsk))
-	route(http.MethodPost, "/api/retrieve", s.limited(s.limits, s.handleRetrieve))
+	route(http.MethodPost, "/api/ask", s.costly(s.handleAsk))
+	route(http.MethodPost, "/api/retrieve", s.costly(s.handleRetrieve))
 	route(http.MethodGet, "/api/documents", s.handleDocuments)
 	route(http.MethodGet, "/api/documents/{id}", s.handleDocument)
 	route(http.MethodPost, "/api/feedback", s.limited(s.feedback, s.handleFeedback))

@@ -27,7 +27,7 @@ type teachRequest struct {
 	None    bool   `json:"none"`
 }
 
-// handleTeach stores the question of a draft this server gave as an alias
+// handleTeach stores the question of a draft a console gave as an alias
 // of the clause that answers it, or as a question the corpus has no
 // answer to; retrieval uses it at once for questions very like it.
 func (s *Server) handleTeach(w http.ResponseWriter, r *http.Request) {
@@ -51,8 +51,12 @@ func (s *Server) handleTeach(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msgTeachWhat)
 		return
 	}
-	question, ok := s.issued.get(req.ID)
+	question, ok, err := s.issuedQuestion(r.Context(), req.ID)
 	switch {
+	case err != nil:
+		s.log.Error("look up web answer to teach", "id", req.ID, "err", err)
+		writeError(w, http.StatusServiceUnavailable, msgRecordUnavailable)
+		return
 	case !ok:
 		writeError(w, http.StatusNotFound, msgUnknownAnswer)
 		return

@@ -81,11 +81,17 @@ func startReplica(t *testing.T, name, cfg string, getenv func(string) string) *r
 // which must have status 200.
 func (r *replica) api(t *testing.T, path string, body any) map[string]any {
 	t.Helper()
+	return r.post(t, path, body, http.StatusOK)
+}
+
+// post is api for a reply of the given status.
+func (r *replica) post(t *testing.T, path string, body any, status int) map[string]any {
+	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, r.base+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", r.base)
-	return call(t, r.client, req, http.StatusOK)
+	return call(t, r.client, req, status)
 }
 
 // health is /healthz's body.
@@ -114,10 +120,16 @@ func officialAccount() *wxfake.Platform {
 // replicaConfig is the config both replicas read: the shared database
 // from the environment, as ${POLICYBOT_PG_DSN}.
 func replicaConfig(t *testing.T, extra string) string {
-	return configFile(t, "store: postgres\npostgres:\n  dsn: \"${POLICYBOT_PG_DSN}\"\n  op_timeout: 500ms\n  connect_timeout: 1s\n"+
+	// The test polls the console faster than staff would.
+	return replicaConfigRate(t, 6000, extra)
+}
+
+// replicaConfigRate is replicaConfig allowing a console client rate
+// requests a minute.
+func replicaConfigRate(t *testing.T, rate int, extra string) string {
+	return configFile(t, "store: postgres\npostgres:\n  dsn: \"${POLICYBOT_PG_DSN}\"\n  op_timeout: 2s\n  connect_timeout: 1s\n"+
 		"mp:\n  app_id: "+replicaAppID+"\n  token: "+replicaToken+"\n  passive_wait: 1s\n"+
-		// The test polls the console faster than staff would.
-		"web:\n  rate_per_minute: 6000\n"+extra)
+		"web:\n  rate_per_minute: "+strconv.Itoa(rate)+"\n"+extra)
 }
 
 // TestReplicasShareState runs two serve replicas on one PostgreSQL
@@ -236,6 +248,48 @@ func TestReplicasShareState(t *testing.T) {
 		}
 	})
 
+	t.Run("a draft asked on A is marked and taught on B", func(t *testing.T) {
+		const question = "数字化车间的奖励标准是什么"
+		draft := a.api(t, "/api/ask", map[string]any{"question": " " + question + " "})
+		id, _ := draft["id"].(string)
+		cited, _ := draft["citations"].([]any)
+		if id == "" || len(cited) == 0 {
+			t.Fatalf("A's draft has no record id or no citation: %v", draft)
+		}
+		chunk, _ := cited[0].(map[string]any)["chunk_id"].(string)
+		b.api(t, "/api/feedback", map[string]any{"id": id, "good": false, "comment": "应先引用第一条", "staff": "王芳"})
+		got := b.api(t, "/api/teach", map[string]any{"id": id, "chunk_id": chunk})
+		if it, _ := got["taught"].(map[string]any); it["question"] != question || it["chunk_id"] != chunk || it["answer_id"] != id {
+			t.Errorf("B taught %v, want %q as an alias of %s from %s", got["taught"], question, chunk, id)
+		}
+		marks, err := record.Marks(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var on []journal.Mark
+		for _, m := range marks {
+			if m.Ref == id {
+				on = append(on, m)
+			}
+		}
+		if len(on) != 1 || on[0].Good || on[0].Comment != "[王芳] 应先引用第一条" {
+			t.Errorf("marks on %s: %+v, want B's one, signed", id, on)
+		}
+		// A WeChat answer in the same record is not the console's to mark.
+		mp(a, "openid-not-a-draft", 2101, question)
+		var wechatID string
+		for _, e := range entriesOf(question) {
+			if e.Channel != channelWeb {
+				wechatID = e.ID
+			}
+		}
+		if wechatID == "" {
+			t.Fatalf("no WeChat record of %q", question)
+		}
+		b.post(t, "/api/feedback", map[string]any{"id": wechatID, "good": true}, http.StatusNotFound)
+		b.post(t, "/api/teach", map[string]any{"id": wechatID, "none": true}, http.StatusNotFound)
+	})
+
 	t.Run("a message retried to B after A answered it is answered once", func(t *testing.T) {
 		const q = "研发费用加计扣除比例是多少"
 		first := mp(a, "openid-retry", 3001, q)
@@ -288,6 +342,36 @@ func TestReplicasShareState(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("review lists the %d answers of both replicas", len(es))
+	})
+
+	t.Run("the console's rate limit is one budget across replicas", func(t *testing.T) {
+		// Two more replicas, on a database of their own that A and B's
+		// polling has not counted into, allowing one request a minute: on
+		// its own, each would let a client's first request through.
+		dsn := pgtest.Database(t)
+		getenv := func(k string) string {
+			if k == "POLICYBOT_PG_DSN" {
+				return dsn
+			}
+			return ""
+		}
+		cfg := replicaConfigRate(t, 1, "")
+		c := startReplica(t, "C", cfg, getenv)
+		d := startReplica(t, "D", cfg, getenv)
+		// The counts are kept per minute: keep the three requests in one.
+		if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+			time.Sleep(left + 100*time.Millisecond)
+		}
+		q := map[string]any{"question": "研发费用加计扣除比例"}
+		c.api(t, "/api/retrieve", q)
+		for _, r := range []*replica{d, c} {
+			if got := r.post(t, "/api/retrieve", q, http.StatusTooManyRequests); got["error"] == "" {
+				t.Errorf("%s's 429 says nothing: %v", r.name, got)
+			}
+		}
+		if logs := c.stderr.String() + d.stderr.String(); strings.Contains(logs, "not counted across replicas") {
+			t.Errorf("a replica fell back to its own limit:\n%s", logs)
+		}
 	})
 
 	for _, r := range []*replica{a, b} {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/policybot/policybot/bot/chat"
+	"github.com/policybot/policybot/bot/web"
 	"github.com/policybot/policybot/postgres"
 	"github.com/policybot/policybot/retrieval"
 )
@@ -68,6 +69,7 @@ type shared struct {
 	history *postgres.History
 	claims  *postgres.Claims
 	limits  *postgres.Limits
+	clients *postgres.Limits // the staff console's requests per client IP
 }
 
 // shared opens the shared state when the config asks for it.
@@ -82,6 +84,7 @@ func (g *global) shared(ctx context.Context) (*shared, error) {
 		history: db.History(b.HistoryTurns, b.IdleTimeout),
 		claims:  db.Claims(claimTTL),
 		limits:  db.Limits(),
+		clients: db.ConsoleLimits(),
 	}
 	if b.Record.Enabled {
 		s.record = db.Record(b.Record.Retention)
@@ -98,6 +101,19 @@ func (s *shared) apply(o *chat.Options) {
 		o.Journal = s.record
 	}
 	o.History, o.Claims, o.Limits = s.history, s.claims, s.limits
+}
+
+// console makes the staff console share with the other replicas which
+// drafts the consoles gave, so that staff may mark and teach one on any
+// replica, and each client's rate limit.
+func (s *shared) console(o *web.Options) {
+	if s == nil {
+		return
+	}
+	if s.record != nil {
+		o.Answers = s.record
+	}
+	o.Limits = s.clients
 }
 
 // health adds the database's parts to what /healthz reports: whether it

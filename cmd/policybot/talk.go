@@ -23,7 +23,7 @@ import (
 const (
 	channelCLI    = "cli"
 	channelWeChat = "wechat"
-	channelWeb    = "web"
+	channelWeb    = web.Channel
 )
 
 func cmdAsk(ctx context.Context, g *global, args []string) error {
@@ -143,14 +143,16 @@ func cmdServe(ctx context.Context, g *global, args []string) error {
 	}
 	defer st.Close()
 	st.watch(ctx, g.corpusOptions())
-	console := web.NewServer(st.core(channelWeb, nil), st.live, st.live, web.Options{
+	wopts := web.Options{
 		Token: g.cfg.Web.Token, MaxBodyBytes: g.cfg.Web.MaxBodyBytes,
 		RatePerMinute: float64(g.cfg.Web.RatePerMinute), Timeout: g.cfg.Web.Timeout,
 		Scope: st.live.Scope().Summary(), Documents: st.live,
 		AllowedHosts: g.cfg.Web.AllowedHosts, SecureCookie: g.cfg.Web.SecureCookie, TrustedProxies: g.cfg.Web.TrustedProxies,
 		HistoryTurns: g.cfg.Bot.HistoryTurns, MaxInputChars: g.cfg.Bot.MaxInputChars,
 		Health: st.health(), Taught: st.live.Taught(),
-	}, g.log)
+	}
+	st.shared.console(&wopts)
+	console := web.NewServer(st.core(channelWeb, nil), st.live, st.live, wopts, g.log)
 	mux, closers, err := g.officialChannels(st, names)
 	if err != nil {
 		return err
