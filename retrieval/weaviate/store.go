@@ -227,7 +227,10 @@ func (s *Store) classSchema() *models.Class {
 		Properties: []*models.Property{
 			field(propChunk), field(propDoc), field(propDomain), field(propKind), field(propRegion), field(propDocHash),
 			{Name: propEnds, DataType: []string{"date"}},
-			{Name: propText, DataType: []string{"text"}, Tokenization: s.tok},
+			// The text is searched by BM25 and never filtered on: a
+			// filterable index of its tokens would only slow writing
+			// (by two fifths, measured on 20k clauses of trigrams).
+			{Name: propText, DataType: []string{"text"}, Tokenization: s.tok, IndexFilterable: &no},
 		},
 		// The in-force filter keeps clauses with no end: it needs the
 		// null state indexed.
