@@ -89,12 +89,10 @@ func sortedTerms(q map[string]float64) []string {
 // about something else:
 //   - its best clause, searched alone, holds at least aloneCoverage of its
 //     informative weight (the coverage the judge computes); or
-//   - it says enough on its own (says ≥ aloneSays) and either the history
-//     leads to the same best clause (it adds nothing to the words, only
-//     the earlier topic to the vector's reading), or the clause it leads
-//     to holds less than historyKeeps of the question's coverage that its
-//     own best clause holds: following the history would trade the
-//     question's words for the earlier topic's.
+//   - it says enough on its own (says ≥ aloneSays) and the clause the
+//     history leads to holds less than historyKeeps of the question's
+//     coverage that its own best clause holds: following the history would
+//     trade the question's words for the earlier topic's.
 //
 // Otherwise it is a follow-up, and the history is added at lower weight.
 // An elliptical follow-up (那申请条件呢, 保费能补多少) says little and its
@@ -125,7 +123,7 @@ func (ix *Index) understand(question string, history []string, search func(map[s
 	if covA >= aloneCoverage {
 		return alone, lexA
 	}
-	if ix.judge.says(alone) >= aloneSays && (lexH[0].doc == lexA[0].doc || ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA) {
+	if ix.judge.says(alone) >= aloneSays && ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA {
 		return alone, lexA
 	}
 	return pq, lexH
