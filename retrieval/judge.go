@@ -31,6 +31,7 @@ const (
 type judge struct {
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
+	newest  int          // the year its newest document was issued; 0 when none says
 	absent  []string     // vocabulary topics the corpus never mentions
 	entries []entry      // the index's chunks, by position
 	lex     *bm25
@@ -44,6 +45,11 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, entries []entry, lex *
 		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
 			y, _ := strconv.Atoi(m[:4])
 			j.years[y] = true
+		}
+		if len(d.Issued) >= 4 {
+			if y, err := strconv.Atoi(d.Issued[:4]); err == nil {
+				j.newest = max(j.newest, y)
+			}
 		}
 	}
 	texts := make([]string, len(entries))
@@ -81,6 +87,9 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
 			return ReasonYear
 		}
 	}
+	if j.issuedLater(q, lex) {
+		return ReasonYear
+	}
 	// Coverage: the share of the question's informative weight that the
 	// best clause holds. Unrelated questions match only scattered
 	// characters.
@@ -88,6 +97,31 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
 		return ReasonNoMatch
 	}
 	return ""
+}
+
+// issuedLaterRe finds a year said as when a policy came out: 2025年新出台的,
+// 2024年出的, 2022年那次 (generic Chinese, the same for every corpus).
+var issuedLaterRe = regexp.MustCompile(`((?:19|20)\d{2})年(?:\d{1,2}月份?)?(?:新出台|出台|新出的|新出|出的|发布|发的|印发|那次|那个|那轮|新政)`)
+
+// issuedLater says whether the question asks after a policy that came out
+// in a year later than the corpus's newest document: the corpus cannot
+// hold it, whatever clause shares its words. A year the best clause speaks
+// of (到2020年底, a period's end) is the corpus's own, and does not count.
+func (j *judge) issuedLater(q string, lex []scored) bool {
+	if j.newest == 0 {
+		return false
+	}
+	for _, m := range issuedLaterRe.FindAllStringSubmatch(q, -1) {
+		y, _ := strconv.Atoi(m[1])
+		if y <= j.newest {
+			continue
+		}
+		if len(lex) > 0 && strings.Contains(j.entries[lex[0].doc].text, m[1]+"年") {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // region applies the scope's rules: a question naming the corpus's own

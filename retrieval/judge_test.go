@@ -27,15 +27,17 @@ var judgeTopics = []string{"高新技术企业", "车辆购置税"}
 func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	t.Helper()
 	doc := corpus.Document{
-		ID:    "innovation",
-		Title: "关于支持创新发展的若干措施",
-		Body:  "2016年印发。",
+		ID:     "innovation",
+		Title:  "关于支持创新发展的若干措施",
+		Body:   "2016年印发。到2020年，全省高新技术企业数量翻一番。",
+		Issued: "2016-03-01",
 	}
 	for i, text := range []string{
 		"对认定的高新技术企业给予一次性奖励五十万元。",
 		"对首台套产品给予奖励，具体奖励办法另行制定。",
 		"推动科技创新券在川岭两地互认互通。",
 		"本措施自2016年1月1日起施行。",
+		"到2020年，全省高新技术企业数量翻一番。",
 	} {
 		doc.Chunks = append(doc.Chunks, corpus.Chunk{ID: doc.ID + string(rune('a'+i)), DocID: doc.ID, Text: text, Ord: i})
 	}
@@ -71,6 +73,10 @@ func TestJudge(t *testing.T) {
 		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
 		{"year the corpus never mentions", "2030年高新技术企业有什么奖励", ReasonYear},
 		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
+		{"policy issued after the newest document", "2020年新出台的首台套奖励办法", ReasonYear},
+		{"issued after, said with a month", "2020年3月出的首台套奖励办法", ReasonYear},
+		{"later year the best clause speaks of", "2020年出台的高新技术企业数量目标", ""},
+		{"later year, not said as a policy's", "2020年高新技术企业数量能翻一番吗", ""},
 		{"nothing in common", "hello world", ReasonNoMatch},
 	}
 	ask := asker(t, judgeScope)
