@@ -339,7 +339,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		hits[i].Rank = i + 1
 	}
 	res.Hits = hits
-	res.Reason = ix.judge.reason(q.Question, pq, lex)
+	res.Reason = ix.judge.reason(q.Question, pq, lex, ix.now().Year())
 	if res.Reason == "" && reranked && ix.rerankMin > 0 && hits[0].Score < ix.rerankMin {
 		// The reranker reads the question and the clause together: a low
 		// score for the best clause is evidence the corpus does not

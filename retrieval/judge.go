@@ -70,8 +70,9 @@ var yearRe = regexp.MustCompile(`(?:19|20)\d{2}年`)
 // reason says why the corpus cannot answer, one of the Reason constants,
 // or "" when it can: a question about another region or a city's own
 // rules, a topic or year the corpus never mentions, or words the best
-// clause barely holds. lex is the lexical ranking, best first.
-func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
+// clause barely holds. lex is the lexical ranking, best first; thisYear is
+// the year the question is asked in.
+func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear int) string {
 	q := strings.TrimSpace(question)
 	if r := j.region(q, lex); r != "" {
 		return r
@@ -81,14 +82,20 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored) string {
 			return ReasonTopic
 		}
 	}
-	for _, m := range yearRe.FindAllString(q, -1) {
-		y, _ := strconv.Atoi(m[:4])
-		if !j.years[y] {
-			return ReasonYear
-		}
-	}
 	if j.issuedLater(q, lex) {
 		return ReasonYear
+	}
+	// A year the corpus never mentions asks for that year's policy, which
+	// the corpus cannot give (2023年减按1%征收还执行吗). But this year or a
+	// later one, in a question whether a policy still holds (2026年还能享受
+	// 吗, asked in 2026), means now: the answer is the policy's own period,
+	// ended or not, which the corpus does give.
+	validity := validityRe.MatchString(q)
+	for _, m := range yearRe.FindAllString(q, -1) {
+		y, _ := strconv.Atoi(m[:4])
+		if !j.years[y] && !(validity && y >= thisYear) {
+			return ReasonYear
+		}
 	}
 	// Coverage: the share of the question's informative weight that the
 	// best clause holds. Unrelated questions match only scattered

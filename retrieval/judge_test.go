@@ -55,7 +55,8 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	return func(question string) string {
 		pq := ix.rewrite(question, nil)
-		return j.reason(question, pq, lex.search(pq.weights, nil, nil, 50))
+		// The questions are asked in 2030.
+		return j.reason(question, pq, lex.search(pq.weights, nil, nil, 50), 2030)
 	}
 }
 
@@ -73,6 +74,9 @@ func TestJudge(t *testing.T) {
 		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
 		{"year the corpus never mentions", "2030年高新技术企业有什么奖励", ReasonYear},
 		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
+		{"whether a policy still holds this year", "2030年高新技术企业奖励还有效吗", ""},
+		{"whether an earlier year's policy still holds", "2025年高新技术企业奖励还有效吗", ReasonYear},
+		{"whether a later year's new policy holds", "2030年新出台的首台套奖励还有效吗", ReasonYear},
 		{"policy issued after the newest document", "2020年新出台的首台套奖励办法", ReasonYear},
 		{"issued after, said with a month", "2020年3月出的首台套奖励办法", ReasonYear},
 		{"later year the best clause speaks of", "2020年出台的高新技术企业数量目标", ""},
