@@ -16,6 +16,8 @@ import (
 	"unicode"
 
 	chromem "github.com/philippgille/chromem-go"
+	wv "github.com/weaviate/weaviate-go-client/v5/weaviate"
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
 
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/retrieval"
@@ -195,7 +197,7 @@ type synthetic struct {
 	queries []retrieval.BackendQuery
 }
 
-func synth(b *testing.B, n, dims int) synthetic {
+func synth(b testing.TB, n, dims int) synthetic {
 	b.Helper()
 	lib, err := corpus.Load(corpus.Options{Builtin: true}, nil)
 	if err != nil {
@@ -350,12 +352,26 @@ func BenchmarkScale(b *testing.B) {
 				if !keep {
 					b.Cleanup(func() { dropClass(b, s) })
 				}
+				// POLICYBOT_BENCH_SEARCH_ONLY=1 (with KEEP) times searches of
+				// what a kept class holds, without syncing it: for a class
+				// whose indexing was stopped part way.
+				searchOnly := keep && os.Getenv("POLICYBOT_BENCH_SEARCH_ONLY") != ""
 				t0 := time.Now()
-				if err := s.Sync(context.Background(), d.clauses); err != nil {
-					b.Fatal(err)
+				if !searchOnly {
+					if err := s.Sync(context.Background(), d.clauses); err != nil {
+						b.Fatal(err)
+					}
 				}
 				took := time.Since(t0)
+				held := 0
+				if searchOnly {
+					held = classCount(b, s)
+				}
 				report := func(b *testing.B) {
+					if searchOnly {
+						b.ReportMetric(float64(held), "clauses-held")
+						return
+					}
 					if s.written.Load() == 0 {
 						b.ReportMetric(took.Seconds(), "resync-s")
 						return
@@ -428,4 +444,31 @@ func BenchmarkScale(b *testing.B) {
 			b.ReportMetric(took.Seconds(), "index-s")
 		})
 	}
+}
+
+// classCount is how many objects the store's class holds.
+func classCount(b *testing.B, s *Store) int {
+	var n int
+	err := s.do(context.Background(), "count the class", func(ctx context.Context, c *wv.Client) error {
+		res, err := c.GraphQL().Aggregate().WithClassName(s.class).
+			WithFields(graphql.Field{Name: "meta", Fields: []graphql.Field{{Name: "count"}}}).Do(ctx)
+		if err != nil {
+			return err
+		}
+		if len(res.Errors) > 0 {
+			return fmt.Errorf("%s", res.Errors[0].Message)
+		}
+		rows, _ := res.Data["Aggregate"].(map[string]any)[s.class].([]any)
+		if len(rows) == 0 {
+			return errors.New("no aggregate row")
+		}
+		meta, _ := rows[0].(map[string]any)["meta"].(map[string]any)
+		f, _ := meta["count"].(float64)
+		n = int(f)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

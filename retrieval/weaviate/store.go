@@ -229,7 +229,8 @@ func (s *Store) classSchema() *models.Class {
 			{Name: propEnds, DataType: []string{"date"}},
 			// The text is searched by BM25 and never filtered on: a
 			// filterable index of its tokens would only slow writing
-			// (by two fifths, measured on 20k clauses of trigrams).
+			// (20k synthetic clauses, trigram: 160 a second with it,
+			// 250–260 without).
 			{Name: propText, DataType: []string{"text"}, Tokenization: s.tok, IndexFilterable: &no},
 		},
 		// The in-force filter keeps clauses with no end: it needs the
