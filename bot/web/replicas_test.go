@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/policybot/policybot/bot/journal"
-	"github.com/policybot/policybot/retrieval"
 )
 
 // fakeAnswers is the shared Q&A record as another replica wrote it.
@@ -105,10 +103,7 @@ func TestDraftOfAnotherReplica(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := retrieval.OpenTaught("")
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := newTaught(t)
 			opts := Options{Taught: st}
 			if tt.answers != nil {
 				opts.Answers = tt.answers
@@ -153,10 +148,7 @@ func TestDraftOfAnotherReplica(t *testing.T) {
 // TestOwnDraftNotLookedUp: this server's own drafts need no lookup, so
 // they can be marked and taught while the shared record fails.
 func TestOwnDraftNotLookedUp(t *testing.T) {
-	st, err := retrieval.OpenTaught("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newTaught(t)
 	answers := &fakeAnswers{err: errors.New("postgres is down")}
 	f := newFixture(t, Options{Taught: st, Answers: answers}, false)
 	id := decodeBody[askResponse](t, f.do(t, request{method: "POST", path: "/api/ask", body: `{"question":" 税收优惠有哪些 "}`})).ID
@@ -187,14 +179,6 @@ func TestSharedRateLimit(t *testing.T) {
 	// 2 a minute: the local bucket's burst would be one.
 	opts := Options{RatePerMinute: 2, Limits: counter, Now: clk.Now}
 	a, b := newFixture(t, opts, false), newFixture(t, opts, false)
-	call := func(f *fixture, path, ip string) *httptest.ResponseRecorder {
-		r := localRequest("POST", path, strings.NewReader(`{"question":"税收"}`))
-		r.Header.Set("Content-Type", "application/json")
-		r.RemoteAddr = ip + ":5555"
-		w := httptest.NewRecorder()
-		f.srv.ServeHTTP(w, r)
-		return w
-	}
 	steps := []struct {
 		name    string
 		advance time.Duration
@@ -213,7 +197,7 @@ func TestSharedRateLimit(t *testing.T) {
 	}
 	for _, s := range steps {
 		clk.advance(s.advance)
-		w := call(s.f, s.path, s.ip)
+		w := postFrom(s.f, s.path, s.ip)
 		if w.Code != s.status {
 			t.Fatalf("%s: got %d %s, want %d", s.name, w.Code, w.Body.String(), s.status)
 		}

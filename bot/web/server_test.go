@@ -858,13 +858,6 @@ func TestRateLimit(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.Local)
 	// 6 a minute: a burst of one, then one every 10 s.
 	f := newFixture(t, Options{RatePerMinute: 6, Now: func() time.Time { return now }}, false)
-	ask := func(ip string) *httptest.ResponseRecorder {
-		r := localRequest("POST", "/api/ask", strings.NewReader(`{"question":"税收"}`))
-		r.RemoteAddr = ip + ":5555"
-		w := httptest.NewRecorder()
-		f.srv.ServeHTTP(w, r)
-		return w
-	}
 	steps := []struct {
 		name    string
 		advance time.Duration
@@ -879,7 +872,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	for _, s := range steps {
 		now = now.Add(s.advance)
-		w := ask(s.ip)
+		w := postFrom(f, "/api/ask", s.ip)
 		if w.Code != s.status {
 			t.Fatalf("%s: got %d, want %d", s.name, w.Code, s.status)
 		}
@@ -1185,4 +1178,24 @@ func FuzzRequestBody(f *testing.F) {
 			t.Fatalf("POST %s %q: response %q is not JSON", path, body, w.Body.String())
 		}
 	})
+}
+
+// postFrom posts a question to path from the client at ip.
+func postFrom(f *fixture, path, ip string) *httptest.ResponseRecorder {
+	r := localRequest("POST", path, strings.NewReader(`{"question":"税收"}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.RemoteAddr = ip + ":5555"
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, r)
+	return w
+}
+
+// newTaught is an empty taught store kept in memory.
+func newTaught(t *testing.T) *retrieval.Taught {
+	t.Helper()
+	st, err := retrieval.OpenTaught("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

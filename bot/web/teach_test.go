@@ -37,10 +37,7 @@ func TestTeach(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := retrieval.OpenTaught("")
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := newTaught(t)
 			opts := Options{Taught: st}
 			if tt.noStore {
 				opts.Taught = nil
@@ -92,10 +89,7 @@ func TestTeachStoreFailure(t *testing.T) {
 // appears once a draft is marked wrong, offers the cited clauses, takes
 // a clause picked in the document view, and saves what was chosen.
 func TestBrowserTeach(t *testing.T) {
-	st, err := retrieval.OpenTaught("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := newTaught(t)
 	f := newFixture(t, Options{Taught: st}, false)
 	doc := testDoc()
 	cited, other := doc.Chunks[26].ID, doc.Chunks[27].ID
