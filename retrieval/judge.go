@@ -31,7 +31,6 @@ const (
 type judge struct {
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
-	newest  int          // the year its newest document was issued; 0 when none says
 	absent  []string     // vocabulary topics the corpus never mentions
 	entries []entry      // the index's chunks, by position
 	lex     *bm25
@@ -45,11 +44,6 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, entries []entry, lex *
 		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
 			y, _ := strconv.Atoi(m[:4])
 			j.years[y] = true
-		}
-		if len(d.Issued) >= 4 {
-			if y, err := strconv.Atoi(d.Issued[:4]); err == nil {
-				j.newest = max(j.newest, y)
-			}
 		}
 	}
 	texts := make([]string, len(entries))
@@ -111,16 +105,18 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 var issuedLaterRe = regexp.MustCompile(`((?:19|20)\d{2})年(?:\d{1,2}月份?)?(?:新出台|出台|新出的|新出|出的|发布|发的|印发|那次|那个|那轮|新政)`)
 
 // issuedLater says whether the question asks after a policy that came out
-// in a year later than the corpus's newest document: the corpus cannot
-// hold it, whatever clause shares its words. A year the best clause speaks
-// of (到2020年底, a period's end) is the corpus's own, and does not count.
+// in a year later than the corpus's newest document (the scope's last year
+// of issue): the corpus cannot hold it, whatever clause shares its words.
+// A year the best clause speaks of (到2020年底, a period's end) is the
+// corpus's own, and does not count.
 func (j *judge) issuedLater(q string, lex []scored) bool {
-	if j.newest == 0 {
+	newest := j.scope.Years[1]
+	if newest == 0 {
 		return false
 	}
 	for _, m := range issuedLaterRe.FindAllStringSubmatch(q, -1) {
 		y, _ := strconv.Atoi(m[1])
-		if y <= j.newest {
+		if y <= newest {
 			continue
 		}
 		if len(lex) > 0 && strings.Contains(j.entries[lex[0].doc].text, m[1]+"年") {

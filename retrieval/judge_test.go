@@ -8,13 +8,14 @@ import (
 
 // judgeScope is a hand-made scope for a fictional province: its own
 // region's words, one of its cities, two other regions, one of them a
-// partner the corpus speaks of by a joint word.
+// partner the corpus speaks of by a joint word, and its year of issue.
 var judgeScope = corpus.Scope{
 	Home:         []string{"南岭", "省里"},
 	Cities:       []string{"青川"},
 	LocalPolicy:  []string{"市里", "县里"},
 	OtherRegions: []string{"东海", "西川"},
 	Partners:     map[string]string{"西川": "川岭"},
+	Years:        [2]int{2016, 2016},
 }
 
 // judgeTopics are vocabulary topics; the hand-made corpus mentions only
@@ -27,10 +28,9 @@ var judgeTopics = []string{"高新技术企业", "车辆购置税"}
 func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	t.Helper()
 	doc := corpus.Document{
-		ID:     "innovation",
-		Title:  "关于支持创新发展的若干措施",
-		Body:   "2016年印发。到2020年，全省高新技术企业数量翻一番。",
-		Issued: "2016-03-01",
+		ID:    "innovation",
+		Title: "关于支持创新发展的若干措施",
+		Body:  "2016年印发。到2020年，全省高新技术企业数量翻一番。",
 	}
 	for i, text := range []string{
 		"对认定的高新技术企业给予一次性奖励五十万元。",
