@@ -154,10 +154,7 @@ func (r *Record) write(ctx context.Context, fn func(ctx context.Context) error) 
 func (r *Record) Entries(ctx context.Context, since time.Time) ([]journal.Entry, error) {
 	var out []journal.Entry
 	err := r.db.do(ctx, func(ctx context.Context) error {
-		rows, err := r.db.pool.Query(ctx, `
-			SELECT id, at, channel, chat, question, history, answer, found, citations,
-				latency_ms, corpus_version, error, delivered, delivery_error
-			FROM qa_entries WHERE at >= $1 ORDER BY at, seq`, since)
+		rows, err := r.db.pool.Query(ctx, selectEntries+` WHERE at >= $1 ORDER BY at, seq`, since)
 		if err != nil {
 			return err
 		}
@@ -174,10 +171,7 @@ func (r *Record) Entries(ctx context.Context, since time.Time) ([]journal.Entry,
 // record holds none (never written, or deleted past the retention).
 func (r *Record) Entry(ctx context.Context, id string) (e journal.Entry, found bool, err error) {
 	err = r.db.do(ctx, func(ctx context.Context) error {
-		rows, err := r.db.pool.Query(ctx, `
-			SELECT id, at, channel, chat, question, history, answer, found, citations,
-				latency_ms, corpus_version, error, delivered, delivery_error
-			FROM qa_entries WHERE id = $1`, id)
+		rows, err := r.db.pool.Query(ctx, selectEntries+` WHERE id = $1`, id)
 		if err != nil {
 			return err
 		}
@@ -192,6 +186,13 @@ func (r *Record) Entry(ctx context.Context, id string) (e journal.Entry, found b
 	}
 	return e, true, nil
 }
+
+// selectEntries reads the columns of qa_entries that scanEntry scans, in
+// its order.
+const selectEntries = `
+	SELECT id, at, channel, chat, question, history, answer, found, citations,
+		latency_ms, corpus_version, error, delivered, delivery_error
+	FROM qa_entries`
 
 // scanEntry reads one row of qa_entries.
 func scanEntry(row pgx.CollectableRow) (journal.Entry, error) {
