@@ -52,13 +52,18 @@ func (h *healthCheck) run() error {
 	}
 	done := make(chan error, 1)
 	go func() {
-		defer h.running.Store(false)
+		var err error
+		// The guard is released before the result is sent: released
+		// after, a request arriving just after this one was answered
+		// would see a check that has finished as still running.
 		defer func() {
 			if p := recover(); p != nil {
-				done <- fmt.Errorf("check panicked: %v", p)
+				err = fmt.Errorf("check panicked: %v", p)
 			}
+			h.running.Store(false)
+			done <- err
 		}()
-		done <- h.check()
+		err = h.check()
 	}()
 	t := time.NewTimer(healthTimeout)
 	defer t.Stop()

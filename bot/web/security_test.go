@@ -495,6 +495,30 @@ func TestHugeHistory(t *testing.T) {
 	}
 }
 
+// TestHealthCheckFinished: a check that has returned is never reported as
+// still running to the next request, however soon it comes (a replica
+// asked twice in a row once saw "check still running" for a ping that
+// had answered, and kept the database for down).
+func TestHealthCheckFinished(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		check func() error
+	}{
+		{"ok", func() error { return nil }},
+		{"fails", func() error { return errors.New("down") }},
+		{"panics", func() error { panic("boom") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &healthCheck{name: tt.name, check: tt.check}
+			for i := range 2000 {
+				if err := h.run(); err != nil && strings.Contains(err.Error(), "still running") {
+					t.Fatalf("run %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
+
 func TestHealth(t *testing.T) {
 	old := healthTimeout
 	healthTimeout = 50 * time.Millisecond
