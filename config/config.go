@@ -112,6 +112,10 @@ type LLM struct {
 	// (0..3, 0 = none); they are searched besides the question, within
 	// the rewrite's share of Budget.
 	PolicyQueries int `yaml:"policy_queries"`
+	// Decline lets the model judge that none of the clauses found answers
+	// the question; the reply is then the not-found one (reason
+	// not_in_clauses) instead of an extract of clauses on something else.
+	Decline bool `yaml:"decline"`
 }
 
 // Enabled reports whether a chat model is configured: an endpoint or a key,
@@ -350,6 +354,9 @@ func DefaultConfig() Config {
 			// before the search; it lets a colloquial question reach
 			// clauses that share none of its words.
 			PolicyQueries: 3,
+			// Word overlap cannot tell a question the clauses answer from
+			// one on what they leave out; the model, reading them, can.
+			Decline: true,
 		},
 		Embedding: Embedding{
 			Provider:   "builtin",

@@ -73,6 +73,10 @@ type Data struct {
 	MaxChars int      // the answer's length cap
 	// MaxQueries is how many search queries Queries asks for.
 	MaxQueries int
+	// NoAnswer, when set, is the whole reply the model is to give when
+	// none of the clauses answers the question; empty, the model is not
+	// offered that reply.
+	NoAnswer string
 }
 
 // Render executes one template on d made safe to show as data.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/prompts"
@@ -56,6 +57,56 @@ type Options struct {
 	// 3; they are searched besides the question (see searchAll). Zero
 	// asks for none, and so does a pipeline without a model.
 	Queries int
+	// Decline offers the model a reply of its own (noAnswer) for when
+	// none of the clauses it is given answers the question; the answer
+	// is then not found, with ReasonNotInClauses. False, the model is not
+	// offered it.
+	Decline bool
+}
+
+// ReasonNotInClauses is the Reason of an answer the model declined: it
+// read the clauses retrieval found and judged that none answers the
+// question, which word overlap cannot judge (高企's rewards found for a
+// question on its 认定条件).
+const ReasonNotInClauses = "not_in_clauses"
+
+// noAnswer is the whole reply the model gives, when Options.Decline, for
+// a question no clause answers.
+const (
+	bareNoAnswer = "条款未涉及"
+	noAnswer     = "【" + bareNoAnswer + "】"
+)
+
+// declined reports whether a generated reply is the model's noAnswer:
+// opening with it, or, from a model that drops the brackets, being its
+// words and nothing more (条款未涉及具体金额… is an answer).
+func declined(text string) bool {
+	t := strings.TrimSpace(text)
+	return strings.HasPrefix(t, noAnswer) || strings.TrimRight(t, "。.！!") == bareNoAnswer
+}
+
+// holdDecline passes the model's text on to onDelta only once it can no
+// longer be noAnswer: a declined reply is never shown as it streams,
+// since the answer will be the not-found reply instead.
+func holdDecline(onDelta func(string)) func(string) {
+	if onDelta == nil {
+		return nil
+	}
+	var held strings.Builder
+	passing := false
+	return func(s string) {
+		if passing {
+			onDelta(s)
+			return
+		}
+		held.WriteString(s)
+		t := strings.TrimLeftFunc(held.String(), unicode.IsSpace)
+		if strings.HasPrefix(noAnswer, t) || strings.HasPrefix(t, noAnswer) || strings.HasPrefix(bareNoAnswer, t) || declined(t) {
+			return
+		}
+		passing = true
+		onDelta(held.String())
+	}
 }
 
 // Pipeline turns a question and its history into a cited answer.
@@ -111,7 +162,20 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 		return p.finish(ans), nil
 	}
 	if p.gen != nil {
+		if p.opts.Decline {
+			onDelta = holdDecline(onDelta)
+		}
 		text, err := p.generate(ctx, b, question, history, cites, onDelta)
+		if err == nil && p.opts.Decline && declined(text) {
+			// The model read the clauses and found that none answers:
+			// quoting the best of them would answer something else.
+			p.log.Info("the model found no clause answering the question", "clauses", len(cites))
+			res.Reason = ReasonNotInClauses
+			ans.Found, ans.Reason = false, ReasonNotInClauses
+			ans.Lead, ans.Body, _ = strings.Cut(p.notCovered(res), "\n")
+			ans.Citations = []Citation{}
+			return p.finish(ans), nil
+		}
 		if err == nil {
 			kept, sents := ground(text, cites)
 			ans.Sentences = sents
@@ -241,6 +305,9 @@ func (p *Pipeline) generate(ctx context.Context, b budget, question string, hist
 	// clauses: none can close the tags or open one of the prompt's own,
 	// and the question and each history turn stay on one line.
 	d := prompts.Data{Today: p.today(), Scope: p.scopeLine(), Question: question, History: history, MaxChars: p.opts.MaxChars}
+	if p.opts.Decline {
+		d.NoAnswer = noAnswer
+	}
 	for _, c := range cites {
 		doc, _ := p.lib.Document(c.DocID)
 		d.Clauses = append(d.Clauses, prompts.Clause{

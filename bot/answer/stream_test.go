@@ -34,7 +34,8 @@ type stFake struct {
 	script []stReply
 
 	mu      sync.Mutex
-	streams []bool // per request: whether it asked to stream
+	streams []bool   // per request: whether it asked to stream
+	systems []string // per request: the system message
 }
 
 func stNewFake(t *testing.T, script ...stReply) *stFake {
@@ -47,8 +48,12 @@ func stNewFake(t *testing.T, script ...stReply) *stFake {
 			return
 		}
 		var req struct {
-			Model  string `json:"model"`
-			Stream bool   `json:"stream"`
+			Model    string `json:"model"`
+			Stream   bool   `json:"stream"`
+			Messages []struct {
+				Role    string `json:"role"`
+				Content string `json:"content"`
+			} `json:"messages"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			t.Errorf("fake could not decode the request: %v", err)
@@ -57,6 +62,11 @@ func stNewFake(t *testing.T, script ...stReply) *stFake {
 		}
 		f.mu.Lock()
 		f.streams = append(f.streams, req.Stream)
+		system := ""
+		if len(req.Messages) > 0 && req.Messages[0].Role == "system" {
+			system = req.Messages[0].Content
+		}
+		f.systems = append(f.systems, system)
 		rep := f.script[min(len(f.streams), len(f.script))-1]
 		f.mu.Unlock()
 		if rep.status != 0 && rep.status != http.StatusOK {
@@ -100,6 +110,13 @@ func stNewFake(t *testing.T, script ...stReply) *stFake {
 	t.Cleanup(srv.Close)
 	f.url = srv.URL + "/v1"
 	return f
+}
+
+// system is the system message of each request so far.
+func (f *stFake) system() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.systems...)
 }
 
 func (f *stFake) streamed() []bool {

@@ -40,6 +40,7 @@ type citation struct {
 type askJSON struct {
 	Answer    string     `json:"answer"`
 	Found     bool       `json:"found"`
+	Reason    string     `json:"reason"`
 	Query     string     `json:"query"`
 	Lead      string     `json:"lead"`
 	Citations []citation `json:"citations"`
@@ -406,6 +407,43 @@ func TestAskWithChatModel(t *testing.T) {
 			}
 			if strings.Contains(a.Answer, "status code") || strings.Contains(a.Answer, "upstream exploded") {
 				t.Errorf("got answer with the error's text:\n%s", a.Answer)
+			}
+		})
+	}
+}
+
+// TestAskModelDeclines: by default the model may judge that no clause
+// found answers, and then the reply is the not-found one; with
+// llm.decline false it is not offered that reply, and what it wrote
+// instead, citing nothing, leaves the extract.
+func TestAskModelDeclines(t *testing.T) {
+	t.Parallel()
+	const question = "做自行车的，评上省级数字化车间能奖多少钱？"
+	tests := []struct {
+		name       string
+		config     string
+		wantFound  bool
+		wantReason string
+	}{
+		{"by default", "", false, "not_in_clauses"},
+		{"switched off", "  decline: false\n", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFile(t, "llm:\n  max_retries: 0\n  timeout: 5s\n  policy_queries: 0\n"+tt.config)
+			srv := httptest.NewServer(&fakeChat{status: http.StatusOK, content: "【条款未涉及】"})
+			defer srv.Close()
+			c := indexedCLI().with("OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "POLICYBOT_LLM_MODEL", "fake")
+			out, stderr, err := c.run(t, "", "--config", cfg, "ask", "--json", question)
+			if err != nil {
+				t.Fatalf("got error %v, want none; stderr:\n%s", err, stderr)
+			}
+			a := decodeAnswer(t, out)
+			if a.Found != tt.wantFound || a.Reason != tt.wantReason {
+				t.Errorf("got found %v, reason %q; want %v, %q; answer:\n%s", a.Found, a.Reason, tt.wantFound, tt.wantReason, a.Answer)
+			}
+			if strings.Contains(a.Answer, "条款未涉及") {
+				t.Errorf("the model's reply reached the user:\n%s", a.Answer)
 			}
 		})
 	}

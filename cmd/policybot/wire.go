@@ -239,7 +239,7 @@ func (g *global) pipeline(ctx context.Context) (*answer.Pipeline, *retrieval.Liv
 	}
 	p := answer.New(live, live, bg, pr, answer.Options{
 		K: g.cfg.Retrieval.TopK, MaxChars: g.cfg.LLM.AnswerChars, Timeout: g.cfg.LLM.Timeout, Budget: g.cfg.LLM.Budget,
-		Queries: g.cfg.LLM.PolicyQueries,
+		Queries: g.cfg.LLM.PolicyQueries, Decline: g.cfg.LLM.Decline,
 	}, g.log)
 	return p, live, nil
 }
