@@ -77,15 +77,16 @@ func TestPipelineClauseNotes(t *testing.T) {
 			wantNot: []string{"77号"},
 		},
 		{
-			// The first period the clause states ended first and is the
-			// clause's status; the later one is noted.
+			// The clause states a period for each of two measures; the
+			// lead quotes the first, whose period is the status, and the
+			// other measure's is noted as such.
 			name: "a clause extending a period",
 			doc:  "private-economy-opinions", lbl: "三16", now: plNow(),
 			wantStatus:  "时效：[1]已于2019年4月30日失效",
 			wantBecause: corpus.BecauseClause,
 			want: []string{
 				"[1]现行政策请向河北省发展和改革委员会确认。",
-				"[1]条款所述期限已于2020年4月30日结束。",
+				"[1]条款中其他措施的期限已于2020年4月30日结束。",
 			},
 		},
 		{

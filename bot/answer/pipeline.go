@@ -184,7 +184,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 				ans.Citations = []Citation{}
 				for _, c := range cites {
 					if used[c.N] {
-						ans.Citations = append(ans.Citations, c)
+						ans.Citations = append(ans.Citations, p.focus(c, citing(sents, c.N), false))
 					}
 				}
 				return p.finish(ans), nil
@@ -204,6 +204,9 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	if shown != lead {
 		// The lead is cut short: the extract quotes its sentence whole.
 		quoted = ""
+	}
+	if lead != "" {
+		cites[0] = p.focus(cites[0], lead, true)
 	}
 	ans.Body, ans.Citations = p.extract(res, cites, quoted)
 	if lead != "" {
@@ -362,6 +365,17 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 }
 
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
+
+// citing joins the kept sentences that cite clause n.
+func citing(sents []Sentence, n int) string {
+	var b strings.Builder
+	for _, s := range sents {
+		if s.Kept && citedIn(s.Text, n)[n] {
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
 
 // citedIn reports which of the n given clauses a text cites by [n].
 func citedIn(text string, n int) map[int]bool {

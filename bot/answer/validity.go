@@ -58,6 +58,9 @@ func (p *Pipeline) notes(cites []Citation) []string {
 // the clause does not say how long that one runs.
 func (p *Pipeline) clauseNotes(c Citation) []string {
 	var out []string
+	// The ended periods the clause states are worded in one sentence.
+	var ended []string
+	endedAt := -1
 	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()) {
 		if v == c.Validity {
 			// The answer's status line says it already.
@@ -66,7 +69,11 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 		switch {
 		case v.Because == corpus.BecauseClause:
 			if v.Status == corpus.StatusExpired {
-				out = append(out, fmt.Sprintf("条款所述期限已于%s结束。", chineseDate(v.Until)))
+				if endedAt < 0 {
+					endedAt = len(out)
+					out = append(out, "")
+				}
+				ended = append(ended, chineseDate(v.Until))
 			}
 		case v.Restates && v.Status == corpus.StatusExpired:
 			out = append(out, fmt.Sprintf("条款与%s所载措施相同，该文件执行期限已于%s结束。", compactCite(v.Because), chineseDate(v.Until)))
@@ -77,6 +84,15 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 		case v.Status == corpus.StatusInForce:
 			out = append(out, fmt.Sprintf("条款所述%s的执行期限至%s。", compactCite(v.Because), chineseDate(v.Until)))
 		}
+	}
+	if endedAt >= 0 {
+		what := "条款所述期限"
+		if c.focused {
+			// The status line is the quoted measure's; these are the
+			// clause's other measures'.
+			what = "条款中其他措施的期限"
+		}
+		out[endedAt] = fmt.Sprintf("%s已于%s结束。", what, strings.Join(ended, "、"))
 	}
 	return out
 }
@@ -187,4 +203,48 @@ func (p *Pipeline) validityOf(doc corpus.Document, c Citation) corpus.Validity {
 		}
 	}
 	return v
+}
+
+// focus judges a citation's validity on the part of its clause that an
+// answer rests on, when the clause states different periods for different
+// measures (…失业保险费率…延长至2019年4月30日…；…住房公积金…延长至2020年4月30日…):
+// each period is the measure's it is stated with, and the earliest is not
+// the answer's when the answer quotes another. part is what the answer
+// took from the clause: a sentence of it (quoted, true) or the model's
+// sentences citing it. When part states one of the periods, those count;
+// when a quoted sentence states none, the measure has no stated period of
+// its own and the document's counts, the others going to the notes. A
+// model's sentences that state none say nothing of which measure they
+// rest on, and a clause stating one period may state it for all its
+// measures: both keep the clause's validity, the earliest end.
+func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
+	now := p.opts.Now()
+	var ends int
+	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, now) {
+		if v.Because == corpus.BecauseClause {
+			ends++
+		}
+	}
+	if ends < 2 || strings.TrimSpace(part) == "" {
+		return c
+	}
+	states := false
+	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: part}, now) {
+		if v.Because == corpus.BecauseClause {
+			states = true
+		}
+	}
+	if !states && !quoted {
+		return c
+	}
+	doc, ok := p.lib.Document(c.DocID)
+	if !ok {
+		return c
+	}
+	f := c
+	f.Text = part
+	c.Validity = p.validityOf(doc, f)
+	c.Expired = c.Validity.Status == corpus.StatusExpired
+	c.focused = true
+	return c
 }

@@ -31,10 +31,11 @@ func vtCorpus(t *testing.T) *corpus.Library {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		"opinions.md": "浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见\n浙政办发〔2022〕25号\n各市、县（市、区）人民政府，省政府直属各单位：\n一、对符合条件的小微企业贷款给予贴息。\n二、本意见自2022年5月1日起施行，有效期至2025年12月31日。\n浙江省人民政府办公厅\n2022年4月18日\n",
-		"notice.txt":  "财政部 税务总局公告2023年第12号\n关于进一步支持小微企业和个体工商户发展有关税费政策的公告\n为进一步支持小微企业和个体工商户发展，现将有关税费政策公告如下：\n一、自2023年1月1日至2027年12月31日，对个体工商户年应纳税所得额不超过200万元的部分，减半征收个人所得税。\n二、本公告相关政策执行至2027年12月31日。\n财政部 税务总局\n2023年8月2日\n",
-		"bare.txt":    "关于做好企业服务工作的意见\n一、各部门要做好服务，及时回应企业诉求。\n",
-		"guide.md":    "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日；个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n二、其他问题请咨询当地主管部门。\n",
+		"opinions.md":  "浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见\n浙政办发〔2022〕25号\n各市、县（市、区）人民政府，省政府直属各单位：\n一、对符合条件的小微企业贷款给予贴息。\n二、本意见自2022年5月1日起施行，有效期至2025年12月31日。\n浙江省人民政府办公厅\n2022年4月18日\n",
+		"notice.txt":   "财政部 税务总局公告2023年第12号\n关于进一步支持小微企业和个体工商户发展有关税费政策的公告\n为进一步支持小微企业和个体工商户发展，现将有关税费政策公告如下：\n一、自2023年1月1日至2027年12月31日，对个体工商户年应纳税所得额不超过200万元的部分，减半征收个人所得税。\n二、本公告相关政策执行至2027年12月31日。\n财政部 税务总局\n2023年8月2日\n",
+		"bare.txt":     "关于做好企业服务工作的意见\n一、各部门要做好服务，及时回应企业诉求。\n",
+		"measures.txt": "某省降低企业成本若干措施\n一、降低用工成本。将阶段性降低失业保险费率政策执行期限延长至2019年4月30日；将降低住房公积金缴存比例政策执行期限延长至2020年4月30日；将残疾人就业保障金征收上限降至当地社会平均工资的2倍。\n二、各地要抓好落实。\n",
+		"guide.md":     "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日；个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n二、其他问题请咨询当地主管部门。\n",
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -69,6 +70,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 		// clause of doc that holds it.
 		has         string
 		now         time.Time
+		question    string // "" asks 这项政策还有效吗？
 		wantStatus  string
 		wantSources string // %s is the clause's label
 		wantNotes   []string
@@ -113,6 +115,41 @@ func TestValidityAnyCorpus(t *testing.T) {
 				"[1]条款所述浙政办发〔2022〕25号的执行期限至2025年12月31日。",
 			},
 		},
+		{
+			// A clause stating a period for each of its measures: the
+			// answer quoting one has that one's status, and the others
+			// are noted as the other measures'.
+			name: "several periods, the later quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
+			question:    "降低住房公积金缴存比例的政策执行到什么时候？",
+			wantStatus:  "时效：[1]已于2020年4月30日失效",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2019年4月30日结束。"},
+		},
+		{
+			name: "several periods, the later quoted while it runs", doc: "measures", has: "延长至2020年4月30日", now: at(2019, 6, 1),
+			question:    "降低住房公积金缴存比例的政策执行到什么时候？",
+			wantStatus:  "时效：[1]有效至2020年4月30日",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantNotes:   []string{"[1]条款中其他措施的期限已于2019年4月30日结束。"},
+		},
+		{
+			// A measure stated without a period of its own is not given
+			// its neighbours'.
+			name: "several periods, a measure without one quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
+			question:    "残疾人就业保障金征收上限是多少？",
+			wantStatus:  "时效：[1]未写明期限，请确认是否仍有效",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2019年4月30日、2020年4月30日结束。"},
+		},
+		{
+			// Asked of the clause as a whole, the earliest end stands,
+			// and the other is noted as the clause's.
+			name: "several periods, the earliest quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
+			question:    "失业保险费率降低政策延长到什么时候？",
+			wantStatus:  "时效：[1]已于2019年4月30日失效",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2020年4月30日结束。"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +165,11 @@ func TestValidityAnyCorpus(t *testing.T) {
 			hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
 			now := tt.now
 			p := answer.New(hits, lib, nil, set, answer.Options{Now: func() time.Time { return now }}, nil)
-			ans, err := p.Answer(context.Background(), "这项政策还有效吗？", nil)
+			q := tt.question
+			if q == "" {
+				q = "这项政策还有效吗？"
+			}
+			ans, err := p.Answer(context.Background(), q, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,6 +183,52 @@ func TestValidityAnyCorpus(t *testing.T) {
 			}
 			if !reflect.DeepEqual(ans.Validity, append([]string{}, tt.wantNotes...)) {
 				t.Errorf("时效提示 = %q, want %q", ans.Validity, tt.wantNotes)
+			}
+		})
+	}
+}
+
+// vtModel answers every question with the same text.
+type vtModel string
+
+func (m vtModel) Complete(context.Context, string, string) (string, error) { return string(m), nil }
+
+// TestValidityModelFocus: a generated answer citing a clause that states a
+// period for each of its measures has the period of the measure its
+// sentences state; sentences stating none leave the clause's earliest.
+func TestValidityModelFocus(t *testing.T) {
+	lib := vtCorpus(t)
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("measures")
+	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "2020年4月30日") })]
+	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name, reply string
+		wantStatus  string
+		wantNote    string
+	}{
+		{"the later measure", "降低住房公积金缴存比例政策的执行期限延长至2020年4月30日[1]。", "时效：[1]已于2020年4月30日失效", "[1]条款中其他措施的期限已于2019年4月30日结束。"},
+		{"no measure's period stated", "该条款降低企业用工成本[1]。", "时效：[1]已于2019年4月30日失效", "[1]条款所述期限已于2020年4月30日结束。"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := answer.New(hits, lib, vtModel(tt.reply), set, answer.Options{Now: now}, nil)
+			ans, err := p.Answer(context.Background(), "降低公积金缴存比例的政策到什么时候？", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Lead != tt.reply {
+				t.Fatalf("lead %q, want the model's %q", ans.Lead, tt.reply)
+			}
+			if status, _ := plHead(t, ans); status != tt.wantStatus {
+				t.Errorf("时效 line\n%s\nwant\n%s", status, tt.wantStatus)
+			}
+			if !slices.Contains(ans.Validity, tt.wantNote) {
+				t.Errorf("时效提示 = %q, want %q among them", ans.Validity, tt.wantNote)
 			}
 		})
 	}
