@@ -20,6 +20,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -391,12 +392,18 @@ func (s *Server) limited(l *limiter, next http.HandlerFunc) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !l.allow(s.clientIP(r), s.opts.Now()) {
-			w.Header().Set("Retry-After", "10")
-			writeError(w, http.StatusTooManyRequests, msgRate)
+			tooMany(w, 10)
 			return
 		}
 		next(w, r)
 	}
+}
+
+// tooMany refuses a request over a client's limit, saying in how many
+// seconds to try again.
+func tooMany(w http.ResponseWriter, retry int) {
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	writeError(w, http.StatusTooManyRequests, msgRate)
 }
 
 type askRequest struct {

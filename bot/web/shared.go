@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/policybot/policybot/bot/journal"
@@ -78,8 +77,7 @@ func (s *Server) costly(next http.HandlerFunc) http.HandlerFunc {
 		ip, now := s.clientIP(r), s.opts.Now()
 		ok, retry := s.sharedAllow(r.Context(), ip, now, most)
 		if !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(retry))
-			writeError(w, http.StatusTooManyRequests, msgRate)
+			tooMany(w, retry)
 			return
 		}
 		next(w, r)
