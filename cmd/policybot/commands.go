@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/policybot/policybot/bot/answer"
 	"github.com/policybot/policybot/corpus"
 	"github.com/policybot/policybot/retrieval"
 )
@@ -225,8 +226,12 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	k := fs.Int("k", 10, "results searched per question (at least 10)")
 	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
 	anchor := fs.Bool("anchor", false, "also print, beside each line, the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
+	answers := fs.Bool("answers", false, "measure the answers instead: each question goes through the whole pipeline (with a model: its rewrite, restatement and judgement that no clause answers), found is the answer's, and the ranks are of the clauses the answer cites")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *answers && *anchor {
+		return errors.New("eval: --answers and --anchor measure different things; give one")
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -243,9 +248,22 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 		}
 		sets[i] = items
 	}
-	ix, err := g.live(ctx)
-	if err != nil {
-		return err
+	var ix *retrieval.Live
+	var measured interface {
+		Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error)
+	}
+	if *answers {
+		p, live, err := g.pipeline(ctx)
+		if err != nil {
+			return err
+		}
+		measured = answerSearch{p, live}
+	} else {
+		live, err := g.live(ctx)
+		if err != nil {
+			return err
+		}
+		ix, measured = live, live
 	}
 	for i, items := range sets {
 		if fs.NArg() > 1 {
@@ -254,7 +272,7 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 			}
 			fmt.Fprintf(g.stdout, "== %s\n", fs.Arg(i))
 		}
-		rep, err := retrieval.Evaluate(ctx, ix, items, *k)
+		rep, err := retrieval.Evaluate(ctx, measured, items, *k)
 		if err != nil {
 			return err
 		}
@@ -276,6 +294,31 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 		}
 	}
 	return nil
+}
+
+// answerSearch measures answers as eval measures searches: found is the
+// answer's, and the hits are the clauses it cites, in its order.
+type answerSearch struct {
+	p   *answer.Pipeline
+	lib interface {
+		Document(id string) (corpus.Document, bool)
+	}
+}
+
+func (a answerSearch) Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error) {
+	ans, err := a.p.Answer(ctx, q.Question, q.History)
+	if err != nil {
+		return retrieval.Result{}, err
+	}
+	res := retrieval.Result{Question: q.Question, Query: ans.Query, Found: ans.Found, Reason: ans.Reason}
+	for i, c := range ans.Citations {
+		d, _ := a.lib.Document(c.DocID)
+		res.Hits = append(res.Hits, retrieval.Hit{
+			Rank: i + 1, DocID: c.DocID, Title: c.Title, DocNo: c.DocNo, Issuer: d.Issuer, Kind: d.Kind,
+			Clause: c.Clause, Text: c.Text, ChunkID: c.ChunkID,
+		})
+	}
+	return res, nil
 }
 
 // readEvalFile reads one evaluation file, naming it in any error.

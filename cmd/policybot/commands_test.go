@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -435,6 +437,36 @@ func TestRetrieveStdin(t *testing.T) {
 	}
 }
 
+// TestEvalAnswers: eval --answers measures what the whole pipeline
+// answers: a model that judges no clause to answer makes every question
+// not found, which retrieval alone never says.
+func TestEvalAnswers(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&fakeChat{status: http.StatusOK, content: "【条款未涉及】"})
+	defer srv.Close()
+	c := indexedCLI().with("OPENAI_BASE_URL", srv.URL+"/v1", "OPENAI_API_KEY", "test-key", "POLICYBOT_LLM_MODEL", "fake")
+	cfg := configFile(t, "llm:\n  max_retries: 0\n  timeout: 5s\n  policy_queries: 0\n")
+	file := writeFile(t, "eval.jsonl", `{"id":"t1","question":"做自行车的，评上省级数字化车间能奖多少钱？","history":[],"answerable":true,"kind":"number","gold":[{"doc":"冀制强省办〔2018〕2号","clause":"省级智能工厂和数字化车间的企业分别给予90万元和40万元"}]}`+"\n")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"retrieval", []string{"--config", cfg, "eval", file}, "hit@1 1.00  hit@5 1.00  doc hit@5 1.00  MRR@10 1.00  not-found: unanswerable 0.00 (0)  answerable 0.00"},
+		{"answers", []string{"--config", cfg, "eval", "--answers", file}, "hit@1 0.00  hit@5 0.00  doc hit@5 0.00  MRR@10 0.00  not-found: unanswerable 0.00 (0)  answerable 1.00"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := c.run(t, "", tt.args...)
+			if err != nil {
+				t.Fatalf("got error %v; stderr:\n%s", err, stderr)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("got\n%s\nwant a line with %q", out, tt.want)
+			}
+		})
+	}
+}
+
 func TestEval(t *testing.T) {
 	t.Parallel()
 	c := indexedCLI()
@@ -453,6 +485,8 @@ func TestEval(t *testing.T) {
 		{name: "bad line", args: []string{"eval", bad}, wantErr: "line 3"},
 		{name: "a bad file among good ones is named", args: []string{"eval", file, bad}, wantErr: "bad.jsonl"},
 		{name: "several sets, anchor beside", args: []string{"eval", "--anchor", file, file}, want: []string{"== " + file, "overall        n=2", "| anchor hit@1"}},
+		{name: "answers", args: []string{"eval", "--answers", file}, want: []string{"overall        n=2", "hit@1 1.00", "not-found: unanswerable 1.00 (1)  answerable 0.00"}},
+		{name: "answers and anchor", args: []string{"eval", "--answers", "--anchor", file}, wantErr: "give one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
