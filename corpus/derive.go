@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -19,6 +20,9 @@ type region struct {
 	Name  string   `yaml:"name"`
 	Short []string `yaml:"short"`
 	Code  string   `yaml:"code"` // first character of its documents' numbers
+	// Cities are its capital and other large cities, which a question
+	// may name instead of it.
+	Cities []string `yaml:"cities"`
 }
 
 // gazetteer is regions.yaml.
@@ -52,15 +56,33 @@ func deriveScope(docs []Document) (Scope, error) {
 	}
 	rs := gz.Regions
 	count := map[int]int{}
+	// provincial counts a region's own documents; a region held only
+	// through its cities' documents is named by them (广东省深圳市).
+	provincial := map[int]int{}
+	cityOf := map[int]map[string]bool{}
 	cities := map[string]bool{}
 	for i := range docs {
 		d := &docs[i]
-		if r := regionOf(rs, d); r >= 0 {
-			count[r]++
-		}
+		var issuers []string
 		for _, who := range append(strings.Fields(d.Issuer), d.Title) {
 			if m := cityIssuerRe.FindStringSubmatch(who); m != nil {
 				cities[m[1]] = true
+				issuers = append(issuers, m[1])
+			}
+		}
+		if r := regionOf(rs, d); r >= 0 {
+			count[r]++
+			provincial[r]++
+			continue
+		}
+		for _, c := range issuers {
+			if r := slices.IndexFunc(rs, func(r region) bool { return slices.Contains(r.Cities, c) }); r >= 0 {
+				count[r]++
+				if cityOf[r] == nil {
+					cityOf[r] = map[string]bool{}
+				}
+				cityOf[r][c] = true
+				break
 			}
 		}
 	}
@@ -79,7 +101,16 @@ func deriveScope(docs []Document) (Scope, error) {
 	isHeld := map[int]bool{}
 	for _, r := range held {
 		isHeld[r] = true
-		names = append(names, rs[r].Name)
+		name := rs[r].Name
+		if provincial[r] == 0 {
+			var cs []string
+			for c := range cityOf[r] {
+				cs = append(cs, c+"市")
+			}
+			sort.Strings(cs)
+			name += strings.Join(cs, "、")
+		}
+		names = append(names, name)
 		sc.Home = append(sc.Home, rs[r].Short...)
 	}
 	sc.Region = strings.Join(names, "、")
@@ -97,8 +128,16 @@ func deriveScope(docs []Document) (Scope, error) {
 		return sc, nil
 	}
 	for i, r := range rs {
-		if !isHeld[i] {
-			sc.OtherRegions = append(sc.OtherRegions, r.Short...)
+		if isHeld[i] {
+			continue
+		}
+		sc.OtherRegions = append(sc.OtherRegions, r.Short...)
+		for _, c := range r.Cities {
+			// A city whose own bodies issued documents here is held,
+			// whatever its province.
+			if !cities[c] {
+				sc.OtherRegions = append(sc.OtherRegions, c)
+			}
 		}
 	}
 	return sc, nil
@@ -112,6 +151,11 @@ func regionOf(rs []region, d *Document) int {
 			if strings.HasPrefix(d.Issuer, s) || strings.HasPrefix(d.Title, s) {
 				return i
 			}
+		}
+		// A province's full name inside an issuer is the body's region
+		// too: 国家税务总局浙江省税务局, 中共浙江省委.
+		if strings.Contains(d.Issuer, r.Name) {
+			return i
 		}
 	}
 	// 浙政办发〔2023〕12号: a provincial 文号 starts with the region's

@@ -24,13 +24,40 @@ func TestDeriveScope(t *testing.T) {
 			t.Errorf("Home %v lacks %s", sc.Home, w)
 		}
 	}
-	for _, w := range []string{"北京", "广东", "河北"} {
+	// Another province's large cities are other regions too; the
+	// corpus's own province's are not.
+	for _, w := range []string{"北京", "广东", "河北", "深圳", "苏州", "石家庄"} {
 		if !slices.Contains(sc.OtherRegions, w) {
 			t.Errorf("OtherRegions lacks %s", w)
 		}
 	}
-	if slices.Contains(sc.OtherRegions, "浙江") {
-		t.Errorf("OtherRegions holds the region the corpus covers")
+	for _, w := range []string{"浙江", "杭州", "宁波"} {
+		if slices.Contains(sc.OtherRegions, w) {
+			t.Errorf("OtherRegions holds %s, of the region the corpus covers", w)
+		}
+	}
+	// A city's documents hold their province through the city.
+	city, err := deriveScope([]Document{
+		{Title: "深圳市关于促进中小企业高质量发展的若干措施", Issuer: "深圳市人民政府", DocNo: "深府规〔2023〕5号"},
+		docs[3],
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if city.Region != "广东省深圳市" {
+		t.Errorf("a city's corpus: Region = %q, want 广东省深圳市", city.Region)
+	}
+	if !slices.Contains(city.Home, "深圳") || !slices.Contains(city.OtherRegions, "杭州") || slices.Contains(city.OtherRegions, "深圳") {
+		t.Errorf("a city's corpus: Home %v, other regions %v; want 深圳 home and 杭州 another region", city.Home, city.OtherRegions)
+	}
+	// A province's full name inside the issuer places a body that does
+	// not start with it: a national office's provincial branch.
+	branch, err := deriveScope([]Document{{Title: "支持小微企业发展税费政策解读", Issuer: "国家税务总局浙江省税务局"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if branch.Region != "浙江省" {
+		t.Errorf("a provincial tax bureau's document: Region = %q, want 浙江省", branch.Region)
 	}
 	national, err := deriveScope(docs[3:])
 	if err != nil {

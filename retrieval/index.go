@@ -148,6 +148,13 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	ix.lex = newBM25(texts)
 	ix.homophones = newHomophones(ix.lex, texts)
 	ix.judge = newJudge(lib.Scope(), docs, ix.entries, ix.lex, ix.vocab.Topics)
+	ix.judge.national = map[string]bool{}
+	regions := lib.Regions()
+	for i := range docs {
+		if d := &docs[i]; regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
+			ix.judge.national[d.ID] = true
+		}
+	}
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
 		ix.emb = hashed{hashedDims}
@@ -162,7 +169,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	}
 	if opts.Backend != nil {
 		ix.backend = opts.Backend
-		ix.regions = lib.Regions()
+		ix.regions = regions
 		if err := ix.backend.Sync(ctx, ix.clauses(vecs)); err != nil {
 			return nil, fmt.Errorf("build index: %w", err)
 		}

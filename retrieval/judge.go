@@ -34,6 +34,9 @@ type judge struct {
 	absent  []string     // vocabulary topics the corpus never mentions
 	entries []entry      // the index's chunks, by position
 	lex     *bm25
+	// national holds the documents no region issued that say who did (a
+	// ministry's notice): they apply in every region.
+	national map[string]bool
 }
 
 // newJudge is built once per index, after its chunks and BM25 statistics.
@@ -139,7 +142,10 @@ func (j *judge) region(q string, lex []scored) string {
 		if !strings.Contains(q, r) {
 			continue
 		}
-		if regionIsSubject(q, r) || !j.partnerIn(r, lex) {
+		// Named in passing (在苏州注册的公司能享受…吗), another region is
+		// no reason to refuse a clause that applies there: one that
+		// speaks of it, or one of a national document.
+		if regionIsSubject(q, r) || !j.partnerIn(r, lex) && !j.nationalBest(lex) {
 			return ReasonOtherRegion
 		}
 	}
@@ -203,6 +209,11 @@ func (j *judge) partnerIn(region string, lex []scored) bool {
 	}
 	w := j.scope.Partners[region]
 	return w != "" && strings.Contains(text, w)
+}
+
+// nationalBest says whether the best clause is a national document's.
+func (j *judge) nationalBest(lex []scored) bool {
+	return len(lex) > 0 && j.national[j.entries[lex[0].doc].doc.ID]
 }
 
 func containsAny(s string, words []string) bool {

@@ -41,16 +41,22 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	} {
 		doc.Chunks = append(doc.Chunks, corpus.Chunk{ID: doc.ID + string(rune('a'+i)), DocID: doc.ID, Text: text, Ord: i})
 	}
-	docs := []corpus.Document{doc}
+	// A ministry's notice, which applies in every region.
+	notice := corpus.Document{ID: "notice", Title: "关于小型微利企业所得税优惠政策的通知", Issuer: "财政部 税务总局", Body: "2016年印发。"}
+	notice.Chunks = []corpus.Chunk{{ID: "notice-a", DocID: notice.ID, Text: "对小型微利企业减按25%计算应纳税所得额。"}}
+	docs := []corpus.Document{doc, notice}
 	var entries []entry
 	var texts []string
-	for _, c := range docs[0].Chunks {
-		e := entry{doc: &docs[0], chunk: c, text: indexText(&docs[0], c)}
-		entries = append(entries, e)
-		texts = append(texts, e.text)
+	for i := range docs {
+		for _, c := range docs[i].Chunks {
+			e := entry{doc: &docs[i], chunk: c, text: indexText(&docs[i], c)}
+			entries = append(entries, e)
+			texts = append(texts, e.text)
+		}
 	}
 	lex := newBM25(texts)
 	j := newJudge(scope, docs, entries, lex, judgeTopics)
+	j.national = map[string]bool{notice.ID: true}
 	// An empty vocabulary: the questions are judged on their own words.
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	return func(question string) string {
@@ -69,6 +75,9 @@ func TestJudge(t *testing.T) {
 		{"partner as subject", "西川的科技创新券政策", ReasonOtherRegion},
 		{"partner named in passing, clause speaks of the partnership", "科技创新券在西川能不能用", ""},
 		{"home words outweigh another region", "省里对东海的高新技术企业有奖励吗", ""},
+		{"another region in passing, a national clause", "在东海注册的小型微利企业所得税怎么算", ""},
+		{"another region as subject, a national clause", "东海对小型微利企业所得税有什么优惠", ReasonOtherRegion},
+		{"another region in passing, a provincial clause", "高新技术企业搬到东海还有奖励吗", ReasonOtherRegion},
 		{"local-policy phrase", "市里对高新技术企业有没有额外奖励", ReasonLocalPolicy},
 		{"own city's rules", "青川市对高新技术企业有什么奖励", ReasonLocalPolicy},
 		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
