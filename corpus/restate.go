@@ -33,7 +33,19 @@ const (
 type restateIndex struct {
 	once    sync.Once
 	targets []restateTarget
+
+	// memo keeps what restated found for a document and text: every
+	// answer asks it of its clauses several times over (their status,
+	// their notes, the part quoted), and the scan over every target is
+	// most of an offline answer's time. Bounded: cleared when full, since
+	// a model's sentences are asked too and are never the same twice.
+	mu   sync.Mutex
+	memo map[string][]int
 }
+
+// restateMemoMax bounds restateIndex.memo; the built-in corpus's clauses
+// and their sentences fit several times over.
+const restateMemoMax = 8192
 
 type restateTarget struct {
 	doc   int // in Library.docs
@@ -62,6 +74,29 @@ func (l *Library) restated(docID, text string) []*Document {
 	if len(targets) == 0 {
 		return nil
 	}
+	key := docID + "\x00" + text
+	l.restate.mu.Lock()
+	idx, ok := l.restate.memo[key]
+	l.restate.mu.Unlock()
+	if !ok {
+		idx = l.scanRestated(targets, docID, text)
+		l.restate.mu.Lock()
+		if l.restate.memo == nil || len(l.restate.memo) >= restateMemoMax {
+			l.restate.memo = map[string][]int{}
+		}
+		l.restate.memo[key] = idx
+		l.restate.mu.Unlock()
+	}
+	out := make([]*Document, len(idx))
+	for i, d := range idx {
+		out[i] = &l.docs[d]
+	}
+	return out
+}
+
+// scanRestated is restated without its memo: the positions of the
+// documents restated, in corpus order.
+func (l *Library) scanRestated(targets []restateTarget, docID, text string) []int {
 	found := map[int]bool{}
 	for _, s := range measures(text) {
 		ps := pairSet(s)
@@ -74,10 +109,10 @@ func (l *Library) restated(docID, text string) []*Document {
 			}
 		}
 	}
-	var out []*Document
+	var out []int
 	for i := range l.docs {
 		if found[i] {
-			out = append(out, &l.docs[i])
+			out = append(out, i)
 		}
 	}
 	return out

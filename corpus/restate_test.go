@@ -70,6 +70,38 @@ func TestRestated(t *testing.T) {
 	}
 }
 
+// TestRestatedMemo: what restated remembers is what a scan finds, for
+// every clause, and the memory stays bounded however many texts are asked.
+func TestRestatedMemo(t *testing.T) {
+	lib := builtinLibrary(t)
+	targets := lib.restateTargets()
+	for _, d := range lib.Documents() {
+		for _, c := range d.Chunks {
+			want := lib.scanRestated(targets, d.ID, c.Text)
+			for range 2 {
+				got := lib.restated(d.ID, c.Text)
+				if len(got) != len(want) {
+					t.Fatalf("%s %s: restated %d documents, the scan %d", d.ID, c.Label, len(got), len(want))
+				}
+				for i := range got {
+					if got[i] != &lib.docs[want[i]] {
+						t.Fatalf("%s %s: restated %s, the scan %s", d.ID, c.Label, got[i].ID, lib.docs[want[i]].ID)
+					}
+				}
+			}
+		}
+	}
+	for i := range restateMemoMax + 10 {
+		lib.restated("x", fmt.Sprintf("对小型微利企业减按%d%%计算应纳税所得额，按20%%的税率缴纳企业所得税。", i))
+	}
+	lib.restate.mu.Lock()
+	n := len(lib.restate.memo)
+	lib.restate.mu.Unlock()
+	if n > restateMemoMax {
+		t.Errorf("memo holds %d texts, want at most %d", n, restateMemoMax)
+	}
+}
+
 // TestRestateHistogram prints, with -v, how the best share of character
 // pairs that a sentence finds in another document's clause is spread over
 // the built-in corpus: the evidence for restateMin.
