@@ -61,6 +61,7 @@ func deriveScope(docs []Document) (Scope, error) {
 	provincial := map[int]int{}
 	cityOf := map[int]map[string]bool{}
 	cities := map[string]bool{}
+	national := 0 // documents of national bodies (财政部, 国务院)
 	for i := range docs {
 		d := &docs[i]
 		var issuers []string
@@ -74,6 +75,9 @@ func deriveScope(docs []Document) (Scope, error) {
 			count[r]++
 			provincial[r]++
 			continue
+		}
+		if len(issuers) == 0 && (d.Issuer != "" || d.DocNo != "") {
+			national++
 		}
 		for _, c := range issuers {
 			if r := slices.IndexFunc(rs, func(r region) bool { return slices.Contains(r.Cities, c) }); r >= 0 {
@@ -114,6 +118,10 @@ func deriveScope(docs []Document) (Scope, error) {
 		sc.Home = append(sc.Home, rs[r].Short...)
 	}
 	sc.Region = strings.Join(names, "、")
+	if len(held) > 0 && national > 0 {
+		// Users are told the national notices are there too.
+		sc.Level = "政策（另含国家政策）"
+	}
 	if len(held) > 0 {
 		// A question about its own province asks about the region held.
 		sc.Home = append(sc.Home, gz.Own...)

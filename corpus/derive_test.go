@@ -19,6 +19,9 @@ func TestDeriveScope(t *testing.T) {
 	if sc.Region != "浙江省" {
 		t.Errorf("Region = %q, want 浙江省", sc.Region)
 	}
+	if want := "我能查询的是已收录的政策文件：浙江省政策（另含国家政策）。"; sc.Summary() != want {
+		t.Errorf("Summary = %q, want %q", sc.Summary(), want)
+	}
 	for _, w := range []string{"浙江", "杭州", "省里"} {
 		if !slices.Contains(sc.Home, w) {
 			t.Errorf("Home %v lacks %s", sc.Home, w)
