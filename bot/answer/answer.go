@@ -62,7 +62,7 @@ type Citation struct {
 	ChunkID string `json:"chunk_id"`
 
 	score float64 // retrieval's, for choosing what an extract quotes
-	// focused marks a Validity judged on the part of a clause stating
-	// several periods that the answer rests on (see focus).
-	focused bool
+	// part, when set, is the part of a clause stating several periods
+	// that the answer rests on, and Validity was judged on it (see focus).
+	part string
 }

@@ -58,8 +58,18 @@ func (p *Pipeline) notes(cites []Citation) []string {
 // the clause does not say how long that one runs.
 func (p *Pipeline) clauseNotes(c Citation) []string {
 	var out []string
-	// The ended periods the clause states are worded in one sentence.
-	var ended []string
+	// The ended periods the clause states are worded in one sentence: the
+	// quoted measure's own, when the status line gives another (its
+	// document's, which ended first), and the clause's other measures'.
+	own := map[string]bool{}
+	if c.part != "" {
+		for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.part}, p.opts.Now()) {
+			if v.Because == corpus.BecauseClause {
+				own[v.Until] = true
+			}
+		}
+	}
+	var ended, ownEnded []string
 	endedAt := -1
 	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()) {
 		if v == c.Validity {
@@ -73,7 +83,11 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 					endedAt = len(out)
 					out = append(out, "")
 				}
-				ended = append(ended, chineseDate(v.Until))
+				if own[v.Until] {
+					ownEnded = append(ownEnded, chineseDate(v.Until))
+				} else {
+					ended = append(ended, chineseDate(v.Until))
+				}
 			}
 		case v.Restates && v.Status == corpus.StatusExpired:
 			out = append(out, fmt.Sprintf("条款与%s所载措施相同，该文件执行期限已于%s结束。", compactCite(v.Because), chineseDate(v.Until)))
@@ -86,13 +100,18 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 		}
 	}
 	if endedAt >= 0 {
-		what := "条款所述期限"
-		if c.focused {
-			// The status line is the quoted measure's; these are the
-			// clause's other measures'.
-			what = "条款中其他措施的期限"
+		var say []string
+		if len(ownEnded) > 0 {
+			say = append(say, fmt.Sprintf("所引措施的期限已于%s结束。", strings.Join(ownEnded, "、")))
 		}
-		out[endedAt] = fmt.Sprintf("%s已于%s结束。", what, strings.Join(ended, "、"))
+		if len(ended) > 0 {
+			what := "条款所述期限"
+			if c.part != "" {
+				what = "条款中其他措施的期限"
+			}
+			say = append(say, fmt.Sprintf("%s已于%s结束。", what, strings.Join(ended, "、")))
+		}
+		out[endedAt] = strings.Join(say, "")
 	}
 	return out
 }
@@ -245,6 +264,6 @@ func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
 	f.Text = part
 	c.Validity = p.validityOf(doc, f)
 	c.Expired = c.Validity.Status == corpus.StatusExpired
-	c.focused = true
+	c.part = part
 	return c
 }

@@ -35,6 +35,7 @@ func vtCorpus(t *testing.T) *corpus.Library {
 		"notice.txt":   "财政部 税务总局公告2023年第12号\n关于进一步支持小微企业和个体工商户发展有关税费政策的公告\n为进一步支持小微企业和个体工商户发展，现将有关税费政策公告如下：\n一、自2023年1月1日至2027年12月31日，对个体工商户年应纳税所得额不超过200万元的部分，减半征收个人所得税。\n二、本公告相关政策执行至2027年12月31日。\n财政部 税务总局\n2023年8月2日\n",
 		"bare.txt":     "关于做好企业服务工作的意见\n一、各部门要做好服务，及时回应企业诉求。\n",
 		"measures.txt": "某省降低企业成本若干措施\n一、降低用工成本。将阶段性降低失业保险费率政策执行期限延长至2019年4月30日；将降低住房公积金缴存比例政策执行期限延长至2020年4月30日；将残疾人就业保障金征收上限降至当地社会平均工资的2倍。\n二、各地要抓好落实。\n",
+		"jobs.txt":     "某省稳就业若干措施\n一、将阶段性降低失业保险费率政策执行期限延长至2020年4月30日；将稳岗返还政策执行期限延长至2021年6月30日；对吸纳就业给予补贴。\n二、本措施自2019年1月1日起施行，有效期至2019年12月31日。\n",
 		"guide.md":     "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日；个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n二、其他问题请咨询当地主管部门。\n",
 	}
 	for name, text := range files {
@@ -149,6 +150,16 @@ func TestValidityAnyCorpus(t *testing.T) {
 			wantStatus:  "时效：[1]已于2019年4月30日失效",
 			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2020年4月30日结束。"},
+		},
+		{
+			// The document's own period ended before the quoted measure's:
+			// the status is the document's, and the measure's own end is
+			// noted as its, not as another measure's.
+			name: "several periods, the document's ended first", doc: "jobs", has: "延长至2021年6月30日", now: at(2026, 11, 27),
+			question:    "稳岗返还政策执行期限延长到什么时候？",
+			wantStatus:  "时效：[1]已于2019年12月31日失效",
+			wantSources: "来源：[1]《某省稳就业若干措施》%s",
+			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]所引措施的期限已于2021年6月30日结束。条款中其他措施的期限已于2020年4月30日结束。"},
 		},
 	}
 	for _, tt := range tests {
