@@ -147,14 +147,8 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	// document instead was measured and found worse (hit@1 0.71 vs 0.78).
 	ix.lex = newBM25(texts)
 	ix.homophones = newHomophones(ix.lex, texts)
-	ix.judge = newJudge(lib.Scope(), docs, ix.entries, ix.lex, ix.vocab.Topics)
-	ix.judge.national = map[string]bool{}
 	regions := lib.Regions()
-	for i := range docs {
-		if d := &docs[i]; regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
-			ix.judge.national[d.ID] = true
-		}
-	}
+	ix.judge = newJudge(lib.Scope(), docs, regions, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
 		ix.emb = hashed{hashedDims}

@@ -40,10 +40,15 @@ type judge struct {
 }
 
 // newJudge is built once per index, after its chunks and BM25 statistics.
-func newJudge(scope corpus.Scope, docs []corpus.Document, entries []entry, lex *bm25, topics []string) *judge {
-	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex}
+// regions gives each document's issuing region by ID, "" for none
+// (corpus.Library.Regions).
+func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []string) *judge {
+	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}}
 	for i := range docs {
 		d := &docs[i]
+		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
+			j.national[d.ID] = true
+		}
 		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
 			y, _ := strconv.Atoi(m[:4])
 			j.years[y] = true

@@ -55,8 +55,8 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 		}
 	}
 	lex := newBM25(texts)
-	j := newJudge(scope, docs, entries, lex, judgeTopics)
-	j.national = map[string]bool{notice.ID: true}
+	// The notice names no region; the measures are the province's.
+	j := newJudge(scope, docs, map[string]string{doc.ID: "南岭省"}, entries, lex, judgeTopics)
 	// An empty vocabulary: the questions are judged on their own words.
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	return func(question string) string {
