@@ -62,6 +62,10 @@ type Citation struct {
 	ChunkID string `json:"chunk_id"`
 
 	score float64 // retrieval's, for choosing what an extract quotes
+	// compiled is the year of the compilation the document was taken
+	// from, when it prints no date of its own: the 来源 line then says
+	// when it was at least in force.
+	compiled int
 	// part, when set, is the part of a clause stating several periods
 	// that the answer rests on, and Validity was judged on it (see focus).
 	part string

@@ -140,10 +140,16 @@ func sourcesLine(cites []Citation) string {
 			fmt.Fprintf(&b, "（%s）", c.DocNo)
 		}
 		b.WriteString(c.Clause)
-		if c.Issued != "" {
+		switch y := yearOf(c); {
+		case c.Issued != "":
 			b.WriteString("，" + chineseDate(c.Issued) + "发布")
-		} else if y := yearOf(c); y != "" {
+		case y != "":
 			b.WriteString("，" + y + "发布")
+		case c.compiled > 0:
+			// Users judge how old a policy is from this line first.
+			fmt.Fprintf(&b, "，未载明发布日期（收录于%d年的汇编）", c.compiled)
+		default:
+			b.WriteString("，未载明发布日期")
 		}
 	}
 	return b.String()

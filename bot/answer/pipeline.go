@@ -359,6 +359,9 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 		}
 		c.Validity = p.validityOf(doc, c)
 		c.Expired = c.Validity.Status == corpus.StatusExpired
+		if issuedKnown(doc) == "" {
+			c.compiled = p.lib.Scope().Compiled
+		}
 		out = append(out, c)
 	}
 	return out

@@ -896,7 +896,7 @@ func TestPipelineValidityNotes(t *testing.T) {
 			[]string{"[1]" + askGongxi}},
 		{"no period, no date", []string{"jiedu-gongxin", "正文"}, nil, []bool{false},
 			"时效：[1]未写明期限，请确认是否仍有效",
-			"来源：[1]《河北省工业和信息化厅支持产业转型升级和民营企业发展政策措施解读》正文",
+			"来源：[1]《河北省工业和信息化厅支持产业转型升级和民营企业发展政策措施解读》正文，未载明发布日期（收录于2018年的汇编）",
 			[]string{"[1]" + askGongxi}},
 		// One status per wording, one office to ask per answer.
 		{"one note per document", []string{"cs-2018-77", "一、", "jzqsb-2018-2", "一、", "cs-2018-77", "二、"}, nil, []bool{true, false, true},

@@ -61,7 +61,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 	}
 	at := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 10, 0, 0, 0, time.UTC) }
 	const (
-		guideSource = "来源：[1]《某市惠企政策问答》%s"
+		guideSource = "来源：[1]《某市惠企政策问答》%s，未载明发布日期"
 		notice      = "[1]条款所述财政部 税务总局公告2023年第12号的执行期限至2027年12月31日。"
 	)
 	tests := []struct {
@@ -90,7 +90,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 		{
 			name: "no period, no date", doc: "bare", has: "及时回应企业诉求", now: at(2026, 11, 27),
 			wantStatus:  "时效：[1]未写明期限，请确认是否仍有效",
-			wantSources: "来源：[1]《关于做好企业服务工作的意见》%s",
+			wantSources: "来源：[1]《关于做好企业服务工作的意见》%s，未载明发布日期",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。"},
 		},
 		{
@@ -123,14 +123,14 @@ func TestValidityAnyCorpus(t *testing.T) {
 			name: "several periods, the later quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
 			question:    "降低住房公积金缴存比例的政策执行到什么时候？",
 			wantStatus:  "时效：[1]已于2020年4月30日失效",
-			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s，未载明发布日期",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2019年4月30日结束。"},
 		},
 		{
 			name: "several periods, the later quoted while it runs", doc: "measures", has: "延长至2020年4月30日", now: at(2019, 6, 1),
 			question:    "降低住房公积金缴存比例的政策执行到什么时候？",
 			wantStatus:  "时效：[1]有效至2020年4月30日",
-			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s，未载明发布日期",
 			wantNotes:   []string{"[1]条款中其他措施的期限已于2019年4月30日结束。"},
 		},
 		{
@@ -139,7 +139,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 			name: "several periods, a measure without one quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
 			question:    "残疾人就业保障金征收上限是多少？",
 			wantStatus:  "时效：[1]未写明期限，请确认是否仍有效",
-			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s，未载明发布日期",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2019年4月30日、2020年4月30日结束。"},
 		},
 		{
@@ -148,7 +148,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 			name: "several periods, the earliest quoted", doc: "measures", has: "延长至2020年4月30日", now: at(2026, 11, 27),
 			question:    "失业保险费率降低政策延长到什么时候？",
 			wantStatus:  "时效：[1]已于2019年4月30日失效",
-			wantSources: "来源：[1]《某省降低企业成本若干措施》%s",
+			wantSources: "来源：[1]《某省降低企业成本若干措施》%s，未载明发布日期",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]条款中其他措施的期限已于2020年4月30日结束。"},
 		},
 		{
@@ -158,7 +158,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 			name: "several periods, the document's ended first", doc: "jobs", has: "延长至2021年6月30日", now: at(2026, 11, 27),
 			question:    "稳岗返还政策执行期限延长到什么时候？",
 			wantStatus:  "时效：[1]已于2019年12月31日失效",
-			wantSources: "来源：[1]《某省稳就业若干措施》%s",
+			wantSources: "来源：[1]《某省稳就业若干措施》%s，未载明发布日期",
 			wantNotes:   []string{"[1]现行政策请向发文部门确认。", "[1]所引措施的期限已于2021年6月30日结束。条款中其他措施的期限已于2020年4月30日结束。"},
 		},
 	}

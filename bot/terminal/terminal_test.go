@@ -27,8 +27,8 @@ const (
 // follows the lead when the lead was streamed.
 const (
 	lead    = "甲[1]。"
-	text    = lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一"
-	sources = "\n\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一"
+	text    = lead + "\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一，未载明发布日期"
+	sources = "\n\n时效：[1]未写明期限，请确认是否仍有效\n来源：[1]《某文件》一，未载明发布日期"
 	banner  = "政策助手 · 测试"
 )
 
