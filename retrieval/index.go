@@ -304,6 +304,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	fused = kept
+	ix.demoteRepealed(fused)
 	if len(fused) > k*4 {
 		fused = fused[:k*4]
 	}
@@ -451,6 +452,29 @@ func onlyFormulas(text, title string) bool {
 		return false
 	}
 	return true
+}
+
+// repealedWeight scales the fused score of a clause whose document
+// another loaded document has repealed: the repealing one usually
+// restates its measures as they now stand, and a user asking today wants
+// those first. The repealed clause stays findable, marked as repealed in
+// the answer.
+const repealedWeight = 0.5
+
+// demoteRepealed scales the scores of repealed documents' clauses by
+// repealedWeight and puts the ranking back in order.
+func (ix *Index) demoteRepealed(fused []scored) {
+	now := ix.now()
+	moved := false
+	for i, f := range fused {
+		if d := ix.entries[f.doc].doc; d.RepealedBy != "" && d.Validity(now).Repealed {
+			fused[i].score *= repealedWeight
+			moved = true
+		}
+	}
+	if moved {
+		sort.SliceStable(fused, func(a, b int) bool { return better(fused[a], fused[b]) })
+	}
 }
 
 // formulaWeight scales the lexical score of a chunk holding only a
