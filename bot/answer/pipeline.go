@@ -210,7 +210,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	}
 	ans.Body, ans.Citations = p.extract(res, cites, quoted)
 	if lead != "" {
-		ans.Lead = fmt.Sprintf("%s[%d]", shown, cites[0].N)
+		ans.Lead = endedMark(cites[0], shown) + fmt.Sprintf("%s[%d]", shown, cites[0].N)
 	}
 	return p.finish(ans), nil
 }
@@ -368,6 +368,21 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 }
 
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
+
+// endedMark opens an extract's lead with where its clause stands when
+// that has ended and the sentence quoted does not say so itself: the
+// first line is what a chat's preview shows, and a quoted measure reads as
+// current.
+func endedMark(c Citation, sentence string) string {
+	v := c.Validity
+	switch {
+	case v.Repealed:
+		return "【已废止】"
+	case v.Status != corpus.StatusExpired || strings.Contains(sentence, chineseDate(v.Until)):
+		return ""
+	}
+	return "【已于" + chineseDate(v.Until) + "失效】"
+}
 
 // citing joins the kept sentences that cite clause n.
 func citing(sents []Sentence, n int) string {

@@ -244,3 +244,73 @@ func TestValidityModelFocus(t *testing.T) {
 		})
 	}
 }
+
+// TestEndedMark: an extract's lead opens with where its clause stands
+// when that has ended and the quoted sentence does not say so itself, so
+// that a chat's preview of the first line does not read as current.
+func TestEndedMark(t *testing.T) {
+	lib := vtCorpus(t)
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name, doc, has, question string
+		wantPrefix               string // "" for none
+	}{
+		{"ended, not said", "opinions", "贷款给予贴息", "小微企业贷款有贴息吗？", "【已于2025年12月31日失效】"},
+		{"still running", "notice", "减半征收个人所得税", "个体工商户个人所得税有优惠吗？", ""},
+		{"ended, said in the sentence", "measures", "延长至2020年4月30日", "失业保险费率降低政策延长到什么时候？", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := lib.Document(tt.doc)
+			c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, tt.has) })]
+			hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+			ans, err := answer.New(hits, lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantPrefix == "" && strings.HasPrefix(ans.Lead, "【") || tt.wantPrefix != "" && !strings.HasPrefix(ans.Lead, tt.wantPrefix) {
+				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.wantPrefix)
+			}
+			if !strings.HasPrefix(ans.Text, ans.Lead) {
+				t.Errorf("the answer does not open with its lead:\n%s", ans.Text)
+			}
+		})
+	}
+}
+
+// TestEndedMarkRepealed: a clause of a repealed document opens the lead
+// with 【已废止】.
+func TestEndedMarkRepealed(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"old.txt": "某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n某财企〔2021〕8号\n第一条 风险补偿资金对融资担保机构的代偿损失给予补偿，比例不超过30%。\n第二条 本办法自2021年5月1日起施行。\n某省财政厅\n2021年3月15日\n",
+		"new.txt": "某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n某财企〔2024〕5号\n第一条 风险补偿资金对政府性融资担保机构的代偿损失给予补偿，比例不超过40%。\n第二条 本办法自2024年4月1日起施行。《某省财政厅关于印发〈某省风险补偿资金管理办法〉的通知》（某财企〔2021〕8号）同时废止。\n某省财政厅\n2024年3月20日\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("old")
+	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "30%") })]
+	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
+	ans, err := answer.New(hits, lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "代偿损失补偿比例是多少？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Lead, "【已废止】") {
+		t.Errorf("lead %q, want it opening with 【已废止】", ans.Lead)
+	}
+}
