@@ -127,11 +127,29 @@ func yearOf(c Citation) string {
 
 var yearInDocNo = regexp.MustCompile(`(?:19|20)\d{2}`)
 
-// sourcesLine is the compact 来源: 来源：[1]《title》（文号）clause，date.
+// sourcesLine is the compact 来源: 来源：[1]《title》（文号）clause，date,
+// a document's further clauses after its first: …clause [3]clause，date.
 func sourcesLine(cites []Citation) string {
+	// Clauses of one document share its title, number and date, said
+	// once: several clauses of one notice would otherwise fill the head.
+	var order []string
+	byDoc := map[string][]Citation{}
+	for _, c := range cites {
+		key := c.DocID
+		if key == "" {
+			// A citation that names no document stands alone.
+			key = fmt.Sprintf("\x00%d", c.N)
+		}
+		if _, ok := byDoc[key]; !ok {
+			order = append(order, key)
+		}
+		byDoc[key] = append(byDoc[key], c)
+	}
 	var b strings.Builder
 	b.WriteString("来源：")
-	for i, c := range cites {
+	for i, id := range order {
+		group := byDoc[id]
+		c := group[0]
 		if i > 0 {
 			b.WriteString("；")
 		}
@@ -140,6 +158,10 @@ func sourcesLine(cites []Citation) string {
 			fmt.Fprintf(&b, "（%s）", c.DocNo)
 		}
 		b.WriteString(c.Clause)
+		for _, more := range group[1:] {
+			// A space, not 、: labels end in 、 (一、).
+			fmt.Fprintf(&b, " [%d]%s", more.N, more.Clause)
+		}
 		switch y := yearOf(c); {
 		case c.Issued != "":
 			b.WriteString("，" + chineseDate(c.Issued) + "发布")

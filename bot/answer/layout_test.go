@@ -47,6 +47,20 @@ func TestLayout(t *testing.T) {
 			wantHead: "可以。[1]\n时效：[1]已于2020年12月31日失效\n来源：[1]《" + strings.Repeat("长", 39) + "…》一，未载明发布日期",
 		},
 		{
+			// A document's title, 文号 and date are said once, its clauses
+			// in the order of their first citation's document.
+			name: "clauses of one document share its entry",
+			r: Result{
+				Lead: "补偿比例不超过40%。[1]",
+				Citations: []Citation{
+					{N: 1, DocID: "new", Title: "某办法", DocNo: "某财企〔2024〕5号", Clause: "第二条", Issued: "2024-03-20", Validity: expired},
+					{N: 2, DocID: "guide", Title: "某问答", Clause: "一、", Validity: expired},
+					{N: 3, DocID: "new", Title: "某办法", DocNo: "某财企〔2024〕5号", Clause: "第三条", Issued: "2024-03-20", Validity: expired},
+				},
+			},
+			wantHead: "补偿比例不超过40%。[1]\n时效：[1][2][3]已于2020年12月31日失效\n来源：[1]《某办法》（某财企〔2024〕5号）第二条 [3]第三条，2024年3月20日发布；[2]《某问答》一、，未载明发布日期",
+		},
+		{
 			name:        "nothing cited",
 			r:           Result{Lead: "抱歉，我收录的政策文件中没有找到能回答这个问题的内容。", Body: "我能查询的是……\n建议咨询有关主管部门。"},
 			wantHead:    "抱歉，我收录的政策文件中没有找到能回答这个问题的内容。",

@@ -11,6 +11,8 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,21 +313,63 @@ func plStatuses(t *testing.T, status string) map[int]string {
 	return out
 }
 
-var plSourceRe = regexp.MustCompile(`\[(\d+)\]《`)
+var (
+	plSourceRe = regexp.MustCompile(`\[(\d+)\]《`)
+	// plMoreRe is a document's further clause in its 来源 entry:
+	// …clause [3]clause，date.
+	plMoreRe = regexp.MustCompile(` \[(\d+)\]`)
+	// plDateRe is the end of an entry: when its document was issued.
+	plDateRe = regexp.MustCompile(`，[^，]*(?:发布|未载明发布日期[^，]*)$`)
+)
 
-// plSources reads a 来源 line into its entries, in order, and the [n] of
-// each.
+// plSources reads a 来源 line into one entry per citation, by [n], and the
+// [n] of each: a document's further clauses, listed after its first, get
+// entries of their own with the document's title, 文号 and date, as a
+// reader takes them.
 func plSources(sources string) (entries []string, ns []int) {
 	body := strings.TrimPrefix(sources, "来源：")
 	locs := plSourceRe.FindAllStringSubmatchIndex(body, -1)
+	type entry struct {
+		n    int
+		text string
+	}
+	var all []entry
 	for i, l := range locs {
 		end := len(body)
 		if i+1 < len(locs) {
 			end = locs[i+1][0]
 		}
-		entries = append(entries, strings.TrimSuffix(body[l[0]:end], "；"))
+		group := strings.TrimSuffix(body[l[0]:end], "；")
 		n, _ := strconv.Atoi(body[l[2]:l[3]])
-		ns = append(ns, n)
+		date := plDateRe.FindString(group)
+		group = strings.TrimSuffix(group, date)
+		more := plMoreRe.FindAllStringSubmatchIndex(group, -1)
+		first := group
+		if len(more) > 0 {
+			first = group[:more[0][0]]
+		}
+		all = append(all, entry{n, first + date})
+		// The document's part of the first entry: [n]《title》（文号）.
+		head := first[:strings.LastIndex(first, "》")+len("》")]
+		if rest := first[len(head):]; strings.HasPrefix(rest, "（") {
+			if j := strings.Index(rest, "）"); j >= 0 {
+				head += rest[:j+len("）")]
+			}
+		}
+		head = strings.TrimPrefix(head, fmt.Sprintf("[%d]", n))
+		for k, m := range more {
+			to := len(group)
+			if k+1 < len(more) {
+				to = more[k+1][0]
+			}
+			mn, _ := strconv.Atoi(group[m[2]:m[3]])
+			all = append(all, entry{mn, fmt.Sprintf("[%d]", mn) + head + group[m[1]:to] + date})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].n < all[j].n })
+	for _, e := range all {
+		entries = append(entries, e.text)
+		ns = append(ns, e.n)
 	}
 	return entries, ns
 }
@@ -762,7 +806,7 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 			}
 			status, sources := plHead(t, ans)
 			statuses := plStatuses(t, status)
-			_, ns := plSources(sources)
+			entries, ns := plSources(sources)
 			if !reflect.DeepEqual(ns, plNs(ans.Citations)) {
 				t.Errorf("%q: 来源 lists %v, want %v:\n%s", it.Question, ns, plNs(ans.Citations), sources)
 			}
@@ -776,7 +820,7 @@ func TestPipelineOfflineDevSet(t *testing.T) {
 				if _, ok := statuses[c.N]; !ok {
 					t.Errorf("%q: 时效 does not cover [%d]: %s", it.Question, c.N, status)
 				}
-				if !strings.Contains(sources, fmt.Sprintf("[%d]《", c.N)) || !strings.Contains(sources, c.DocNo+"）"+c.Clause) && !strings.Contains(sources, "》"+c.Clause) {
+				if e := entries[slices.Index(ns, c.N)]; !strings.HasPrefix(e, fmt.Sprintf("[%d]《", c.N)) || !strings.Contains(e, c.DocNo+"）"+c.Clause) && !strings.Contains(e, "》"+c.Clause) {
 					t.Errorf("%q: 来源 does not cite [%d] %s %s:\n%s", it.Question, c.N, c.DocNo, c.Clause, sources)
 				}
 			}
@@ -898,10 +942,11 @@ func TestPipelineValidityNotes(t *testing.T) {
 			"时效：[1]未写明期限，请确认是否仍有效",
 			"来源：[1]《河北省工业和信息化厅支持产业转型升级和民营企业发展政策措施解读》正文，未载明发布日期（收录于2018年的汇编）",
 			[]string{"[1]" + askGongxi}},
-		// One status per wording, one office to ask per answer.
+		// One status per wording, one office to ask per answer; a
+		// document's title, 文号 and date once, its clauses after.
 		{"one note per document", []string{"cs-2018-77", "一、", "jzqsb-2018-2", "一、", "cs-2018-77", "二、"}, nil, []bool{true, false, true},
 			"时效：[1][3]已于2020年12月31日失效；[2]未写明期限，请确认是否仍有效",
-			"来源：" + tax + "；[2]《促进我省特色产品高质量发展工作方案》（冀制强省办〔2018〕2号）一、，2018年发布；[3]《关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）二、，2018年7月11日发布",
+			"来源：[1]《关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）一、 [3]二、，2018年7月11日发布；[2]《促进我省特色产品高质量发展工作方案》（冀制强省办〔2018〕2号）一、，2018年发布",
 			[]string{"[1][2][3]现行政策请向主管税务机关（12366纳税服务热线）或河北省工业和信息化厅确认。"}},
 	}
 	for _, tt := range tests {

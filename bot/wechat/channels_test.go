@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,11 @@ func xTestCitesIn(t *testing.T, lib *corpus.Library) {
 			text: "奖励40万元[1]。\n时效：[1]未写明期限\n来源：[1]" + bikeShort + "附件7 五15，2018年发布；\n[2]" + firstSet + "第十一条，2015年8月4日发布；\n[3]" +
 				reading + "三（三）\n" + details,
 			want: want,
+		},
+		{
+			name: "clauses of one document in one entry",
+			text: "奖励40万元[1]。\n时效：[1]未写明期限\n来源：[1]" + cutShort + "第六条 [3]第十一条，2015年8月4日发布；[2]" + reading + "三（三），未载明发布日期（收录于2018年的汇编）\n\n" + details,
+			want: []xCite{{1, "jcj-2015-29", "第六条"}, {2, "jiedu-gongxin", "三（三）"}, {3, "jcj-2015-29", "第十一条"}},
 		},
 		{
 			name: "no sources",
@@ -634,21 +640,29 @@ func xCitesIn(lib *corpus.Library, text string) ([]xCite, error) {
 		if i+1 < len(starts) {
 			to = starts[i+1]
 		}
-		c, err := xParseEntry(lib, strings.TrimRight(joined[from:to], "；\n "))
+		cs, err := xParseEntry(lib, strings.TrimRight(joined[from:to], "；\n "))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, cs...)
 	}
+	// A document's further clauses are listed after its first: the
+	// citations are read in the order of their numbers.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].N < out[j].N })
 	return out, nil
 }
 
 // xEntryRe finds where a 来源 entry starts.
 var xEntryRe = regexp.MustCompile(`\[(\d+)\]《`)
 
-// xParseEntry reads one 来源 entry, "[n]《title》（文号）clause，date".
-func xParseEntry(lib *corpus.Library, e string) (xCite, error) {
-	bad := func(why string) (xCite, error) { return xCite{}, fmt.Errorf("来源 entry %q: %s", e, why) }
+// xMoreRe is a document's further clause within its 来源 entry:
+// "[n]《title》（文号）clause [m]clause，date".
+var xMoreRe = regexp.MustCompile(` \[(\d+)\]`)
+
+// xParseEntry reads one 来源 entry, "[n]《title》（文号）clause，date", with
+// the document's further clauses, " [m]clause", before the date.
+func xParseEntry(lib *corpus.Library, e string) ([]xCite, error) {
+	bad := func(why string) ([]xCite, error) { return nil, fmt.Errorf("来源 entry %q: %s", e, why) }
 	m := xEntryRe.FindStringSubmatch(e)
 	n, err := strconv.Atoi(m[1])
 	if err != nil {
@@ -679,7 +693,20 @@ func xParseEntry(lib *corpus.Library, e string) (xCite, error) {
 	if len(ids) != 1 {
 		return bad(fmt.Sprintf("names %d documents of the corpus %v, want 1", len(ids), ids))
 	}
-	return xCite{N: n, DocID: ids[0], Clause: clause}, nil
+	more := xMoreRe.FindAllStringSubmatchIndex(clause, -1)
+	if len(more) == 0 {
+		return []xCite{{N: n, DocID: ids[0], Clause: clause}}, nil
+	}
+	out := []xCite{{N: n, DocID: ids[0], Clause: clause[:more[0][0]]}}
+	for k, m := range more {
+		to := len(clause)
+		if k+1 < len(more) {
+			to = more[k+1][0]
+		}
+		mn, _ := strconv.Atoi(clause[m[2]:m[3]])
+		out = append(out, xCite{N: mn, DocID: ids[0], Clause: clause[m[1]:to]})
+	}
+	return out, nil
 }
 
 // xBalanced reads a bracketed run at the start of s, brackets nested, and
