@@ -106,13 +106,18 @@ func deriveScope(docs []Document) (Scope, error) {
 	for _, r := range held {
 		isHeld[r] = true
 		name := rs[r].Name
-		if provincial[r] == 0 {
-			var cs []string
-			for c := range cityOf[r] {
-				cs = append(cs, c+"市")
-			}
-			sort.Strings(cs)
+		var cs []string
+		for c := range cityOf[r] {
+			cs = append(cs, c+"市")
+		}
+		sort.Strings(cs)
+		switch {
+		case len(cs) == 0:
+		case provincial[r] == 0:
 			name += strings.Join(cs, "、")
+		default:
+			// Users in those cities are told their own rules are here.
+			name += "、" + strings.Join(cs, "、")
 		}
 		names = append(names, name)
 		sc.Home = append(sc.Home, rs[r].Short...)

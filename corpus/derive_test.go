@@ -16,10 +16,11 @@ func TestDeriveScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.Region != "浙江省" {
-		t.Errorf("Region = %q, want 浙江省", sc.Region)
+	// The province's own documents, and the city's that has some.
+	if sc.Region != "浙江省、杭州市" {
+		t.Errorf("Region = %q, want 浙江省、杭州市", sc.Region)
 	}
-	if want := "我能查询的是已收录的政策文件：浙江省政策（另含国家政策）。"; sc.Summary() != want {
+	if want := "我能查询的是已收录的政策文件：浙江省、杭州市政策（另含国家政策）。"; sc.Summary() != want {
 		t.Errorf("Summary = %q, want %q", sc.Summary(), want)
 	}
 	for _, w := range []string{"浙江", "杭州", "省里"} {
