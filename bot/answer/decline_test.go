@@ -4,10 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/policybot/policybot/bot/answer"
-	"github.com/policybot/policybot/llm"
 )
 
 // TestDecline: offered a reply of its own for a question none of the
@@ -17,7 +15,6 @@ import (
 // begins with the same words answers as usual, and without Decline the
 // model is not offered the reply.
 func TestDecline(t *testing.T) {
-	env := plSetup(t)
 	tests := []struct {
 		name      string
 		decline   bool
@@ -47,13 +44,12 @@ func TestDecline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := stNewFake(t, stReply{deltas: tt.deltas})
-			c, err := llm.New(llm.Config{BaseURL: f.url, APIKey: "sk-test", Model: "test-model", Timeout: 10 * time.Second, MaxRetries: 1, RetryBase: time.Millisecond}, nil)
-			if err != nil {
-				t.Fatalf("llm.New: %v", err)
-			}
-			p := answer.New(env.ix, env.lib, stGen{c}, env.set, answer.Options{Now: plNow, MaxChars: 500, Decline: tt.decline}, nil)
+			p := stBuild(t, f, answer.Options{Decline: tt.decline})
 			var d stDeltas
-			var ans answer.Result
+			var (
+				ans answer.Result
+				err error
+			)
 			if tt.stream {
 				ans, err = p.AnswerStream(context.Background(), plBike, nil, d.add)
 			} else {

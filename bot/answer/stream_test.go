@@ -141,15 +141,17 @@ func (g stGen) Stream(ctx context.Context, system, user string, onDelta func(str
 }
 
 // stBuild wires a pipeline over the real index whose model is the fake,
-// reached through the real llm client.
-func stBuild(t *testing.T, f *stFake) *answer.Pipeline {
+// reached through the real llm client; opts get plNow and a 500-character
+// cap.
+func stBuild(t *testing.T, f *stFake, opts answer.Options) *answer.Pipeline {
 	t.Helper()
 	env := plSetup(t)
 	c, err := llm.New(llm.Config{BaseURL: f.url, APIKey: "sk-test", Model: "test-model", Timeout: 10 * time.Second, MaxRetries: 1, RetryBase: time.Millisecond}, nil)
 	if err != nil {
 		t.Fatalf("llm.New: %v", err)
 	}
-	return answer.New(env.ix, env.lib, stGen{c}, env.set, answer.Options{Now: plNow, MaxChars: 500}, nil)
+	opts.Now, opts.MaxChars = plNow, 500
+	return answer.New(env.ix, env.lib, stGen{c}, env.set, opts, nil)
 }
 
 // stDeltas records what AnswerStream passes to onDelta.
@@ -279,7 +281,7 @@ func TestAnswerStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := stNewFake(t, tt.script...)
-			p := stBuild(t, f)
+			p := stBuild(t, f, answer.Options{})
 			var d stDeltas
 			ans, err := p.AnswerStream(context.Background(), plBike, nil, d.add)
 			if err != nil {
@@ -367,7 +369,7 @@ func TestAnswerStreamNoDeltas(t *testing.T) {
 		}},
 		// The scope message needs no model, so nothing streams.
 		{"not covered", "北京市2023年的人才公寓怎么申请？", false, func(t *testing.T) *answer.Pipeline {
-			return stBuild(t, stNewFake(t, stReply{deltas: []string{"不该出现"}}))
+			return stBuild(t, stNewFake(t, stReply{deltas: []string{"不该出现"}}), answer.Options{})
 		}},
 	}
 	for _, tt := range tests {
