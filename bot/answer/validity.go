@@ -207,10 +207,15 @@ func chineseDate(iso string) string {
 // states none. A clause that repeals the documents it names does not share
 // their periods.
 func (p *Pipeline) validityOf(doc corpus.Document, c Citation) corpus.Validity {
-	now := p.opts.Now()
-	v := doc.Validity(now)
-	repeals := strings.Contains(c.Text, "废止")
-	for _, cv := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, now) {
+	return p.validityFrom(doc, c.Text, p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()))
+}
+
+// validityFrom is validityOf given what the clause's text brings in
+// (corpus.Library.ClauseValidity), for a caller that has it already.
+func (p *Pipeline) validityFrom(doc corpus.Document, text string, brought []corpus.Validity) corpus.Validity {
+	v := doc.Validity(p.opts.Now())
+	repeals := strings.Contains(text, "废止")
+	for _, cv := range brought {
 		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates {
 			continue
 		}
@@ -247,8 +252,9 @@ func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
 	if ends < 2 || strings.TrimSpace(part) == "" {
 		return c
 	}
+	brought := p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: part}, now)
 	states := false
-	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: part}, now) {
+	for _, v := range brought {
 		if v.Because == corpus.BecauseClause {
 			states = true
 		}
@@ -260,9 +266,7 @@ func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
 	if !ok {
 		return c
 	}
-	f := c
-	f.Text = part
-	c.Validity = p.validityOf(doc, f)
+	c.Validity = p.validityFrom(doc, part, brought)
 	c.Expired = c.Validity.Status == corpus.StatusExpired
 	c.part = part
 	return c
