@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,8 @@ const (
 
 	msgScope = "我能回答已收录的政策文件中的问题，回答会注明依据的文件名称、文号和条款，并说明发文时间和文件是否已过有效期。"
 
+	msgThanks = "不客气！还有其他政策问题，随时发给我。"
+
 	helpIntro = "您好！我是政策助手。直接把问题发给我即可，例如“科技型中小企业能享受哪些支持？”。" +
 		"每个回答都会注明依据的《文件名》（文号）和条款，并说明发文时间、文件是否已过有效期；内容仅供参考，以政策原文和主管部门解释为准。"
 	helpCommands = "可用命令：\n" +
@@ -44,6 +47,10 @@ const (
 	cmdReset
 	cmdScope
 	cmdSource // 原文 N; the number comes with it
+	// A greeting or a thank-you alone is no question: searching the
+	// policies for 你好 could only end in "not found".
+	cmdGreeting
+	cmdThanks
 )
 
 // parseCommand recognises a command in text, which has been trimmed and
@@ -60,6 +67,9 @@ func parseCommand(text string) (cmd command, n int) {
 		return cmdReset, 0
 	case "范围", "/scope":
 		return cmdScope, 0
+	}
+	if cmd := social(t); cmd != cmdNone {
+		return cmd, 0
 	}
 	var arg string
 	switch {
@@ -83,6 +93,28 @@ func parseCommand(text string) (cmd command, n int) {
 		return cmdSource, -1
 	}
 	return cmdSource, n
+}
+
+// Greetings and thanks, as a whole message: each pattern is repeated
+// with anything between that is only punctuation, spaces or WeChat's
+// [表情] codes (你好，在吗？ / 好的谢谢[抱拳]).
+var (
+	greetingRe = regexp.MustCompile(`^(?:(?:你好|您好|你们好|大家好|在吗|在么|在不在|有人吗|哈喽|嗨|hello|hi|hey|早上好|上午好|中午好|下午好|晚上好|早安|请问|老师|小助手|助手)(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*)+$`)
+	thanksRe   = regexp.MustCompile(`^(?:(?:好的|好滴|好嘞|嗯嗯|嗯|哦哦|哦|ok|okay|收到|知道了|明白了|明白|了解了|懂了|谢谢你?|谢谢您|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|麻烦了)(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*)+$`)
+)
+
+// social recognises a message that only greets or thanks: t is trimmed,
+// lower-case and width-folded.
+func social(t string) command {
+	switch {
+	case t == "":
+		return cmdNone
+	case greetingRe.MatchString(t):
+		return cmdGreeting
+	case thanksRe.MatchString(t):
+		return cmdThanks
+	}
+	return cmdNone
 }
 
 // foldWidth maps full-width ASCII forms and the ideographic space to their
@@ -119,6 +151,18 @@ func helpText(opts Options, group bool) string {
 		}
 		b.WriteString("。")
 	}
+	return b.String()
+}
+
+// greetingText is the reply to a greeting: who the bot is, what it holds
+// and how to ask.
+func greetingText(opts Options) string {
+	var b strings.Builder
+	b.WriteString(helpIntro)
+	if opts.Scope != "" {
+		b.WriteString(opts.Scope)
+	}
+	b.WriteString("\n发送“帮助”查看可用命令。")
 	return b.String()
 }
 

@@ -32,6 +32,19 @@ func TestParseCommand(t *testing.T) {
 		{"帮助我申请补贴", cmdNone, 0},
 		{"/sourcecode", cmdNone, 0},
 		{"补贴怎么申请", cmdNone, 0},
+		{"你好", cmdGreeting, 0},
+		{"您好！在吗？", cmdGreeting, 0},
+		{"Hi~", cmdGreeting, 0},
+		{"你好[微笑]", cmdGreeting, 0},
+		{"老师您好", cmdGreeting, 0},
+		{"谢谢", cmdThanks, 0},
+		{"好的，谢谢！", cmdThanks, 0},
+		{"明白了，多谢[抱拳]", cmdThanks, 0},
+		{"OK", cmdThanks, 0},
+		{"你好，小微企业有什么优惠", cmdNone, 0},
+		{"请问高企有奖励吗", cmdNone, 0},
+		{"谢谢，那申请条件呢", cmdNone, 0},
+		{"好的那要交什么材料", cmdNone, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {

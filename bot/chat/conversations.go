@@ -300,6 +300,10 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 	case cmdSource:
 		last, ok := c.lastAnswer(ctx, m.ChatID)
 		return out.reply(ctx, sourceText(last, ok, n))
+	case cmdGreeting:
+		return out.reply(ctx, greetingText(c.opts))
+	case cmdThanks:
+		return out.reply(ctx, msgThanks)
 	}
 	if n := utf8.RuneCountInString(text); c.opts.MaxInputChars > 0 && n > c.opts.MaxInputChars {
 		return out.reply(ctx, fmt.Sprintf(msgTooLong, n, c.opts.MaxInputChars))
