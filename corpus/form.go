@@ -44,6 +44,20 @@ func Informative(text, title string) string {
 	return strings.Join(out, "\n")
 }
 
+// Formulaic says whether every line of a chunk is a notice's formula or
+// its document's title repeated: such a chunk repeats the title's words
+// and, being short, would outrank the clauses that answer.
+func Formulaic(text, title string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || formulaLineRe.MatchString(line) || (title != "" && strings.Contains(title, line)) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 // isHeadingOnly says whether what is left of a line is only its numbering
 // (三、 after the sentence that followed it was dropped).
 func isHeadingOnly(s string) bool {

@@ -129,7 +129,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	for i := range docs {
 		d := &docs[i]
 		for _, c := range d.Chunks {
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: onlyFormulas(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == "", gives: gives(c.Text)}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: corpus.Formulaic(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == "", gives: gives(c.Text)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -433,23 +433,6 @@ func isZero(v []float32) bool {
 		if x != 0 {
 			return false
 		}
-	}
-	return true
-}
-
-// formulaRe matches the lines of a notice that carry no policy: the
-// salutation, the transmittal sentence, the signature and its date.
-var formulaRe = regexp.MustCompile(`^(?:.{0,80}[：:]|.{0,60}(?:如下|印发给你们|印发你们|请遵照执行|请认真贯彻执行|请认真贯彻落实|请认真抓好贯彻落实)[。：:]?|.{0,30}(?:厅|局|部|委|政府|办公室|办公厅)|\d{4}年\d{1,2}月\d{1,2}日|特此公告。?)$`)
-
-// onlyFormulas says whether every line of a chunk is a formula or its
-// document's title repeated.
-func onlyFormulas(text, title string) bool {
-	for _, l := range strings.Split(text, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || formulaRe.MatchString(l) || strings.Contains(title, l) {
-			continue
-		}
-		return false
 	}
 	return true
 }
