@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // docNoPattern is a 文号: an issuer's code, the year in brackets and a
@@ -100,16 +101,74 @@ func labelPairs(l string) [][2]string {
 	return out
 }
 
-// isoDate turns 2018年8月9日 into 2018-08-09, or "" when it is no date.
+// isoDate turns 2018年8月9日, or 二〇一八年八月九日, into 2018-08-09, or
+// "" when it is no date.
 func isoDate(y, m, d string) string {
-	yy, _ := strconv.Atoi(y)
-	mm, _ := strconv.Atoi(m)
-	dd, _ := strconv.Atoi(d)
+	yy, mm, dd := dateNumber(y), dateNumber(m), dateNumber(d)
 	t := time.Date(yy, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
 	if t.Year() != yy || int(t.Month()) != mm || t.Day() != dd {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// dateNumber reads a part of a date: Arabic digits; a year in Chinese
+// numerals digit by digit (二〇一八); a month or day counted with 十 (十二,
+// 二十一, 三十). It is 0 for anything else.
+func dateNumber(s string) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	r := []rune(s)
+	digit := func(c rune) int {
+		if i := strings.IndexRune("〇一二三四五六七八九", c); i >= 0 {
+			return utf8.RuneCountInString("〇一二三四五六七八九"[:i])
+		}
+		if strings.ContainsRune("○零Ｏ", c) {
+			return 0
+		}
+		return -1
+	}
+	if len(r) == 4 {
+		n := 0
+		for _, c := range r {
+			d := digit(c)
+			if d < 0 {
+				return 0
+			}
+			n = n*10 + d
+		}
+		return n
+	}
+	tens, ones, seen := 0, 0, false
+	for i, c := range r {
+		switch d := digit(c); {
+		case c == '十' && !seen:
+			tens, seen = max(ones, 1), true
+			ones = 0
+		case d > 0 && (i == len(r)-1 || r[i+1] == '十'):
+			ones = d
+		default:
+			return 0
+		}
+	}
+	return tens*10 + ones
+}
+
+// yearsRe finds a year of this or the last century followed by 年, in
+// Arabic or Chinese numerals (2012年, 二〇一二年).
+var yearsRe = regexp.MustCompile(`(?:19|20)\d{2}年|[一二][〇○零九][〇○零一二三四五六七八九]{2}年`)
+
+// Years returns the years a text mentions (2012年, 二〇一二年), in order,
+// repeats included.
+func Years(text string) []int {
+	var out []int
+	for _, m := range yearsRe.FindAllString(text, -1) {
+		if y := dateNumber(strings.TrimSuffix(m, "年")); y >= 1900 && y < 2100 {
+			out = append(out, y)
+		}
+	}
+	return out
 }
 
 // header is what the first lines of a document say about it.
@@ -184,6 +243,8 @@ func parseHeader(lines []string) header {
 					}
 				case "issued":
 					if d := labelDateRe.FindStringSubmatch(v); d != nil {
+						h.issued = isoDate(d[1], d[2], d[3])
+					} else if d := dateLineRe.FindStringSubmatch(v); d != nil {
 						h.issued = isoDate(d[1], d[2], d[3])
 					}
 				}

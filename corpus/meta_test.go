@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -120,6 +121,8 @@ func TestSignature(t *testing.T) {
 		// A date printed under the title dates the text; the title is no signer.
 		{"date under the title", []string{"某办法", "2023年3月10日", "第一条 甲。"}, 1, "", "2023-03-10"},
 		{"none", nil, 0, "", ""},
+		{"date in Chinese numerals", []string{"正文。", "广东省人民政府办公厅", "二〇一二年五月八日"}, 0, "广东省人民政府办公厅", "2012-05-08"},
+		{"date in Chinese numerals with ○", []string{"正文。", "某省财政厅", "二○○九年十二月二十一日"}, 0, "某省财政厅", "2009-12-21"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,6 +187,44 @@ func TestNormLine(t *testing.T) {
 			}
 			if got, want := squeeze(tt.in), strings.ReplaceAll(tt.want, " ", ""); got != want {
 				t.Errorf("squeeze: got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestDateNumber(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"2012", 2012}, {"08", 8}, {"二〇一二", 2012}, {"二○○九", 2009}, {"二零一五", 2015},
+		{"八", 8}, {"十", 10}, {"十二", 12}, {"二十", 20}, {"二十一", 21}, {"三十一", 31},
+		{"二二", 0}, {"十十", 0}, {"二十一十", 0}, {"二〇一", 0}, {"甲", 0}, {"", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := dateNumber(tt.in); got != tt.want {
+				t.Errorf("dateNumber(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestYears(t *testing.T) {
+	tests := []struct {
+		text string
+		want []int
+	}{
+		{"自2018年1月1日至2020年12月31日", []int{2018, 2020}},
+		{"二〇一二年五月八日印发，到一九九八年", []int{2012, 1998}},
+		{"二○○九年", []int{2009}},
+		{"冀政发〔2018〕3号", nil},
+		{"三〇一二年、1800年、十二年", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			if got := Years(tt.text); !slices.Equal(got, tt.want) {
+				t.Errorf("Years(%q) = %v, want %v", tt.text, got, tt.want)
 			}
 		})
 	}

@@ -129,9 +129,10 @@ func StatesPeriod(text string) bool {
 	return periodCueRe.MatchString(text) || fromRe.MatchString(text) || len(clauseEnds(text)) > 0
 }
 
-// datePattern is a date as printed, 2018年1月1日, capturing year, month
-// and day.
-const datePattern = `(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日`
+// datePattern is a date as printed, capturing year, month and day: in
+// Arabic digits (2018年1月1日), or in Chinese numerals as documents printed
+// them before GB/T 9704-2012 (二〇一二年五月八日, isoDate reads both).
+const datePattern = `(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日`
 
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.

@@ -1,6 +1,8 @@
 package corpus
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,6 +48,10 @@ func TestPeriod(t *testing.T) {
 		{"有效期为 a range", "某措施", "本措施有效期为2023年1月1日至2025年12月31日。", "", 0, "2023-01-01", "2025-12-31"},
 		{"执行期限 a range", "某方案", "执行期限自2021年7月1日起至2023年6月30日。", "", 0, "2021-07-01", "2023-06-30"},
 		{"impossible end", "某通知", "本通知有效期至2025年2月30日。", "", 0, "", ""},
+		{"start in Chinese numerals and a term", "某意见", "本意见自二〇一二年七月一日起施行，有效期三年。", "2012-05-08", 0, "2012-07-01", "2015-06-30"},
+		{"range in Chinese numerals", "某通知", "一、自二〇〇九年一月一日至二〇一一年十二月三十一日，免征。", "", 0, "2009-01-01", "2011-12-31"},
+		{"有效期至 in Chinese numerals with ○", "某办法", "本办法有效期至二○一三年十二月三十一日。", "", 0, "", "2013-12-31"},
+		{"impossible date in Chinese numerals", "某通知", "本通知自二〇一二年二月三十日起执行。", "", 0, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,5 +227,38 @@ func TestStatesPeriodOnBuiltin(t *testing.T) {
 	// short notices now cut at their own numbering give two more.
 	if n != 51 {
 		t.Errorf("got %d built-in clauses stating a period, want 51", n)
+	}
+}
+
+// TestChineseNumeralDates: a document printed before dates went Arabic
+// (GB/T 9704-2012) is dated, and its period read, from its Chinese
+// numerals, so that an old policy is never taken for one without a period.
+func TestChineseNumeralDates(t *testing.T) {
+	dir := t.TempDir()
+	text := "某省人民政府办公厅关于促进小微企业发展的若干意见\n某府办〔2012〕45号\n各市人民政府：\n" +
+		"一、自二〇一二年一月一日至二〇一三年十二月三十一日，对小微企业新增贷款给予贴息。\n" +
+		"二、本意见自二〇一二年七月一日起施行，有效期三年。\n某省人民政府办公厅\n二〇一二年五月八日\n"
+	if err := os.WriteFile(filepath.Join(dir, "old.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := lib.Document("old")
+	if !ok {
+		t.Fatal("document not loaded")
+	}
+	if d.Issued != "2012-05-08" || d.EffectiveFrom != "2012-07-01" || d.EffectiveUntil != "2015-06-30" {
+		t.Errorf("issued %q, period %q..%q, want 2012-05-08, 2012-07-01..2015-06-30", d.Issued, d.EffectiveFrom, d.EffectiveUntil)
+	}
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	if v := d.Validity(now); v.Status != StatusExpired {
+		t.Errorf("validity %+v, want expired", v)
+	}
+	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c Chunk) bool { return strings.Contains(c.Text, "贴息") })]
+	vs := lib.ClauseValidity(c, now)
+	if len(vs) == 0 || vs[0].Until != "2013-12-31" || vs[0].Status != StatusExpired {
+		t.Errorf("clause validity %+v, want the clause's own period ending 2013-12-31, expired", vs)
 	}
 }

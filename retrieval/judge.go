@@ -49,8 +49,7 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
 			j.national[d.ID] = true
 		}
-		for _, m := range yearRe.FindAllString(d.Body+d.Title+d.DocNo, -1) {
-			y, _ := strconv.Atoi(m[:4])
+		for _, y := range corpus.Years(d.Body + d.Title + d.DocNo) {
 			j.years[y] = true
 		}
 	}
@@ -66,8 +65,6 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 	}
 	return j
 }
-
-var yearRe = regexp.MustCompile(`(?:19|20)\d{2}年`)
 
 // reason says why the corpus cannot answer, one of the Reason constants,
 // or "" when it can: a question about another region or a city's own
@@ -93,8 +90,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// 吗, asked in 2026), means now: the answer is the policy's own period,
 	// ended or not, which the corpus does give.
 	validity := validityRe.MatchString(q)
-	for _, m := range yearRe.FindAllString(q, -1) {
-		y, _ := strconv.Atoi(m[:4])
+	for _, y := range corpus.Years(q) {
 		if !j.years[y] && !(validity && y >= thisYear) {
 			return ReasonYear
 		}
