@@ -123,9 +123,12 @@ func deriveScope(docs []Document) (Scope, error) {
 		sc.Home = append(sc.Home, rs[r].Short...)
 	}
 	sc.Region = strings.Join(names, "、")
-	if len(held) > 0 && national > 0 {
+	switch {
+	case len(held) > 0 && national > 0:
 		// Users are told the national notices are there too.
 		sc.Level = "政策（另含国家政策）"
+	case len(held) > 0:
+		sc.Level = "政策"
 	}
 	if len(held) > 0 {
 		// A question about its own province asks about the region held.

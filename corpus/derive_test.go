@@ -63,6 +63,9 @@ func TestDeriveScope(t *testing.T) {
 	if branch.Region != "浙江省" {
 		t.Errorf("a provincial tax bureau's document: Region = %q, want 浙江省", branch.Region)
 	}
+	if want := "我能查询的是已收录的政策文件：浙江省政策。"; branch.Summary() != want {
+		t.Errorf("a province's corpus without national notices: Summary = %q, want %q", branch.Summary(), want)
+	}
 	national, err := deriveScope(docs[3:])
 	if err != nil {
 		t.Fatal(err)

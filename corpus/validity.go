@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -137,34 +136,49 @@ const datePattern = `(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.
 var (
-	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间.
-	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*至\s*` + datePattern)
+	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间
+	// / 自2019年1月1日起至2021年12月31日止.
+	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
 	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
 	// term is the text's own, whatever its subject is called.
-	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*有效期`)
-	// termRe: 有效期3年 / 有效期为五年 / 执行期限暂定为3年.
-	termRe = regexp.MustCompile(`(?:有效期|执行期限)(?:暂定)?为?\s*([0-9一二三四五六七八九十]+)\s*年`)
+	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*` + periodNoun)
+	// termRe: 有效期3年 / 有效期为五年 / 有效期限两年 / 执行期限暂定为3年. A
+	// term is a few years: 执行期限为2017年… is a range, not 2017 years.
+	termRe = regexp.MustCompile(periodNoun + `(?:暂定)?(?:为|是)?\s*([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*年`)
 	// untilRe: 有效期至2025年12月31日 / 本公告相关政策执行至2027年12月31日.
 	// 上述政策延续执行至2027年12月31日 too.
-	untilRe = regexp.MustCompile(`(?:有效期|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
-	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至….
-	termRangeRe = regexp.MustCompile(`(?:有效期|执行期限|实施期限)\s*(?:为|是)?\s*自?\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	untilRe = regexp.MustCompile(`(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
+	// untilStopRe: 自2011年3月1日起施行，至2015年12月31日止.
+	untilStopRe = regexp.MustCompile(`起\s*(?:施行|执行|实施)\s*[，,]?\s*至\s*` + datePattern + `\s*止`)
+	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至… /
+	// 有效期：2015年1月1日—2017年12月31日.
+	termRangeRe = regexp.MustCompile(periodNoun + `\s*(?:为|是|[：:])?\s*自?\s*` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + datePattern)
+	// termYearsRe: 实施期限为2018—2020年.
+	termYearsRe = regexp.MustCompile(periodNoun + `\s*(?:为|是|[：:])?\s*(\d{4})\s*年?\s*` + rangeDash + `\s*(\d{4})\s*年`)
 	// trialRe: 试行期到2018年.
 	trialRe = regexp.MustCompile(`试行期(?:到|至)\s*(\d{4})\s*年`)
 	// trialTermRe: 试行期为2年 / 试行两年 / 试行期限二年.
 	trialTermRe = regexp.MustCompile(`试行(?:期限?)?(?:为)?\s*([0-9一二两三四五六七八九十]+)\s*年`)
 	// titleRangeRe: （2018－2020年） in a plan's title.
 	titleRangeRe = regexp.MustCompile(`[（(]\s*(\d{4})\s*[-－—–]\s*(\d{4})\s*年\s*[）)]`)
-	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日.
-	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日
+	// or 2017年1月1日—2019年12月31日.
+	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + datePattern)
 	// extendedRe: 执行期限延长至2020年4月30日.
 	extendedRe = regexp.MustCompile(`期(?:限)?延长至\s*` + datePattern)
 	// periodCueRe spots looser wording about a period: a date something
 	// starts from, runs to or must happen before, a term, a repeal.
-	periodCueRe = regexp.MustCompile(datePattern + `\s*(?:起|至|前)|有效期|执行期限|试行期|起(?:施行|执行|实施)|废止`)
+	periodCueRe = regexp.MustCompile(datePattern + `\s*(?:起|至|前)|有效期|执行期|实施期限|试行期|起(?:施行|执行|实施)|废止`)
 )
+
+// periodNoun names a text's period: 有效期, 有效期限, 执行期, 执行期限,
+// 实施期限, 施行期限.
+const periodNoun = `(?:有效期限?|执行期限?|实施期限|施行期限)`
+
+// rangeDash joins the two ends of a range: 至, 到, or a dash.
+const rangeDash = `(?:至|到|—|－|–|~|～|-)`
 
 // clauseEnds gives the ends (ISO) of the periods a text states, in text
 // order: 自…至…, 延长至…, 有效期至…. 截至2018年底 is a date, not a period.
@@ -174,7 +188,7 @@ func clauseEnds(text string) []string {
 		until string
 	}
 	var ends []end
-	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe} {
+	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
 			// The end date is the last three groups.
 			n := len(m)
@@ -192,17 +206,10 @@ func clauseEnds(text string) []string {
 	return out
 }
 
-var cnDigits = map[rune]int{'一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10}
-
+// smallNumber reads a term's count of years: 3, 三, 两, 十二; 0 for
+// anything else.
 func smallNumber(s string) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	r := []rune(s)
-	if len(r) == 1 {
-		return cnDigits[r[0]]
-	}
-	return 0
+	return dateNumber(strings.ReplaceAll(s, "两", "二"))
 }
 
 // period reads the validity a document states about itself. It returns
@@ -217,6 +224,9 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		if f, u := isoDate(m[1], m[2], m[3]), isoDate(m[4], m[5], m[6]); f != "" && u != "" {
 			return f, u
 		}
+	}
+	if m := termYearsRe.FindStringSubmatch(body); m != nil && m[1] <= m[2] {
+		return m[1] + "-01-01", m[2] + "-12-31"
 	}
 	if m := fromRe.FindStringSubmatch(body); m != nil {
 		switch {
@@ -248,7 +258,11 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		}
 	}
 	firstFrom, firstUntil := firstRange(body, headerLines)
-	if m := untilRe.FindStringSubmatch(body); m != nil {
+	m := untilRe.FindStringSubmatch(body)
+	if m == nil {
+		m = untilStopRe.FindStringSubmatch(body)
+	}
+	if m != nil {
 		if u := isoDate(m[1], m[2], m[3]); u != "" {
 			// 一、自2023年1月1日至2027年12月31日… 六、本公告执行至2027年12月31日:
 			// the first provision says when it began.

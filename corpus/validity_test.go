@@ -48,6 +48,19 @@ func TestPeriod(t *testing.T) {
 		{"有效期为 a range", "某措施", "本措施有效期为2023年1月1日至2025年12月31日。", "", 0, "2023-01-01", "2025-12-31"},
 		{"执行期限 a range", "某方案", "执行期限自2021年7月1日起至2023年6月30日。", "", 0, "2021-07-01", "2023-06-30"},
 		{"impossible end", "某通知", "本通知有效期至2025年2月30日。", "", 0, "", ""},
+		{"自下发之日 and 有效期至", "某通知", "本通知自下发之日起执行，有效期至2015年12月31日。", "2015-06-01", 0, "2015-06-01", "2015-12-31"},
+		{"有效期限 as a term", "某办法", "本办法自2016年1月1日起施行，有效期限为五年。", "", 0, "2016-01-01", "2020-12-31"},
+		{"有效期限 before its start", "某办法", "本办法有效期限为五年，自2016年1月1日起施行。", "", 0, "2016-01-01", "2020-12-31"},
+		{"有效期限至 a date", "某通知", "本通知有效期限至2020年12月31日。", "", 0, "", "2020-12-31"},
+		{"执行期为 a range", "某政策", "本政策执行期为2019年1月1日至2021年12月31日。", "", 0, "2019-01-01", "2021-12-31"},
+		{"有效期： a range", "某意见", "本意见有效期：2015年1月1日至2017年12月31日。", "", 0, "2015-01-01", "2017-12-31"},
+		{"a range with a dash is no term of 2017 years", "某通知", "本通知执行期限为2017年1月1日—2019年12月31日。", "2016-12-20", 0, "2017-01-01", "2019-12-31"},
+		{"起至…止 in the first provision", "某通知", "一、自2019年1月1日起至2021年12月31日止，对小微企业免征。", "", 0, "2019-01-01", "2021-12-31"},
+		{"执行期至 a date", "某办法", "本办法自2016年1月1日起执行，执行期至2018年12月31日。", "", 0, "2016-01-01", "2018-12-31"},
+		{"有效期两年", "某措施", "本措施自印发之日起施行，有效期两年。", "2015-06-01", 0, "2015-06-01", "2017-05-31"},
+		{"施行…至…止", "某规定", "本规定自2011年3月1日起施行，至2015年12月31日止。", "", 0, "2011-03-01", "2015-12-31"},
+		{"years of a 实施期限", "某方案", "本方案实施期限为2018—2020年。", "", 0, "2018-01-01", "2020-12-31"},
+		{"a loan's term is not the text's", "某办法", "第五条 贷款期限为3年，贴息比例50%。", "2016-01-01", 0, "", ""},
 		{"start in Chinese numerals and a term", "某意见", "本意见自二〇一二年七月一日起施行，有效期三年。", "2012-05-08", 0, "2012-07-01", "2015-06-30"},
 		{"range in Chinese numerals", "某通知", "一、自二〇〇九年一月一日至二〇一一年十二月三十一日，免征。", "", 0, "2009-01-01", "2011-12-31"},
 		{"有效期至 in Chinese numerals with ○", "某办法", "本办法有效期至二○一三年十二月三十一日。", "", 0, "", "2013-12-31"},
@@ -169,6 +182,15 @@ func TestClauseValidity(t *testing.T) {
 			want: []Validity{{Status: StatusInForce, Until: "2025-12-31", Because: BecauseClause}},
 		},
 		{
+			name: "periods joined by a dash, in Chinese numerals and 至…止", doc: "c",
+			text: "贴息期限为2017年1月1日—2019年12月31日；自二〇一六年一月一日起执行，至二〇一六年十二月三十一日止。",
+			now:  now,
+			want: []Validity{
+				{Status: StatusExpired, Until: "2019-12-31", Because: BecauseClause},
+				{Status: StatusExpired, Until: "2016-12-31", Because: BecauseClause},
+			},
+		},
+		{
 			name: "截至 is a date, not a period", doc: "c",
 			text: "截至2018年底，全省已有3000家企业完成改造。",
 			now:  now,
@@ -261,4 +283,38 @@ func TestChineseNumeralDates(t *testing.T) {
 	if len(vs) == 0 || vs[0].Until != "2013-12-31" || vs[0].Status != StatusExpired {
 		t.Errorf("clause validity %+v, want the clause's own period ending 2013-12-31, expired", vs)
 	}
+}
+
+// FuzzPeriod: whatever a text says, a period read from it is made of real
+// dates of this era (a 执行期限为2017年… once read as a term of 2017 years).
+func FuzzPeriod(f *testing.F) {
+	for _, s := range []string{
+		"本办法自2016年1月1日起施行，有效期限为五年。",
+		"本通知执行期限为2017年1月1日—2019年12月31日。",
+		"本意见自二〇一二年七月一日起施行，有效期三年。",
+		"本方案实施期限为2018—2020年。",
+		"一、自2019年1月1日起至2021年12月31日止，免征。",
+	} {
+		f.Add(s, "2015-06-01")
+	}
+	f.Fuzz(func(t *testing.T, body, issued string) {
+		if _, err := time.Parse(time.DateOnly, issued); err != nil {
+			issued = ""
+		}
+		from, until := period("某办法", body, issued, 0)
+		for _, d := range []string{from, until} {
+			if d == "" {
+				continue
+			}
+			tm, err := time.Parse(time.DateOnly, d)
+			if err != nil || tm.Year() < 1900 || tm.Year() > 2200 {
+				t.Fatalf("period(%q) = %q..%q: %q is no date of this era", body, from, until, d)
+			}
+		}
+		for _, u := range clauseEnds(body) {
+			if _, err := time.Parse(time.DateOnly, u); err != nil {
+				t.Fatalf("clauseEnds(%q) gives %q", body, u)
+			}
+		}
+	})
 }
