@@ -13,7 +13,9 @@ import (
 // never cited and an extract leaves them out.
 var (
 	// formulaLineRe matches a whole line that is a formula.
-	formulaLineRe = regexp.MustCompile(`^(?:.{0,80}[：:]|.{0,60}(?:如下|印发给你们|印发你们|请遵照执行|请认真贯彻执行|请认真贯彻落实|请认真抓好贯彻落实|请结合实际认真贯彻执行)[。：:]?|.{0,30}(?:厅|局|部|委|政府|办公室|办公厅|委员会|领导小组)|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|特此(?:公告|通知)。?|（此件公开发布）|\(此件公开发布\))$`)
+	// The last lines of a printed notice (版记) are formulas too: whom it
+	// was copied to (抄送：…) and who printed it when (…办公厅 2012年4月30日印发).
+	formulaLineRe = regexp.MustCompile(`^(?:.{0,80}[：:]|.{0,60}(?:如下|印发给你们|印发你们|请遵照执行|请认真贯彻执行|请认真贯彻落实|请认真抓好贯彻落实|请结合实际认真贯彻执行)[。：:]?|.{0,30}(?:厅|局|部|委|政府|办公室|办公厅|委员会|领导小组)|` + datePattern + `|特此(?:公告|通知)。?|（此件公开发布）|\(此件公开发布\)|(?:抄送|抄报|主送|分送)\s*[：:].*|.{0,40}` + datePattern + `\s*印发)$`)
 	// inertSentenceRe matches a sentence that repeals another document or
 	// asks officials to publicise or carry out this one.
 	inertSentenceRe = regexp.MustCompile(`(?:同时|起|予以|即行)?废止|停止执行|宣传辅导|宣传解读|宣传培训|做好.{0,10}宣传|确保.{0,12}落实到位|请遵照执行|认真贯彻执行|抓好贯彻落实`)

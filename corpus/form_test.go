@@ -38,6 +38,7 @@ func TestFormulaic(t *testing.T) {
 		{"signature and date", "特此公告。\n国家税务总局\n2018年4月20日", true},
 		{"signature of a committee", "特此通知。\n省制造强省建设领导小组\n2018 年 6 月 1 日\n（此件公开发布）", true},
 		{"title repeated", "国家税务总局关于统一小规模纳税人标准等若干增值税问题的公告", true},
+		{"signature in Chinese numerals and the printing record", "某省人民政府\n二〇一二年四月二十八日\n（此件公开发布）\n抄送：省委各部门，省人大常委会办公厅，省政协办公厅，省法院，省检察院。\n某省人民政府办公厅 2012年4月30日印发", true},
 		{"a provision", "一、增值税小规模纳税人标准为年应征增值税销售额500万元及以下。", false},
 		{"formulas with a provision", "各省财政厅：\n现将有关事项通知如下：\n一、增值税小规模纳税人标准为年应征增值税销售额500万元及以下。", false},
 		{"purpose statement", "为贯彻落实《实施意见》，鼓励社会资本参与设立私募股权投资基金，推动股权投资基金业发展壮大，支持重点产业和中小企业加快发展，特制定本办法。", false},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Status is where a stated period stands on a given day.
@@ -220,12 +221,12 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 	if m := titleRangeRe.FindStringSubmatch(title); m != nil {
 		return m[1] + "-01-01", m[2] + "-12-31"
 	}
-	if m := termRangeRe.FindStringSubmatch(body); m != nil {
+	if m := ownMatch(termRangeRe, body); m != nil {
 		if f, u := isoDate(m[1], m[2], m[3]), isoDate(m[4], m[5], m[6]); f != "" && u != "" {
 			return f, u
 		}
 	}
-	if m := termYearsRe.FindStringSubmatch(body); m != nil && m[1] <= m[2] {
+	if m := ownMatch(termYearsRe, body); m != nil && m[1] <= m[2] {
 		return m[1] + "-01-01", m[2] + "-12-31"
 	}
 	if m := fromRe.FindStringSubmatch(body); m != nil {
@@ -237,16 +238,16 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		default:
 			from = issued
 		}
-	} else if m := fromTermRe.FindStringSubmatch(body); m != nil {
+	} else if m := ownMatch(fromTermRe, body); m != nil {
 		from = isoDate(m[1], m[2], m[3])
 	}
-	if m := trialRe.FindStringSubmatch(body); m != nil {
+	if m := ownMatch(trialRe, body); m != nil {
 		if from == "" {
 			from = issued
 		}
 		return from, m[1] + "-12-31"
 	}
-	if m := trialTermRe.FindStringSubmatch(body); m != nil {
+	if m := ownMatch(trialTermRe, body); m != nil {
 		start := from
 		if start == "" {
 			start = issued
@@ -258,9 +259,9 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		}
 	}
 	firstFrom, firstUntil := firstRange(body, headerLines)
-	m := untilRe.FindStringSubmatch(body)
+	m := ownMatch(untilRe, body)
 	if m == nil {
-		m = untilStopRe.FindStringSubmatch(body)
+		m = ownMatch(untilStopRe, body)
 	}
 	if m != nil {
 		if u := isoDate(m[1], m[2], m[3]); u != "" {
@@ -272,7 +273,7 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 			return from, u
 		}
 	}
-	if m := termRe.FindStringSubmatch(body); m != nil {
+	if m := ownMatch(termRe, body); m != nil {
 		start := from
 		if start == "" {
 			start = issued
@@ -288,6 +289,39 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 	}
 	return from, until
 }
+
+// ownMatch is re's first match in body, as FindStringSubmatch gives it,
+// that states the text's own period: its sentence opens with the period
+// (有效期为…, after any clause number), with the text's name (本办法…,
+// 此通知…) or with words gathering the text's measures (以上措施…). A
+// period stated within a measure (…按20%的税率缴纳企业所得税，执行期限为…)
+// is that measure's, which the clause's validity gives.
+func ownMatch(re *regexp.Regexp, body string) []string {
+	for _, loc := range re.FindAllStringSubmatchIndex(body, -1) {
+		start := strings.LastIndexAny(body[:loc[0]], "。；\n")
+		if start >= 0 {
+			_, w := utf8.DecodeRuneInString(body[start:])
+			start += w
+		} else {
+			start = 0
+		}
+		if !ownOpeningRe.MatchString(strings.TrimSpace(body[start:loc[0]])) {
+			continue
+		}
+		m := make([]string, len(loc)/2)
+		for i := range m {
+			if loc[2*i] >= 0 {
+				m[i] = body[loc[2*i]:loc[2*i+1]]
+			}
+		}
+		return m
+	}
+	return nil
+}
+
+// ownOpeningRe is what may open a sentence, before a period it states, for
+// the period to be the text's own.
+var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:$|本|此|以上|上述|前述|该(?:通知|公告|办法|规定|措施|意见|方案|细则))`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a
