@@ -44,8 +44,8 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string) 
 			if at := strings.Index(text, lead); lead != "" && at >= 0 {
 				// The heading that opened the lead goes with it.
 				before := text[:at]
-				if loc := headingMarkRe.FindStringIndex(before); loc != nil && loc[1] == len(before) {
-					before = ""
+				if loc := trailingMarkRe.FindStringIndex(before); loc != nil {
+					before = before[:loc[0]]
 				}
 				text = before + text[at+len(lead):]
 			}
@@ -93,6 +93,11 @@ func leadSentence(query string, cites []Citation) string {
 	}
 	return best
 }
+
+// trailingMarkRe is the numbering of an item at the end of a text: what
+// is left of a clause before its lead sentence, when the lead opened that
+// item (…逐年增加。（二）).
+var trailingMarkRe = regexp.MustCompile(`(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百]+条)\s*$`)
 
 // headingMarkRe is the numbering that opens a clause (一、 （二） 3.), which
 // a lead quoting the clause leaves out.
