@@ -43,7 +43,14 @@ type Validity struct {
 	// Repealed is set when the document was repealed by the one Because
 	// cites; Until is then the day that one took effect, if it says.
 	Repealed bool `json:"repealed,omitempty"`
+	// EndsSoon is set for a period in force that ends within endsSoon: a
+	// business owner starting an application today may not finish it in
+	// time, or may find it renewed on other terms.
+	EndsSoon bool `json:"ends_soon,omitempty"`
 }
+
+// endsSoon is how near its end an in-force period is said to end soon.
+const endsSoon = 92 * 24 * time.Hour
 
 // validUntil judges a period ending on until (ISO) against now: it is in
 // force through the whole of its last day.
@@ -55,7 +62,7 @@ func validUntil(until string, now time.Time) Validity {
 	if now.After(end.AddDate(0, 0, 1)) {
 		return Validity{Status: StatusExpired, Until: until}
 	}
-	return Validity{Status: StatusInForce, Until: until}
+	return Validity{Status: StatusInForce, Until: until, EndsSoon: end.AddDate(0, 0, 1).Sub(now) <= endsSoon}
 }
 
 // Validity says whether the document's own stated period has ended by

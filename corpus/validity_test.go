@@ -94,7 +94,9 @@ func TestDocumentValidity(t *testing.T) {
 		want  Validity
 	}{
 		{"ended long ago", "2019-04-25", day("2026-11-27T09:00:00Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
-		{"last day", "2019-04-25", day("2019-04-25T23:59:59Z"), Validity{Status: StatusInForce, Until: "2019-04-25"}},
+		{"last day", "2019-04-25", day("2019-04-25T23:59:59Z"), Validity{Status: StatusInForce, Until: "2019-04-25", EndsSoon: true}},
+		{"three months before the end", "2026-12-31", day("2026-10-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31", EndsSoon: true}},
+		{"four months before the end", "2026-12-31", day("2026-09-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31"}},
 		{"day after", "2019-04-25", day("2019-04-26T00:00:01Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
 		{"before", "2020-12-31", day("2018-07-11T00:00:00Z"), Validity{Status: StatusInForce, Until: "2020-12-31"}},
 		{"no period stated", "", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}},

@@ -103,6 +103,8 @@ func statusText(c Citation) string {
 		return "已被" + compactCite(v.Because) + "废止"
 	case v.Status == corpus.StatusExpired:
 		s = "已于" + chineseDate(v.Until) + "失效"
+	case v.Status == corpus.StatusInForce && v.EndsSoon:
+		s = "有效至" + chineseDate(v.Until) + "，即将到期"
 	case v.Status == corpus.StatusInForce:
 		s = "有效至" + chineseDate(v.Until)
 	default:

@@ -924,8 +924,9 @@ func TestPipelineValidityNotes(t *testing.T) {
 		// no one to ask.
 		{"still running", []string{"cs-2018-77", "一、"}, at(2019, 6, 1), []bool{false},
 			"时效：[1]有效至2020年12月31日", "来源：" + tax, nil},
+		// About to end: whether it will be renewed is for the office to say.
 		{"last day", []string{"cs-2018-77", "一、"}, at(2020, 12, 31), []bool{false},
-			"时效：[1]有效至2020年12月31日", "来源：" + tax, nil},
+			"时效：[1]有效至2020年12月31日，即将到期", "来源：" + tax, []string{"[1]" + askTax}},
 		{"ended, not tax", []string{"jzz-2018-50", "正文"}, nil, []bool{true},
 			"时效：[1]已于2021年10月20日失效",
 			"来源：[1]《促进县域经济高质量发展十条财政政策(试行)》（冀政字〔2018〕50号）正文，2018年10月21日发布",

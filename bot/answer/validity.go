@@ -23,7 +23,9 @@ func (p *Pipeline) notes(cites []Citation) []string {
 	seenAsk := map[string]bool{}
 	for _, c := range cites {
 		doc, ok := p.lib.Document(c.DocID)
-		if !ok || c.Validity.Status == corpus.StatusInForce {
+		if !ok || c.Validity.Status == corpus.StatusInForce && !c.Validity.EndsSoon {
+			// A period that runs on needs no one to confirm it; one about
+			// to end may be renewed, or not.
 			continue
 		}
 		ns = append(ns, c.N)
@@ -127,10 +129,12 @@ func refs(ns []int) string {
 // validity is one sentence on a document's period, judged against now.
 func (p *Pipeline) validity(d corpus.Document) string {
 	v := d.Validity(p.opts.Now())
-	switch v.Status {
-	case corpus.StatusExpired:
+	switch {
+	case v.Status == corpus.StatusExpired:
 		return fmt.Sprintf("该文件规定的执行期限已于%s结束，现行政策请向%s确认。", chineseDate(v.Until), p.askWhere(d))
-	case corpus.StatusInForce:
+	case v.Status == corpus.StatusInForce && v.EndsSoon:
+		return fmt.Sprintf("该文件规定的执行期限至%s，即将到期，到期后是否延续请向%s确认。", chineseDate(v.Until), p.askWhere(d))
+	case v.Status == corpus.StatusInForce:
 		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(v.Until))
 	default:
 		when := "未载明发布日期" + p.compiled()

@@ -869,16 +869,18 @@ func TestBrowserValidityBadges(t *testing.T) {
 	// was sent (only the expired flag).
 	f.answerer.set(func(f *fakeAnswerer) {
 		a := richAnswer()
-		a.Citations = a.Citations[:2]
+		a.Citations = a.Citations[:3]
 		a.Citations[0].Validity = corpus.Validity{}
 		a.Citations[1].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-06-30", Because: corpus.BecauseClause}
+		a.Citations[2].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-12-31", EndsSoon: true}
 		f.answer = a
 	})
 	p.do("ask again", chromedp.Click(chromedp.ID("regenerate")))
-	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 2`)
+	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 3`)
 	want = []badge{
 		{"badge expired", "已失效", white, red, "", ""},
 		{"badge in-force", "有效至2026年6月30日", green, paleGrn, "依本条所述期限", ""},
+		{"badge ends-soon", "有效至2026年12月31日，即将到期", amber, paleAmb, "", ""},
 	}
 	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("badges:\n got %+v\nwant %+v", got, want)

@@ -331,6 +331,11 @@
         out.badge = v.until ? '有效至' + cnDate(v.until) : '有效';
         out.cls = 'in-force';
         out.title = '执行期限' + (v.until ? '至' + cnDate(v.until) : '未结束');
+        if (v.ends_soon) {
+          out.badge += '，即将到期';
+          out.cls = 'ends-soon';
+          out.title += '，即将到期，到期后是否延续请向主管部门确认';
+        }
         break;
       case 'unstated':
         out.badge = '未写明期限';
