@@ -261,7 +261,9 @@ func parseHeader(lines []string) header {
 		if red, ok := strings.CutSuffix(l, "文件"); ok && len(titles) == 0 && isIssuer(red) {
 			// The red head of an official document: 某省人民政府办公厅文件.
 			addIssuer(red)
-		} else if len(titles) == 0 && isIssuer(l) {
+		} else if isIssuer(l) {
+			// Before the title, its issuer's line; after it, the line an
+			// interpretation or a web page prints its author on.
 			addIssuer(l)
 		} else if before, _, ok := strings.Cut(l, "关于"); ok && len(titles) == 0 && before != "" && isIssuer(before) {
 			addIssuer(before)
@@ -336,6 +338,7 @@ func FromLines(lines []string, kind string) Document {
 // nothing is read for it.
 func read(d *Document, lines []string, given map[string]bool) {
 	d.Body = strings.Join(lines, "\n")
+	kindGiven := d.Kind != "" || given["kind"]
 	if d.Kind == "" {
 		d.Kind = "原文"
 	}
@@ -352,6 +355,9 @@ func read(d *Document, lines []string, given map[string]bool) {
 	}
 	if d.Title == "" {
 		d.Title = h.title
+		if !kindGiven && interpretationRe.MatchString(d.Title) {
+			d.Kind = "解读"
+		}
 		if d.Kind == "解读" && d.Issuer != "" {
 			d.Title = strings.ReplaceAll(d.Issuer, " ", "") + d.Title
 		}
@@ -372,6 +378,10 @@ func read(d *Document, lines []string, given map[string]bool) {
 		d.EffectiveUntil = until
 	}
 }
+
+// interpretationRe matches the title of a document that explains another
+// rather than stating policy itself: ……政策解读, ……答记者问, ……问答.
+var interpretationRe = regexp.MustCompile(`(?:解读|答记者问|问答)(?:[（(][^）)]*[）)])?$`)
 
 // Year gives the year of issue: from the issue date, else from the 文号,
 // which prints it (浙政办发〔2023〕12号). It returns 0 when neither says.

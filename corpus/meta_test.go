@@ -34,6 +34,11 @@ func TestParseHeader(t *testing.T) {
 			title: "河北省财政保险合作支持首台（套）重大技术装备生产企业实施办法", docNo: "冀财金〔2015〕29号", n: 3,
 		},
 		{
+			name:   "issuer under the title",
+			lines:  []string{"《关于进一步扶持中小企业发展的意见》政策解读", "某省经济和信息化委员会", "一、出台背景"},
+			issuer: "某省经济和信息化委员会", title: "《关于进一步扶持中小企业发展的意见》政策解读", n: 2,
+		},
+		{
 			name:   "公告 number",
 			lines:  []string{"国家税务总局关于调整", "增值税纳税申报有关事项的公告", "国家税务总局公告2018年第17号", "为做好增值税税率调整工作，现公告如下："},
 			issuer: "国家税务总局", title: "国家税务总局关于调整增值税纳税申报有关事项的公告", docNo: "国家税务总局公告2018年第17号", n: 3,
@@ -225,6 +230,32 @@ func TestYears(t *testing.T) {
 		t.Run(tt.text, func(t *testing.T) {
 			if got := Years(tt.text); !slices.Equal(got, tt.want) {
 				t.Errorf("Years(%q) = %v, want %v", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestKindFromTitle: a document titled as an interpretation is one, unless
+// its front matter says otherwise; it then states no period of its own.
+func TestKindFromTitle(t *testing.T) {
+	tests := []struct {
+		name, title, kind string
+		want              string
+	}{
+		{"政策解读", "《关于扶持中小企业发展的意见》政策解读", "", "解读"},
+		{"答记者问", "省财政厅负责人就小微企业贷款贴息政策答记者问", "", "解读"},
+		{"问答 with a note", "小微企业税收优惠问答（2014年版）", "", "解读"},
+		{"a measure", "关于扶持中小企业发展的意见", "", "原文"},
+		{"given kind wins", "某政策解读", "原文", "原文"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := FromLines([]string{tt.title, "一、本意见自2014年1月1日起施行，有效期3年。"}, tt.kind)
+			if d.Kind != tt.want {
+				t.Errorf("kind %q, want %q", d.Kind, tt.want)
+			}
+			if d.Kind == "解读" && d.EffectiveUntil != "" {
+				t.Errorf("an interpretation states period until %s, want none of its own", d.EffectiveUntil)
 			}
 		})
 	}
