@@ -158,6 +158,10 @@ var (
 	// untilRe: 有效期至2025年12月31日 / 本公告相关政策执行至2027年12月31日.
 	// 上述政策延续执行至2027年12月31日 too.
 	untilRe = regexp.MustCompile(`(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
+	// untilMonthRe: 有效期至2020年底 / 政策执行至2025年6月底 / 有效期至2025年12月:
+	// an end by the month or the year, captured as year and month ("" for
+	// the year's end). What follows must not be a day, or it is a date.
+	untilMonthRe = regexp.MustCompile(`(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(?:(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(?:底|末)?|年?(?:底|末))(?:[^0-9一二三四五六七八九十日]|$)`)
 	// untilStopRe: 自2011年3月1日起施行，至2015年12月31日止.
 	untilStopRe = regexp.MustCompile(`起\s*(?:施行|执行|实施)\s*[，,]?\s*至\s*` + datePattern + `\s*止`)
 	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至… /
@@ -206,12 +210,34 @@ func clauseEnds(text string) []string {
 			}
 		}
 	}
+	for _, m := range untilMonthRe.FindAllStringSubmatchIndex(text, -1) {
+		month := ""
+		if m[4] >= 0 {
+			month = text[m[4]:m[5]]
+		}
+		if u := lastDay(text[m[2]:m[3]], month); u != "" {
+			ends = append(ends, end{m[0], u})
+		}
+	}
 	slices.SortStableFunc(ends, func(a, b end) int { return cmp.Compare(a.at, b.at) })
 	out := make([]string, len(ends))
 	for i, e := range ends {
 		out[i] = e.until
 	}
 	return out
+}
+
+// lastDay is the ISO last day of a month (2025, 6: 2025-06-30), or of a
+// year when month is ""; "" when it is no month.
+func lastDay(year, month string) string {
+	y, m := dateNumber(year), 12
+	if month != "" {
+		m = dateNumber(month)
+	}
+	if y < 1900 || m < 1 || m > 12 {
+		return ""
+	}
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }
 
 // smallNumber reads a term's count of years: 3, 三, 两, 十二; 0 for
@@ -277,6 +303,11 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 			if from == "" && firstUntil == u {
 				from = firstFrom
 			}
+			return from, u
+		}
+	}
+	if m := ownMatch(untilMonthRe, body); m != nil {
+		if u := lastDay(m[1], m[2]); u != "" {
 			return from, u
 		}
 	}
