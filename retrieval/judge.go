@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	"cmp"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,6 +46,7 @@ type judge struct {
 // (corpus.Library.Regions).
 func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []string) *judge {
 	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}}
+	first, last := math.MaxInt, 0
 	for i := range docs {
 		d := &docs[i]
 		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
@@ -52,6 +55,21 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 		for _, y := range corpus.Years(d.Body + d.Title + d.DocNo) {
 			j.years[y] = true
 		}
+		// The years a document states it runs are its too, printed or
+		// not (自2014年10月1日起施行，有效期5年 runs through 2016).
+		if from, until := yearOf(cmp.Or(d.EffectiveFrom, d.Issued)), yearOf(d.EffectiveUntil); from > 0 && until >= from {
+			for y := from; y <= until; y++ {
+				j.years[y] = true
+			}
+		}
+		if y := d.Year(); y > 0 {
+			first, last = min(first, y), max(last, y)
+		}
+	}
+	// So are the years between the first and the last issue: a corpus of
+	// 2009's and 2014's documents speaks of 2011 too.
+	for y := first; y <= last; y++ {
+		j.years[y] = true
 	}
 	texts := make([]string, len(entries))
 	for i, e := range entries {
@@ -64,6 +82,15 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 		}
 	}
 	return j
+}
+
+// yearOf is the year of an ISO date, 0 for none.
+func yearOf(iso string) int {
+	if len(iso) < 4 {
+		return 0
+	}
+	y, _ := strconv.Atoi(iso[:4])
+	return y
 }
 
 // reason says why the corpus cannot answer, one of the Reason constants,

@@ -124,3 +124,42 @@ func TestJudgeEmptyScope(t *testing.T) {
 		})
 	}
 }
+
+// TestJudgeYearsCovered: a year the corpus's documents span — between its
+// first and last issue, or within a period a document states — is no year
+// the corpus cannot speak of, printed or not; a year past them is.
+func TestJudgeYearsCovered(t *testing.T) {
+	docs := []corpus.Document{
+		{ID: "old", Title: "关于扶持中小企业发展的若干意见", Issued: "2009-02-10",
+			Chunks: []corpus.Chunk{{ID: "old-a", DocID: "old", Text: "对中小企业技术改造项目，按设备投资额的5%给予补助。"}}},
+		{ID: "new", Title: "关于进一步扶持中小企业发展的意见", Issued: "2014-09-20", EffectiveFrom: "2014-10-01", EffectiveUntil: "2019-09-30",
+			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
+	}
+	var entries []entry
+	var texts []string
+	for i := range docs {
+		for _, c := range docs[i].Chunks {
+			e := entry{doc: &docs[i], chunk: c, text: indexText(&docs[i], c)}
+			entries = append(entries, e)
+			texts = append(texts, e.text)
+		}
+	}
+	lex := newBM25(texts)
+	j := newJudge(corpus.Scope{}, docs, map[string]string{}, entries, lex, nil)
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
+	tests := []struct {
+		name, question, want string
+	}{
+		{"between the first and last issue", "2011年技术改造补助比例是多少", ""},
+		{"within a stated period", "2017年技术改造补助比例是多少", ""},
+		{"past every document", "2023年技术改造补助比例是多少", ReasonYear},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pq := ix.rewrite(tt.question, nil)
+			if got := j.reason(tt.question, pq, lex.search(pq.weights, nil, nil, 50), 2026); got != tt.want {
+				t.Errorf("reason(%q) = %q, want %q", tt.question, got, tt.want)
+			}
+		})
+	}
+}
