@@ -20,6 +20,9 @@ const docNoPattern = `[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[〕﹞\]］)）]\s*\
 // docNoRe matches a 文号 printed on its own line.
 var docNoRe = regexp.MustCompile(`^(?:` + docNoPattern + `)$`)
 
+// titleDocNoRe is a 文号 in brackets at the end of a title.
+var titleDocNoRe = regexp.MustCompile(`[（(]\s*(` + docNoPattern + `)\s*[）)]$`)
+
 // yearRe finds the year printed in a 文号.
 var yearRe = regexp.MustCompile(`\d{4}`)
 
@@ -279,6 +282,12 @@ func parseHeader(lines []string) header {
 		title = labelled
 	}
 	title = strings.TrimSpace(title)
+	// A web page may print the 文号 after the title, in brackets:
+	// ……的通知（苏政办发〔2012〕45号）.
+	if m := titleDocNoRe.FindStringSubmatchIndex(title); m != nil && h.docNo == "" {
+		h.docNo = title[m[2]:m[3]]
+		title = strings.TrimSpace(title[:m[0]])
+	}
 	if strings.HasPrefix(title, "《") && strings.HasSuffix(title, "》") && strings.Count(title, "《") == 1 {
 		title = strings.TrimSuffix(strings.TrimPrefix(title, "《"), "》")
 	}

@@ -34,6 +34,11 @@ func TestParseHeader(t *testing.T) {
 			title: "河北省财政保险合作支持首台（套）重大技术装备生产企业实施办法", docNo: "冀财金〔2015〕29号", n: 3,
 		},
 		{
+			name:   "文号 in brackets after the title",
+			lines:  []string{"某省人民政府办公厅关于促进小微企业发展的通知（某政办发〔2012〕45号）", "各市、县人民政府："},
+			issuer: "某省人民政府办公厅", title: "某省人民政府办公厅关于促进小微企业发展的通知", docNo: "某政办发〔2012〕45号", n: 1,
+		},
+		{
 			name:   "issuer under the title",
 			lines:  []string{"《关于进一步扶持中小企业发展的意见》政策解读", "某省经济和信息化委员会", "一、出台背景"},
 			issuer: "某省经济和信息化委员会", title: "《关于进一步扶持中小企业发展的意见》政策解读", n: 2,
