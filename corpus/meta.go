@@ -124,11 +124,12 @@ func dateNumber(s string) int {
 	}
 	r := []rune(s)
 	digit := func(c rune) int {
-		if i := strings.IndexRune("〇一二三四五六七八九", c); i >= 0 {
-			return utf8.RuneCountInString("〇一二三四五六七八九"[:i])
-		}
-		if strings.ContainsRune("○零Ｏ", c) {
+		switch c {
+		case '〇', '○', '零', 'Ｏ':
 			return 0
+		}
+		if i := strings.IndexRune("一二三四五六七八九", c); i >= 0 {
+			return i/utf8.RuneLen(c) + 1
 		}
 		return -1
 	}

@@ -139,7 +139,20 @@ func StatesPeriod(text string) bool {
 // datePattern is a date as printed, capturing year, month and day: in
 // Arabic digits (2018年1月1日), or in Chinese numerals as documents printed
 // them before GB/T 9704-2012 (二〇一二年五月八日, isoDate reads both).
-const datePattern = `(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日`
+const datePattern = yearPattern + `\s*年\s*` + monthPattern + `\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日`
+
+// The parts of a date, each captured: a year, a month.
+const (
+	yearPattern  = `(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})`
+	monthPattern = `(\d{1,2}|[一二三四五六七八九十]{1,2})`
+)
+
+// textNoun is what a text calls itself: 本通知, 本办法, 上述政策.
+const textNoun = `(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)`
+
+// untilLead leads to the day a text's period runs to: 有效期至, 本公告
+// 相关政策执行至, 上述政策延续执行到.
+const untilLead = `(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*`
 
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.
@@ -148,7 +161,7 @@ var (
 	// / 自2019年1月1日起至2021年12月31日止.
 	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
 	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	fromRe = regexp.MustCompile(`本` + textNoun + `[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
 	// term is the text's own, whatever its subject is called.
 	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*` + periodNoun)
@@ -157,11 +170,11 @@ var (
 	termRe = regexp.MustCompile(periodNoun + `(?:暂定)?(?:为|是)?\s*([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*年`)
 	// untilRe: 有效期至2025年12月31日 / 本公告相关政策执行至2027年12月31日.
 	// 上述政策延续执行至2027年12月31日 too.
-	untilRe = regexp.MustCompile(`(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*` + datePattern)
+	untilRe = regexp.MustCompile(untilLead + datePattern)
 	// untilMonthRe: 有效期至2020年底 / 政策执行至2025年6月底 / 有效期至2025年12月:
 	// an end by the month or the year, captured as year and month ("" for
 	// the year's end). What follows must not be a day, or it is a date.
-	untilMonthRe = regexp.MustCompile(`(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*(\d{4}|[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(?:(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月\s*(?:底|末)?|年?(?:底|末))(?:[^0-9一二三四五六七八九十日]|$)`)
+	untilMonthRe = regexp.MustCompile(untilLead + yearPattern + `\s*年\s*(?:` + monthPattern + `\s*月\s*(?:底|末)?|年?(?:底|末))(?:[^0-9一二三四五六七八九十日]|$)`)
 	// untilStopRe: 自2011年3月1日起施行，至2015年12月31日止.
 	untilStopRe = regexp.MustCompile(`起\s*(?:施行|执行|实施)\s*[，,]?\s*至\s*` + datePattern + `\s*止`)
 	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至… /
@@ -359,7 +372,7 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 
 // ownOpeningRe is what may open a sentence, before a period it states, for
 // the period to be the text's own.
-var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:$|本|此|以上|上述|前述|该(?:通知|公告|办法|规定|措施|意见|方案|细则))`)
+var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:$|本|此|以上|上述|前述|该` + textNoun + `)`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a
