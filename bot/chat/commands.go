@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/policybot/policybot/bot/answer"
 )
@@ -99,9 +100,13 @@ func parseCommand(text string) (cmd command, n int) {
 // with anything between that is only punctuation, spaces or WeChat's
 // [表情] codes (你好，在吗？ / 好的谢谢[抱拳]).
 var (
-	greetingRe = regexp.MustCompile(`^(?:(?:你好|您好|你们好|大家好|在吗|在么|在不在|有人吗|哈喽|嗨|hello|hi|hey|早上好|上午好|中午好|下午好|晚上好|早安|请问|老师|小助手|助手)(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*)+$`)
-	thanksRe   = regexp.MustCompile(`^(?:(?:好的|好滴|好嘞|嗯嗯|嗯|哦哦|哦|ok|okay|收到|知道了|明白了|明白|了解了|懂了|谢谢你?|谢谢您|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|麻烦了)(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*)+$`)
+	greetingRe = regexp.MustCompile(`^(?:(?:你好|您好|你们好|大家好|在吗|在么|在不在|有人吗|哈喽|嗨|hello|hi|hey|早上好|上午好|中午好|下午好|晚上好|早安|请问|老师|小助手|助手)` + socialGap + `)+$`)
+	thanksRe   = regexp.MustCompile(`^(?:(?:好的|好滴|好嘞|嗯嗯|嗯|哦哦|哦|ok|okay|收到|知道了|明白了|明白|了解了|懂了|谢谢你?|谢谢您|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|麻烦了)` + socialGap + `)+$`)
 )
+
+// socialGap is what may stand between the words of a greeting: punctuation,
+// spaces, stickers' codes.
+const socialGap = `(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*`
 
 // social recognises a message that only greets or thanks: t is trimmed,
 // lower-case and width-folded.
@@ -115,6 +120,17 @@ func social(t string) command {
 		return cmdThanks
 	}
 	return cmdNone
+}
+
+// stickerRe is WeChat's text code for a built-in sticker: [微笑], [抱拳].
+var stickerRe = regexp.MustCompile(`\[[^\[\]]{1,6}\]`)
+
+// wordless says whether a message holds no letter, digit or character of
+// any script once its stickers' codes are taken out.
+func wordless(text string) bool {
+	return !strings.ContainsFunc(stickerRe.ReplaceAllString(text, ""), func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsDigit(r)
+	})
 }
 
 // foldWidth maps full-width ASCII forms and the ideographic space to their

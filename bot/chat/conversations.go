@@ -277,6 +277,11 @@ var ErrUndelivered = errors.New("reply not delivered")
 
 // text handles a text message that is meant for the bot.
 func (c *Conversations) text(ctx context.Context, m Message, text string, out outbox) error {
+	if wordless(text) {
+		// Only punctuation or stickers' codes (？？, [微笑]): nothing to
+		// search for.
+		text = ""
+	}
 	if text == "" {
 		if q := c.quote(m); q != "" {
 			// Only a quote and the mention: the quoted message is the

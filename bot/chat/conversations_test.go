@@ -151,6 +151,8 @@ func TestHandleRouting(t *testing.T) {
 		{"non-text group", Options{}, groupImage, nil, nil},
 		{"self", Options{}, self, nil, nil},
 		{"empty", Options{}, convPrivate("1", " \u3000 "), []Reply{{Text: msgEmpty}}, nil},
+		{"only punctuation", Options{}, convPrivate("1", "？？"), []Reply{{Text: msgEmpty}}, nil},
+		{"only a sticker", Options{}, convPrivate("1", "[微笑]"), []Reply{{Text: msgEmpty}}, nil},
 		{"group mention only", Options{}, convGroup("1", "@政策助手", true), []Reply{{Text: msgEmpty, Mention: "张三"}}, nil},
 		{"too long", Options{MaxInputChars: 20}, convPrivate("1", long), []Reply{{Text: fmt.Sprintf(msgTooLong, 21, 20)}}, nil},
 		{"at max", Options{MaxInputChars: 21}, convPrivate("1", long), []Reply{{Text: "答：" + long}}, []string{long}},
