@@ -22,6 +22,22 @@ var judgeScope = corpus.Scope{
 // the first.
 var judgeTopics = []string{"高新技术企业", "车辆购置税"}
 
+// judgeOver builds a judge, and the BM25 index it judges by, over
+// hand-made documents.
+func judgeOver(scope corpus.Scope, docs []corpus.Document, regions map[string]string, topics []string) (*judge, *bm25) {
+	var entries []entry
+	var texts []string
+	for i := range docs {
+		for _, c := range docs[i].Chunks {
+			e := entry{doc: &docs[i], chunk: c, text: indexText(&docs[i], c)}
+			entries = append(entries, e)
+			texts = append(texts, e.text)
+		}
+	}
+	lex := newBM25(texts)
+	return newJudge(scope, docs, regions, entries, lex, topics), lex
+}
+
 // asker builds a judge over a small hand-made corpus and returns a
 // function that judges one question the way Search does: rewritten
 // offline, ranked by BM25, then judged.
@@ -44,19 +60,8 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	// A ministry's notice, which applies in every region.
 	notice := corpus.Document{ID: "notice", Title: "关于小型微利企业所得税优惠政策的通知", Issuer: "财政部 税务总局", Body: "2016年印发。"}
 	notice.Chunks = []corpus.Chunk{{ID: "notice-a", DocID: notice.ID, Text: "对小型微利企业减按25%计算应纳税所得额。"}}
-	docs := []corpus.Document{doc, notice}
-	var entries []entry
-	var texts []string
-	for i := range docs {
-		for _, c := range docs[i].Chunks {
-			e := entry{doc: &docs[i], chunk: c, text: indexText(&docs[i], c)}
-			entries = append(entries, e)
-			texts = append(texts, e.text)
-		}
-	}
-	lex := newBM25(texts)
 	// The notice names no region; the measures are the province's.
-	j := newJudge(scope, docs, map[string]string{doc.ID: "南岭省"}, entries, lex, judgeTopics)
+	j, lex := judgeOver(scope, []corpus.Document{doc, notice}, map[string]string{doc.ID: "南岭省"}, judgeTopics)
 	// An empty vocabulary: the questions are judged on their own words.
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	return func(question string) string {
@@ -135,17 +140,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 		{ID: "new", Title: "关于进一步扶持中小企业发展的意见", Issued: "2014-09-20", EffectiveFrom: "2014-10-01", EffectiveUntil: "2019-09-30",
 			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
 	}
-	var entries []entry
-	var texts []string
-	for i := range docs {
-		for _, c := range docs[i].Chunks {
-			e := entry{doc: &docs[i], chunk: c, text: indexText(&docs[i], c)}
-			entries = append(entries, e)
-			texts = append(texts, e.text)
-		}
-	}
-	lex := newBM25(texts)
-	j := newJudge(corpus.Scope{}, docs, map[string]string{}, entries, lex, nil)
+	j, lex := judgeOver(corpus.Scope{}, docs, nil, nil)
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	tests := []struct {
 		name, question, want string
