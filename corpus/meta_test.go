@@ -39,6 +39,11 @@ func TestParseHeader(t *testing.T) {
 			issuer: "某省人民政府办公厅", title: "某省人民政府办公厅关于促进小微企业发展的通知", docNo: "某政办发〔2012〕45号", n: 1,
 		},
 		{
+			name:   "a question and answer text",
+			lines:  []string{"小型微利企业所得税优惠政策问答", "某省税务局", "问：小型微利企业的标准是什么", "答：从事国家非限制和禁止行业的企业。"},
+			issuer: "某省税务局", title: "小型微利企业所得税优惠政策问答", n: 2,
+		},
+		{
 			name:   "issuer under the title",
 			lines:  []string{"《关于进一步扶持中小企业发展的意见》政策解读", "某省经济和信息化委员会", "一、出台背景"},
 			issuer: "某省经济和信息化委员会", title: "《关于进一步扶持中小企业发展的意见》政策解读", n: 2,
