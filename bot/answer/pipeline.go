@@ -370,16 +370,19 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
 
 // endedMark opens an extract's lead with where its clause stands when
-// that has ended and the sentence quoted does not say so itself: the
-// first line is what a chat's preview shows, and a quoted measure reads as
-// current.
+// that has ended: the first line is what a chat's preview shows, and a
+// quoted measure reads as current. A sentence stating its own end
+// (自2018年1月1日至2020年12月31日…) still leaves the reader to work out
+// that the day has passed, so it is told so, without the date again.
 func endedMark(c Citation, sentence string) string {
 	v := c.Validity
 	switch {
 	case v.Repealed:
 		return "【已废止】"
-	case v.Status != corpus.StatusExpired || strings.Contains(sentence, chineseDate(v.Until)):
+	case v.Status != corpus.StatusExpired:
 		return ""
+	case strings.Contains(sentence, chineseDate(v.Until)):
+		return "【已失效】"
 	}
 	return "【已于" + chineseDate(v.Until) + "失效】"
 }

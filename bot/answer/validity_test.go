@@ -261,7 +261,7 @@ func TestEndedMark(t *testing.T) {
 	}{
 		{"ended, not said", "opinions", "贷款给予贴息", "小微企业贷款有贴息吗？", "【已于2025年12月31日失效】"},
 		{"still running", "notice", "减半征收个人所得税", "个体工商户个人所得税有优惠吗？", ""},
-		{"ended, said in the sentence", "measures", "延长至2020年4月30日", "失业保险费率降低政策延长到什么时候？", ""},
+		{"ended, its end said in the sentence", "measures", "延长至2020年4月30日", "失业保险费率降低政策延长到什么时候？", "【已失效】"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
