@@ -147,8 +147,9 @@ const (
 	monthPattern = `(\d{1,2}|[一二三四五六七八九十]{1,2})`
 )
 
-// textNoun is what a text calls itself: 本通知, 本办法, 上述政策.
-const textNoun = `(?:通知|公告|办法|规定|措施|意见|方案|政策|细则)`
+// textNoun is what a text calls itself: 本通知, 本实施办法, 本暂行规定,
+// 本决定, 上述政策.
+const textNoun = `(?:实施|暂行|试行)?(?:通知|公告|办法|规定|措施|意见|方案|政策|细则|决定|条例|规划|计划|纲要|指引|指南)`
 
 // untilLead leads to the day a text's period runs to: 有效期至, 本公告
 // 相关政策执行至, 上述政策延续执行到.
