@@ -3,6 +3,7 @@ package corpus
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -72,7 +73,12 @@ func (n *node) all(dst []string) []string {
 // first sentence end so a heading that runs on into text stays short.
 func (n *node) title() string {
 	if !n.headingOK {
-		n.heading, n.headingOK = headingTitle(n.lines), true
+		lines := n.lines
+		if n.level == levelQuestion && len(lines) > 0 {
+			// 问：小型微利企业的标准是什么？ is shown by its question.
+			lines = append([]string{headingRes[levelQuestion].ReplaceAllString(lines[0], "")}, lines[1:]...)
+		}
+		n.heading, n.headingOK = headingTitle(lines), true
 	}
 	return n.heading
 }
@@ -117,6 +123,7 @@ func headingTitle(lines []string) string {
 func parse(lines []string) *node {
 	root := &node{level: -1}
 	cur := root
+	questions := 0
 	for _, l := range lines {
 		lvl := headingLevel(l)
 		if lvl < 0 {
@@ -131,7 +138,14 @@ func parse(lines []string) *node {
 		for parent != root && parent.level >= lvl {
 			parent = parent.parent
 		}
-		n := &node{level: lvl, mark: headingMark(l, lvl), lines: []string{l}, parent: parent}
+		mark := headingMark(l, lvl)
+		if lvl == levelQuestion {
+			// Questions are not numbered: they are cited by their place in
+			// the text, 第3问.
+			questions++
+			mark = fmt.Sprintf("第%d问", questions)
+		}
+		n := &node{level: lvl, mark: mark, lines: []string{l}, parent: parent}
 		parent.children = append(parent.children, n)
 		cur = n
 	}

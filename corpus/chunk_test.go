@@ -226,6 +226,13 @@ func TestCutLabels(t *testing.T) {
 			want: []string{"一、 | ", "二、 | ", "三、 | "},
 		},
 		{
+			// Each question keeps its answer and is cited by its place; a
+			// long answer's later parts show their question in the path.
+			name: "questions and answers",
+			body: "某政策问答\n问：小型微利企业的标准是什么？\n答：" + strings.Repeat("甲", 12) + "。\n问：需要备案吗？\n答：" + strings.Repeat("乙", 40) + "。乙乙乙。\n一、申报\n问：怎么申报？\n答：" + strings.Repeat("丙", 12) + "。",
+			want: []string{"第1问 | ", "第2问 | ", "第2问 | 需要备案吗？", "第2问 | 需要备案吗？", "一、 | "},
+		},
+		{
 			name: "unnumbered short text is cited whole",
 			body: "某通知\n" + strings.Repeat("甲", 30) + "。",
 			want: []string{"全文 | "},

@@ -15,6 +15,7 @@ const (
 	levelParenCN         // （一）集中培植7个战略性新兴产业链。
 	levelNum             // 1. 高端装备产业链。
 	levelParenNum        // （1）…
+	levelQuestion        // 问：…, the question of a question-and-answer text
 )
 
 var headingRes = []*regexp.Regexp{
@@ -25,6 +26,7 @@ var headingRes = []*regexp.Regexp{
 	levelParenCN:  regexp.MustCompile(`^[（(][一二三四五六七八九十]+[）)]`),
 	levelNum:      regexp.MustCompile(`^[0-9０-９]{1,2}\s*[.．、](?:[^0-9０-９]|$)`),
 	levelParenNum: regexp.MustCompile(`^[（(][0-9０-９]{1,2}[）)]`),
+	levelQuestion: regexp.MustCompile(`^问\s*[：:]`),
 }
 
 // headingLevel returns the level of a line that opens a numbered division,

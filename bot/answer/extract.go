@@ -42,9 +42,13 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string) 
 		if i == 0 {
 			max = 90
 			if at := strings.Index(text, lead); lead != "" && at >= 0 {
-				// The heading that opened the lead goes with it.
+				// The heading that opened the lead goes with it, and so
+				// does the question it answers.
 				before := text[:at]
 				if loc := trailingMarkRe.FindStringIndex(before); loc != nil {
+					before = before[:loc[0]]
+				}
+				if loc := trailingAnswerRe.FindStringIndex(before); loc != nil {
 					before = before[:loc[0]]
 				}
 				text = before + text[at+len(lead):]
@@ -79,8 +83,11 @@ func leadSentence(query string, cites []Citation) string {
 		sents = append(sents, splitSentencesKeep(line)...)
 	}
 	for _, s := range sents {
-		s = strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
-		if utf8.RuneCountInString(s) < 6 {
+		s = strings.TrimSpace(answerMarkRe.ReplaceAllString(headingMarkRe.ReplaceAllString(s, ""), ""))
+		if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
+			// A question (问：…？, as a question-and-answer text prints
+			// it) shares the most words with the user's and answers
+			// nothing.
 			continue
 		}
 		score := float64(overlap(s, qset))
@@ -93,6 +100,17 @@ func leadSentence(query string, cites []Citation) string {
 	}
 	return best
 }
+
+// answerMarkRe and questionRe are the marks of a question-and-answer
+// text: the 答： opening an answer, and a question, opened by 问： or
+// ending in a question mark.
+var (
+	answerMarkRe = regexp.MustCompile(`^答\s*[：:]\s*`)
+	questionRe   = regexp.MustCompile(`^问\s*[：:]|[？?]\s*$`)
+	// trailingAnswerRe is a question and the 答： after it, at the end of
+	// what precedes an answer's sentence.
+	trailingAnswerRe = regexp.MustCompile(`(?:问\s*[：:][^？?]*[？?])?\s*答\s*[：:]\s*$`)
+)
 
 // trailingMarkRe is the numbering of an item at the end of a text: what
 // is left of a clause before its lead sentence, when the lead opened that

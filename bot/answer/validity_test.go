@@ -314,3 +314,41 @@ func TestEndedMarkRepealed(t *testing.T) {
 		t.Errorf("lead %q, want it opening with 【已废止】", ans.Lead)
 	}
 }
+
+// TestLeadOfQuestionAndAnswer: in a question-and-answer text the lead is
+// the answer, never the question (which shares the user's words most),
+// and the quote below does not repeat the question alone.
+func TestLeadOfQuestionAndAnswer(t *testing.T) {
+	dir := t.TempDir()
+	text := "小型微利企业所得税优惠政策问答\n某省税务局\n问：小型微利企业的标准是什么？\n答：同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。\n问：需要备案吗？\n答：不需要，留存资料备查。\n"
+	if err := os.WriteFile(filepath.Join(dir, "qanda.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("qanda")
+	if d.Kind != "解读" {
+		t.Errorf("kind %q, want 解读", d.Kind)
+	}
+	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "300万元") })]
+	if c.Label != "第1问" {
+		t.Errorf("label %q, want 第1问", c.Label)
+	}
+	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+	ans, err := answer.New(hits, lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "小型微利企业的标准是什么？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Lead, "同时符合年度应纳税所得额不超过300万元") {
+		t.Errorf("lead %q, want the answer", ans.Lead)
+	}
+	if strings.Contains(ans.Body, "标准是什么") {
+		t.Errorf("the quote repeats the question:\n%s", ans.Body)
+	}
+}
