@@ -372,8 +372,9 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 }
 
 // ownOpeningRe is what may open a sentence, before a period it states, for
-// the period to be the text's own.
-var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:$|本|此|以上|上述|前述|该` + textNoun + `)`)
+// the period to be the text's own; a short connective may come first
+// (另外，本政策执行至…).
+var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*)?(?:$|本|此|以上|上述|前述|该` + textNoun + `)`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a
