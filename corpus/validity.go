@@ -160,12 +160,12 @@ const untilLead = `(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)` + 
 var (
 	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间
 	// / 自2019年1月1日起至2021年12月31日止.
-	rangeRe = regexp.MustCompile(`[自在]\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	rangeRe = regexp.MustCompile(`[自在从]\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
 	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本` + textNoun + `[^。；]{0,12}?自\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	fromRe = regexp.MustCompile(`本` + textNoun + `[^。；]{0,12}?(?:自|从)?\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
 	// term is the text's own, whatever its subject is called.
-	fromTermRe = regexp.MustCompile(`自\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*` + periodNoun)
+	fromTermRe = regexp.MustCompile(`(?:自|从)\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*` + periodNoun)
 	// termRe: 有效期3年 / 有效期为五年 / 有效期限两年 / 执行期限暂定为3年. A
 	// term is a few years: 执行期限为2017年… is a range, not 2017 years.
 	termRe = regexp.MustCompile(periodNoun + `(?:暂定)?(?:为|是)?\s*([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*年`)
