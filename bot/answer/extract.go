@@ -112,14 +112,17 @@ var (
 	trailingAnswerRe = regexp.MustCompile(`(?:问\s*[：:][^？?]*[？?])?\s*答\s*[：:]\s*$`)
 )
 
-// trailingMarkRe is the numbering of an item at the end of a text: what
-// is left of a clause before its lead sentence, when the lead opened that
-// item (…逐年增加。（二）).
-var trailingMarkRe = regexp.MustCompile(`(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百]+条)\s*$`)
+// itemMark is the numbering of a clause or item: 一、 （二） 3. 第九条.
+const itemMark = `(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百]+条)`
 
-// headingMarkRe is the numbering that opens a clause (一、 （二） 3.), which
-// a lead quoting the clause leaves out.
-var headingMarkRe = regexp.MustCompile(`^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百]+条\s*)`)
+// headingMarkRe is the numbering that opens a clause, which a lead quoting
+// the clause leaves out; trailingMarkRe is an item's numbering at the end
+// of a text: what is left of a clause before its lead sentence, when the
+// lead opened that item (…逐年增加。（二）).
+var (
+	headingMarkRe  = regexp.MustCompile(`^\s*` + itemMark + `\s*`)
+	trailingMarkRe = regexp.MustCompile(itemMark + `\s*$`)
+)
 
 func bigrams(s string) map[string]bool {
 	set := map[string]bool{}

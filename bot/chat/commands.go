@@ -106,7 +106,10 @@ var (
 
 // socialGap is what may stand between the words of a greeting: punctuation,
 // spaces, stickers' codes.
-const socialGap = `(?:[\pP\pS\s]|\[[^\[\]]{1,6}\])*`
+const socialGap = `(?:[\pP\pS\s]|` + sticker + `)*`
+
+// sticker is WeChat's text code for a built-in sticker: [微笑], [抱拳].
+const sticker = `\[[^\[\]]{1,6}\]`
 
 // social recognises a message that only greets or thanks: t is trimmed,
 // lower-case and width-folded.
@@ -122,8 +125,7 @@ func social(t string) command {
 	return cmdNone
 }
 
-// stickerRe is WeChat's text code for a built-in sticker: [微笑], [抱拳].
-var stickerRe = regexp.MustCompile(`\[[^\[\]]{1,6}\]`)
+var stickerRe = regexp.MustCompile(sticker)
 
 // wordless says whether a message holds no letter, digit or character of
 // any script once its stickers' codes are taken out.
