@@ -28,7 +28,7 @@ func Informative(text, title string) string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
-		if line == "" || formulaLineRe.MatchString(line) || (title != "" && strings.Contains(title, line)) {
+		if formulaLine(line, title) {
 			continue
 		}
 		var kept strings.Builder
@@ -51,13 +51,17 @@ func Informative(text, title string) string {
 // and, being short, would outrank the clauses that answer.
 func Formulaic(text, title string) bool {
 	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || formulaLineRe.MatchString(line) || (title != "" && strings.Contains(title, line)) {
-			continue
+		if !formulaLine(strings.TrimSpace(line), title) {
+			return false
 		}
-		return false
 	}
 	return true
+}
+
+// formulaLine says whether a trimmed line answers nothing: it is empty, a
+// formula, or the document's title repeated.
+func formulaLine(line, title string) bool {
+	return line == "" || formulaLineRe.MatchString(line) || (title != "" && strings.Contains(title, line))
 }
 
 // isHeadingOnly says whether what is left of a line is only its numbering

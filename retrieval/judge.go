@@ -2,7 +2,6 @@ package retrieval
 
 import (
 	"cmp"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,7 +45,6 @@ type judge struct {
 // (corpus.Library.Regions).
 func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []string) *judge {
 	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}}
-	first, last := math.MaxInt, 0
 	for i := range docs {
 		d := &docs[i]
 		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
@@ -62,13 +60,10 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 				j.years[y] = true
 			}
 		}
-		if y := d.Year(); y > 0 {
-			first, last = min(first, y), max(last, y)
-		}
 	}
 	// So are the years between the first and the last issue: a corpus of
 	// 2009's and 2014's documents speaks of 2011 too.
-	for y := first; y <= last; y++ {
+	for y := scope.Years[0]; y > 0 && y <= scope.Years[1]; y++ {
 		j.years[y] = true
 	}
 	texts := make([]string, len(entries))

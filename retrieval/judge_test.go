@@ -140,7 +140,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 		{ID: "new", Title: "关于进一步扶持中小企业发展的意见", Issued: "2014-09-20", EffectiveFrom: "2014-10-01", EffectiveUntil: "2019-09-30",
 			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
 	}
-	j, lex := judgeOver(corpus.Scope{}, docs, nil, nil)
+	j, lex := judgeOver(corpus.Scope{Years: [2]int{2009, 2014}}, docs, nil, nil)
 	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	tests := []struct {
 		name, question, want string
