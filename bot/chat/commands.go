@@ -115,8 +115,6 @@ const sticker = `\[[^\[\]]{1,6}\]`
 // lower-case and width-folded.
 func social(t string) command {
 	switch {
-	case t == "":
-		return cmdNone
 	case greetingRe.MatchString(t):
 		return cmdGreeting
 	case thanksRe.MatchString(t):
@@ -156,10 +154,7 @@ func helpText(opts Options, group bool) string {
 		return opts.HelpText
 	}
 	var b strings.Builder
-	b.WriteString(helpIntro)
-	if opts.Scope != "" {
-		b.WriteString(opts.Scope)
-	}
+	b.WriteString(intro(opts))
 	b.WriteString("\n\n")
 	b.WriteString(helpCommands)
 	if group {
@@ -175,13 +170,12 @@ func helpText(opts Options, group bool) string {
 // greetingText is the reply to a greeting: who the bot is, what it holds
 // and how to ask.
 func greetingText(opts Options) string {
-	var b strings.Builder
-	b.WriteString(helpIntro)
-	if opts.Scope != "" {
-		b.WriteString(opts.Scope)
-	}
-	b.WriteString("\n发送“帮助”查看可用命令。")
-	return b.String()
+	return intro(opts) + "\n发送“帮助”查看可用命令。"
+}
+
+// intro says who the bot is, how to ask, and what it holds.
+func intro(opts Options) string {
+	return helpIntro + opts.Scope
 }
 
 // sourceText is the reply to 原文 N: the cited clause in full, headed the
