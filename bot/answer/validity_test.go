@@ -29,7 +29,6 @@ func (s vtSearcher) Search(_ context.Context, q retrieval.Query) (retrieval.Resu
 // load in name order, which is the order named documents are noted in.
 func vtCorpus(t *testing.T) *corpus.Library {
 	t.Helper()
-	dir := t.TempDir()
 	files := map[string]string{
 		"opinions.md":  "浙江省人民政府办公厅关于进一步减负纾困助力中小微企业发展的若干意见\n浙政办发〔2022〕25号\n各市、县（市、区）人民政府，省政府直属各单位：\n一、对符合条件的小微企业贷款给予贴息。\n二、本意见自2022年5月1日起施行，有效期至2025年12月31日。\n浙江省人民政府办公厅\n2022年4月18日\n",
 		"notice.txt":   "财政部 税务总局公告2023年第12号\n关于进一步支持小微企业和个体工商户发展有关税费政策的公告\n为进一步支持小微企业和个体工商户发展，现将有关税费政策公告如下：\n一、自2023年1月1日至2027年12月31日，对个体工商户年应纳税所得额不超过200万元的部分，减半征收个人所得税。\n二、本公告相关政策执行至2027年12月31日。\n财政部 税务总局\n2023年8月2日\n",
@@ -38,6 +37,13 @@ func vtCorpus(t *testing.T) *corpus.Library {
 		"jobs.txt":     "某省稳就业若干措施\n一、将阶段性降低失业保险费率政策执行期限延长至2020年4月30日；将稳岗返还政策执行期限延长至2021年6月30日；对吸纳就业给予补贴。\n二、本措施自2019年1月1日起施行，有效期至2019年12月31日。\n",
 		"guide.md":     "某市惠企政策问答\n一、贷款贴息按浙政办发〔2022〕25号执行，贴息期限延长至2023年6月30日；个体工商户减半征收个人所得税，按财政部 税务总局公告2023年第12号执行。\n二、其他问题请咨询当地主管部门。\n",
 	}
+	return vtLibrary(t, files)
+}
+
+// vtLibrary loads a users' corpus of the given files (name → text) alone.
+func vtLibrary(t *testing.T, files map[string]string) *corpus.Library {
+	t.Helper()
+	dir := t.TempDir()
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -48,6 +54,18 @@ func vtCorpus(t *testing.T) *corpus.Library {
 		t.Fatal(err)
 	}
 	return lib
+}
+
+// vtClause is a searcher that finds one clause: the first of d's holding
+// has.
+func vtClause(t *testing.T, d corpus.Document, has string) vtSearcher {
+	t.Helper()
+	i := slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, has) })
+	if i < 0 {
+		t.Fatalf("no clause of %q holds %q", d.ID, has)
+	}
+	c := d.Chunks[i]
+	return vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
 }
 
 // TestValidityAnyCorpus: the 时效 and 来源 lines and the 时效提示 word the
@@ -168,12 +186,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 			if !ok {
 				t.Fatalf("corpus has no document %q", tt.doc)
 			}
-			i := slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, tt.has) })
-			if i < 0 {
-				t.Fatalf("no clause of %q holds %q", tt.doc, tt.has)
-			}
-			c := d.Chunks[i]
-			hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+			hits := vtClause(t, d, tt.has)
 			now := tt.now
 			p := answer.New(hits, lib, nil, set, answer.Options{Now: func() time.Time { return now }}, nil)
 			q := tt.question
@@ -189,7 +202,7 @@ func TestValidityAnyCorpus(t *testing.T) {
 			if status != tt.wantStatus {
 				t.Errorf("时效 line\n%s\nwant\n%s", status, tt.wantStatus)
 			}
-			if want := fmt.Sprintf(tt.wantSources, c.Label); sources != want {
+			if want := fmt.Sprintf(tt.wantSources, hits[0].Clause); sources != want {
 				t.Errorf("来源 line\n%s\nwant\n%s", sources, want)
 			}
 			if !reflect.DeepEqual(ans.Validity, append([]string{}, tt.wantNotes...)) {
@@ -214,8 +227,7 @@ func TestValidityModelFocus(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := lib.Document("measures")
-	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "2020年4月30日") })]
-	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+	hits := vtClause(t, d, "2020年4月30日")
 	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name, reply string
@@ -266,8 +278,7 @@ func TestEndedMark(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, _ := lib.Document(tt.doc)
-			c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, tt.has) })]
-			hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+			hits := vtClause(t, d, tt.has)
 			ans, err := answer.New(hits, lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -285,26 +296,16 @@ func TestEndedMark(t *testing.T) {
 // TestEndedMarkRepealed: a clause of a repealed document opens the lead
 // with 【已废止】.
 func TestEndedMarkRepealed(t *testing.T) {
-	dir := t.TempDir()
-	for name, text := range map[string]string{
+	lib := vtLibrary(t, map[string]string{
 		"old.txt": "某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n某财企〔2021〕8号\n第一条 风险补偿资金对融资担保机构的代偿损失给予补偿，比例不超过30%。\n第二条 本办法自2021年5月1日起施行。\n某省财政厅\n2021年3月15日\n",
 		"new.txt": "某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n某财企〔2024〕5号\n第一条 风险补偿资金对政府性融资担保机构的代偿损失给予补偿，比例不超过40%。\n第二条 本办法自2024年4月1日起施行。《某省财政厅关于印发〈某省风险补偿资金管理办法〉的通知》（某财企〔2021〕8号）同时废止。\n某省财政厅\n2024年3月20日\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	set, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, _ := lib.Document("old")
-	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "30%") })]
-	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
+	hits := vtClause(t, d, "30%")
 	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
 	ans, err := answer.New(hits, lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "代偿损失补偿比例是多少？", nil)
 	if err != nil {
@@ -319,15 +320,9 @@ func TestEndedMarkRepealed(t *testing.T) {
 // the answer, never the question (which shares the user's words most),
 // and the quote below does not repeat the question alone.
 func TestLeadOfQuestionAndAnswer(t *testing.T) {
-	dir := t.TempDir()
-	text := "小型微利企业所得税优惠政策问答\n某省税务局\n问：小型微利企业的标准是什么？\n答：同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。\n问：需要备案吗？\n答：不需要，留存资料备查。\n"
-	if err := os.WriteFile(filepath.Join(dir, "qanda.txt"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := vtLibrary(t, map[string]string{
+		"qanda.txt": "小型微利企业所得税优惠政策问答\n某省税务局\n问：小型微利企业的标准是什么？\n答：同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。\n问：需要备案吗？\n答：不需要，留存资料备查。\n",
+	})
 	set, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -336,11 +331,10 @@ func TestLeadOfQuestionAndAnswer(t *testing.T) {
 	if d.Kind != "解读" {
 		t.Errorf("kind %q, want 解读", d.Kind)
 	}
-	c := d.Chunks[slices.IndexFunc(d.Chunks, func(c corpus.Chunk) bool { return strings.Contains(c.Text, "300万元") })]
-	if c.Label != "第1问" {
-		t.Errorf("label %q, want 第1问", c.Label)
+	hits := vtClause(t, d, "300万元")
+	if hits[0].Clause != "第1问" {
+		t.Errorf("label %q, want 第1问", hits[0].Clause)
 	}
-	hits := vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
 	ans, err := answer.New(hits, lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "小型微利企业的标准是什么？", nil)
 	if err != nil {
 		t.Fatal(err)
