@@ -78,24 +78,31 @@ func leadSentence(query string, cites []Citation) string {
 	c := cites[0]
 	qset := bigrams(query)
 	best, bestScore := "", -1.0
-	var sents []string
 	for _, line := range strings.Split(corpus.Informative(c.Text, c.Title), "\n") {
-		sents = append(sents, splitSentencesKeep(line)...)
-	}
-	for _, s := range sents {
-		s = strings.TrimSpace(answerMarkRe.ReplaceAllString(headingMarkRe.ReplaceAllString(s, ""), ""))
-		if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
-			// A question (问：…？, as a question-and-answer text prints
-			// it) shares the most words with the user's and answers
-			// nothing.
-			continue
-		}
-		score := float64(overlap(s, qset))
-		if strings.ContainsFunc(s, unicode.IsDigit) {
-			score *= 1.5
-		}
-		if score > bestScore {
-			best, bestScore = s, score
+		// short is an answer's opening too short to lead alone (答：不需要。),
+		// which leads with the sentence after it.
+		short := ""
+		for _, s := range splitSentencesKeep(line) {
+			opens := answerMarkRe.MatchString(strings.TrimSpace(s))
+			s = strings.TrimSpace(answerMarkRe.ReplaceAllString(headingMarkRe.ReplaceAllString(s, ""), ""))
+			if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
+				// A question (问：…？, as a question-and-answer text
+				// prints it) shares the most words with the user's and
+				// answers nothing.
+				short = ""
+				if opens && !questionRe.MatchString(s) {
+					short = s
+				}
+				continue
+			}
+			score := float64(overlap(s, qset))
+			if strings.ContainsFunc(s, unicode.IsDigit) {
+				score *= 1.5
+			}
+			if score > bestScore {
+				best, bestScore = short+s, score
+			}
+			short = ""
 		}
 	}
 	return best

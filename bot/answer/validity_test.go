@@ -321,7 +321,7 @@ func TestEndedMarkRepealed(t *testing.T) {
 // and the quote below does not repeat the question alone.
 func TestLeadOfQuestionAndAnswer(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
-		"qanda.txt": "小型微利企业所得税优惠政策问答\n某省税务局\n问：小型微利企业的标准是什么？\n答：同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。\n问：需要备案吗？\n答：不需要，留存资料备查。\n",
+		"qanda.txt": "小型微利企业所得税优惠政策问答\n某省税务局\n问：小型微利企业的标准是什么？\n答：同时符合年度应纳税所得额不超过300万元、从业人数不超过300人、资产总额不超过5000万元等三个条件的企业。\n问：需要备案吗？\n答：不需要。企业在申报时填报即可享受，相关资料留存备查。\n",
 	})
 	set, err := prompts.Load("")
 	if err != nil {
@@ -344,5 +344,14 @@ func TestLeadOfQuestionAndAnswer(t *testing.T) {
 	}
 	if strings.Contains(ans.Body, "标准是什么") {
 		t.Errorf("the quote repeats the question:\n%s", ans.Body)
+	}
+	// An answer opening too short to lead alone (不需要。) leads with the
+	// sentence after it.
+	ans, err = answer.New(vtClause(t, d, "相关资料留存备查"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "需要备案吗？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "不需要。企业在申报时填报即可享受，相关资料留存备查。"; !strings.HasPrefix(ans.Lead, want) {
+		t.Errorf("lead %q, want it opening with %q", ans.Lead, want)
 	}
 }
