@@ -20,9 +20,10 @@ const docNoPattern = `[\p{Han}]{1,10}[〔﹝\[［(（]\d{4}[〕﹞\]］)）]\s*\
 // docNoRe matches a 文号 printed on its own line.
 var docNoRe = regexp.MustCompile(`^(?:` + docNoPattern + `)$`)
 
-// qaLineRe opens a line of a question-and-answer text (问：…, 答：…),
-// which is body, not header.
-var qaLineRe = regexp.MustCompile(`^[问答]\s*[：:]`)
+// answerLineRe opens an answer of a question-and-answer text (答：…),
+// which is body, not header; its question (问：…) is a heading, which ends
+// the header already.
+var answerLineRe = regexp.MustCompile(`^答\s*[：:]`)
 
 // titleDocNoRe is a 文号 in brackets at the end of a title.
 var titleDocNoRe = regexp.MustCompile(`[（(]\s*(` + docNoPattern + `)\s*[）)]$`)
@@ -262,7 +263,7 @@ func parseHeader(lines []string) header {
 				continue
 			}
 		}
-		if i > 0 && (len([]rune(l)) > 90 || strings.ContainsAny(l, "。；，？?") || qaLineRe.MatchString(l) || strings.HasSuffix(l, "：") || strings.HasSuffix(l, ":") || headingLevel(l) >= 0 || dateLineRe.MatchString(l)) {
+		if i > 0 && (len([]rune(l)) > 90 || strings.ContainsAny(l, "。；，？?") || answerLineRe.MatchString(l) || strings.HasSuffix(l, "：") || strings.HasSuffix(l, ":") || headingLevel(l) >= 0 || dateLineRe.MatchString(l)) {
 			h.lines = i
 			break
 		}
