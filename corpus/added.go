@@ -21,45 +21,46 @@ var ErrNotAdded = errors.New("document was not added to the corpus while the bot
 
 // Add checks that data, a file called name, reads as a document and puts
 // it in dir, replacing a file of the same name. It returns the document
-// as read.
-func Add(dir, name string, data []byte) (Document, error) {
+// as read, or a compilation's documents.
+func Add(dir, name string, data []byte) ([]Document, error) {
 	base := filepath.Base(name)
 	if base == "." || base == string(filepath.Separator) || strings.HasPrefix(base, ".") {
-		return Document{}, fmt.Errorf("add document: %q is no file name", name)
+		return nil, fmt.Errorf("add document: %q is no file name", name)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
-	d, err := readDocument(ctx, base, data)
+	docs, err := readDocument(ctx, base, data)
 	if err != nil {
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	tmp, err := os.CreateTemp(dir, ".add-*")
 	if err != nil {
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, base)); err != nil {
-		return Document{}, fmt.Errorf("add document %s: %w", base, err)
+		return nil, fmt.Errorf("add document %s: %w", base, err)
 	}
-	return d, nil
+	return docs, nil
 }
 
 // Remove deletes from dir the file of the document with the given id, as
-// the library lib loaded it, and returns the file's path.
+// the library lib loaded it, and returns the file's path. The file of a
+// compilation holds its other documents too: they go with it.
 func Remove(lib *Library, dir, id string) (string, error) {
 	d, ok := lib.Document(id)
 	if !ok {

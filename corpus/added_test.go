@@ -10,12 +10,12 @@ import (
 func TestAddRemove(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "added")
 	const doc = "关于支持小微企业发展的通知\n某财〔2023〕5号\n一、对新设立的小微企业给予一次性开办补贴2万元。"
-	d, err := Add(dir, "../../etc/notice.txt", []byte(doc))
+	docs, err := Add(dir, "../../etc/notice.txt", []byte(doc))
 	if err != nil {
 		t.Fatalf("Add: %v", err)
 	}
-	if d.DocNo != "某财〔2023〕5号" {
-		t.Errorf("added document's 文号 = %q", d.DocNo)
+	if len(docs) != 1 || docs[0].DocNo != "某财〔2023〕5号" {
+		t.Errorf("added %d documents, the first's 文号 %q; want one, 某财〔2023〕5号", len(docs), docs[0].DocNo)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notice.txt")); err != nil {
 		t.Fatalf("the file is not in the folder (a path in the name must not lead elsewhere): %v", err)
@@ -40,7 +40,7 @@ func TestAddRemove(t *testing.T) {
 	if _, err := Remove(lib, dir, "jzf-2018-4"); !errors.Is(err, ErrNotAdded) {
 		t.Errorf("removing a built-in document: got %v, want ErrNotAdded", err)
 	}
-	if _, err := Remove(lib, dir, d.ID); err != nil {
+	if _, err := Remove(lib, dir, docs[0].ID); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notice.txt")); !os.IsNotExist(err) {

@@ -267,18 +267,23 @@ func loadDir(dir string, lim limits, add func(string, Document) error, log *slog
 	}
 	sort.Strings(files)
 	for _, p := range files {
-		d, err := readFile(p, lim)
+		docs, err := readFile(p, lim)
 		if err != nil {
 			// One bad document never stops the others from loading.
 			log.Warn("skip corpus file", "file", p, "err", err)
 			continue
 		}
-		if d.Source == "" {
-			d.Source = p
+		if len(docs) > 1 {
+			log.Info("corpus file is a compilation", "file", p, "documents", len(docs))
 		}
-		d.File = p
-		if err := add(p, d); err != nil {
-			log.Warn("skip corpus file", "file", p, "err", err)
+		for _, d := range docs {
+			if d.Source == "" {
+				d.Source = p
+			}
+			d.File = p
+			if err := add(p, d); err != nil {
+				log.Warn("skip corpus file", "file", p, "id", d.ID, "err", err)
+			}
 		}
 	}
 	return nil
@@ -307,28 +312,28 @@ func (o Options) limits() limits {
 	return l
 }
 
-// readFile reads one document file. Only regular files are read, at most
-// maxFileBytes of them: a link to a device or a FIFO is refused rather
-// than read for ever.
-func readFile(path string, lim limits) (Document, error) {
+// readFile reads one document file, or the documents of a compilation.
+// Only regular files are read, at most maxFileBytes of them: a link to a
+// device or a FIFO is refused rather than read for ever.
+func readFile(path string, lim limits) ([]Document, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return Document{}, err
+		return nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return Document{}, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, info.Mode().Type())
+		return nil, fmt.Errorf("%w: not a regular file (%s)", ErrUnsupported, info.Mode().Type())
 	}
 	if info.Size() > lim.bytes {
-		return Document{}, fmt.Errorf("%w: the file is %d bytes; files over %d bytes are not read", ErrUnsupported, info.Size(), lim.bytes)
+		return nil, fmt.Errorf("%w: the file is %d bytes; files over %d bytes are not read", ErrUnsupported, info.Size(), lim.bytes)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return Document{}, err
+		return nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, lim.bytes+1))
 	if err != nil {
-		return Document{}, err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lim.timeout)
 	defer cancel()
@@ -336,13 +341,13 @@ func readFile(path string, lim limits) (Document, error) {
 }
 
 // readDocument reads a document of any supported format and its
-// metadata.
-func readDocument(ctx context.Context, name string, data []byte) (Document, error) {
+// metadata, or the documents of a compilation.
+func readDocument(ctx context.Context, name string, data []byte) ([]Document, error) {
 	text, err := readText(ctx, name, data)
 	if err != nil {
-		return Document{}, err
+		return nil, err
 	}
-	return Parse(name, []byte(text))
+	return parseFile(name, []byte(text))
 }
 
 // Documents returns all documents in corpus order.

@@ -40,9 +40,42 @@ var ErrEmpty = errors.New("empty document")
 // "" there says the text prints none. name is used in errors and, without
 // an id, to make one.
 func Parse(name string, data []byte) (Document, error) {
+	d, lines, given, err := parseFront(name, data)
+	if err != nil {
+		return Document{}, err
+	}
+	return finish(name, d, lines, given), nil
+}
+
+// parseFile reads a file as Parse does, except that a file whose front
+// matter gives nothing and that prints several documents one after another (a compilation,
+// see splitCompiled) yields each of them, with the file's id and its
+// place: 2018-huibian-03.
+func parseFile(name string, data []byte) ([]Document, error) {
+	d, lines, given, err := parseFront(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(given) == 0 {
+		if parts := splitCompiled(lines); parts != nil {
+			base := slug(name, strings.Join(lines, "\n"))
+			docs := make([]Document, len(parts))
+			for k, part := range parts {
+				docs[k] = finish(name, Document{ID: fmt.Sprintf("%s-%02d", base, k+1)}, part, nil)
+			}
+			return docs, nil
+		}
+	}
+	return []Document{finish(name, d, lines, given)}, nil
+}
+
+// parseFront decodes a file and reads its front matter: the document as
+// the front matter gives it, the keys it gives, and the text's lines,
+// white space folded and empty lines dropped.
+func parseFront(name string, data []byte) (Document, []string, map[string]bool, error) {
 	text, err := decode(data)
 	if err != nil {
-		return Document{}, fmt.Errorf("%s: %w", name, err)
+		return Document{}, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var d Document
@@ -56,12 +89,12 @@ func Parse(name string, data []byte) (Document, error) {
 			}
 		}
 		if !found {
-			return Document{}, fmt.Errorf("%s:1: front matter opened with --- is never closed", name)
+			return Document{}, nil, nil, fmt.Errorf("%s:1: front matter opened with --- is never closed", name)
 		}
 		dec := yaml.NewDecoder(strings.NewReader(fm))
 		dec.KnownFields(true)
 		if err := dec.Decode(&d); err != nil && !errors.Is(err, errEOF(err)) {
-			return Document{}, fmt.Errorf("%s: front matter: %s", name, shiftYAMLLine(err.Error(), 1))
+			return Document{}, nil, nil, fmt.Errorf("%s: front matter: %s", name, shiftYAMLLine(err.Error(), 1))
 		}
 		// The same text decoded into d, so it is a mapping (or empty).
 		keys := map[string]any{}
@@ -83,13 +116,19 @@ func Parse(name string, data []byte) (Document, error) {
 		}
 	}
 	if len(lines) == 0 {
-		return Document{}, fmt.Errorf("%s: %w", name, ErrEmpty)
+		return Document{}, nil, nil, fmt.Errorf("%s: %w", name, ErrEmpty)
 	}
 	for field, v := range map[string]string{"issued": d.Issued, "effective_from": d.EffectiveFrom, "effective_until": d.EffectiveUntil} {
 		if v != "" && !validDate(v) {
-			return Document{}, fmt.Errorf("%s: front matter: %s: %q is not a date like 2018-12-31", name, field, v)
+			return Document{}, nil, nil, fmt.Errorf("%s: front matter: %s: %q is not a date like 2018-12-31", name, field, v)
 		}
 	}
+	return d, lines, given, nil
+}
+
+// finish reads the document d's lines say about it (see read) and gives
+// it an id, from name, when it has none.
+func finish(name string, d Document, lines []string, given map[string]bool) Document {
 	read(&d, lines, given)
 	if d.ID == "" {
 		d.ID = slug(name, d.Body)
@@ -104,7 +143,7 @@ func Parse(name string, data []byte) (Document, error) {
 			d.Origin[key] = OriginText
 		}
 	}
-	return d, nil
+	return d
 }
 
 func errEOF(err error) error {

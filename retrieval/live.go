@@ -74,19 +74,20 @@ func (l *Live) Reload(ctx context.Context) (bool, error) {
 
 // Add puts a document, a file called name, among the added documents,
 // replacing one of the same name, and loads the corpus with it. A file
-// that does not read as a document is refused and nothing changes.
-func (l *Live) Add(ctx context.Context, name string, data []byte) (corpus.Document, error) {
+// that does not read as a document is refused and nothing changes. It
+// returns the document as read, or a compilation's documents.
+func (l *Live) Add(ctx context.Context, name string, data []byte) ([]corpus.Document, error) {
 	if l.opts.Added == "" {
-		return corpus.Document{}, errors.New("add document: no folder for added documents")
+		return nil, errors.New("add document: no folder for added documents")
 	}
-	d, err := corpus.Add(l.opts.Added, name, data)
+	docs, err := corpus.Add(l.opts.Added, name, data)
 	if err != nil {
-		return corpus.Document{}, err
+		return nil, err
 	}
 	if _, err := l.Reload(ctx); err != nil {
-		return corpus.Document{}, fmt.Errorf("add document %s: %w", name, err)
+		return nil, fmt.Errorf("add document %s: %w", name, err)
 	}
-	return d, nil
+	return docs, nil
 }
 
 // Remove takes an added document out of the corpus.

@@ -15,7 +15,7 @@ import (
 // shelf lets staff add, replace and remove the documents the bot answers
 // from while it runs.
 type shelf interface {
-	Add(ctx context.Context, name string, data []byte) (corpus.Document, error)
+	Add(ctx context.Context, name string, data []byte) ([]corpus.Document, error)
 	Remove(ctx context.Context, id string) error
 }
 
@@ -41,7 +41,7 @@ const (
 // handleUpload takes one document, as a multipart form's "file" or as the
 // body with ?name=, and adds it; a file of the same name is replaced. The
 // reply is the document as read, so staff see its title, 文号 and
-// period at once.
+// period at once (a compilation's reply lists its documents).
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Documents == nil {
 		writeError(w, http.StatusServiceUnavailable, msgNoShelf)
@@ -62,7 +62,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msgBadUploadName)
 		return
 	}
-	d, err := s.opts.Documents.Add(r.Context(), name, data)
+	docs, err := s.opts.Documents.Add(r.Context(), name, data)
 	if err != nil {
 		status, msg := http.StatusUnprocessableEntity, uploadMessage(err)
 		if msg == msgUploadFailed {
@@ -72,8 +72,21 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg)
 		return
 	}
-	s.log.Info("document added", "file", name, "id", d.ID)
-	writeJSON(w, http.StatusOK, meta(d))
+	s.log.Info("document added", "file", name, "id", docs[0].ID, "documents", len(docs))
+	out := uploadReply{docMeta: meta(docs[0])}
+	if len(docs) > 1 {
+		for _, d := range docs {
+			out.Documents = append(out.Documents, meta(d))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// uploadReply is the document as read; a compilation's reply is its first
+// document's, with every document it holds in Documents.
+type uploadReply struct {
+	docMeta
+	Documents []docMeta `json:"documents,omitempty"`
 }
 
 // uploaded reads the file of an upload and its name.

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -13,22 +14,26 @@ import (
 	"github.com/policybot/policybot/corpus"
 )
 
-// fakeShelf reads any name ending in .txt as a document, and refuses the
-// rest as the corpus would.
+// fakeShelf reads any name ending in .txt as a document (two, for a name
+// starting with "compiled"), and refuses the rest as the corpus would.
 type fakeShelf struct {
 	added   []string
 	removed []string
 }
 
-func (f *fakeShelf) Add(_ context.Context, name string, data []byte) (corpus.Document, error) {
+func (f *fakeShelf) Add(_ context.Context, name string, data []byte) ([]corpus.Document, error) {
 	switch {
 	case strings.HasSuffix(name, ".pdf"):
-		return corpus.Document{}, fmt.Errorf("add document %s: %w: pdf has no text layer", name, corpus.ErrNoText)
+		return nil, fmt.Errorf("add document %s: %w: pdf has no text layer", name, corpus.ErrNoText)
 	case !strings.HasSuffix(name, ".txt"):
-		return corpus.Document{}, fmt.Errorf("add document %s: %w", name, corpus.ErrUnsupported)
+		return nil, fmt.Errorf("add document %s: %w", name, corpus.ErrUnsupported)
 	}
 	f.added = append(f.added, name)
-	return corpus.Document{ID: "new", Title: string(data), DocNo: "某财〔2024〕1号", EffectiveUntil: "2027-12-31"}, nil
+	docs := []corpus.Document{{ID: "new", Title: string(data), DocNo: "某财〔2024〕1号", EffectiveUntil: "2027-12-31"}}
+	if strings.HasPrefix(name, "compiled") {
+		docs = append(docs, corpus.Document{ID: "new-02", Title: "第二份", DocNo: "某财〔2024〕2号"})
+	}
+	return docs, nil
 }
 
 func (f *fakeShelf) Remove(_ context.Context, id string) error {
@@ -54,13 +59,15 @@ func TestDocumentsUpload(t *testing.T) {
 		file, text string
 		status     int
 		msg        string
+		documents  int // the documents the reply lists, for a compilation
 	}{
-		{"added", false, "a.txt", "关于某事的通知", http.StatusOK, ""},
-		{"no text layer", false, "scan.pdf", "x", http.StatusUnprocessableEntity, msgNoTextLayer},
-		{"unsupported", false, "sheet.xlsx", "x", http.StatusUnprocessableEntity, msgUnsupported},
-		{"hidden name", false, ".a.txt", "x", http.StatusBadRequest, msgBadUploadName},
-		{"too big", false, "big.txt", strings.Repeat("大", maxUpload/3+10), http.StatusRequestEntityTooLarge, msgUploadTooBig},
-		{"not enabled", true, "a.txt", "x", http.StatusServiceUnavailable, msgNoShelf},
+		{"added", false, "a.txt", "关于某事的通知", http.StatusOK, "", 0},
+		{"compilation", false, "compiled.txt", "汇编", http.StatusOK, "某财〔2024〕2号", 2},
+		{"no text layer", false, "scan.pdf", "x", http.StatusUnprocessableEntity, msgNoTextLayer, 0},
+		{"unsupported", false, "sheet.xlsx", "x", http.StatusUnprocessableEntity, msgUnsupported, 0},
+		{"hidden name", false, ".a.txt", "x", http.StatusBadRequest, msgBadUploadName, 0},
+		{"too big", false, "big.txt", strings.Repeat("大", maxUpload/3+10), http.StatusRequestEntityTooLarge, msgUploadTooBig, 0},
+		{"not enabled", true, "a.txt", "x", http.StatusServiceUnavailable, msgNoShelf, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +90,12 @@ func TestDocumentsUpload(t *testing.T) {
 			}
 			if tt.status == http.StatusOK && (len(shelf.added) != 1 || !strings.Contains(w.Body.String(), "某财〔2024〕1号")) {
 				t.Errorf("added %v, body %s", shelf.added, w.Body)
+			}
+			var reply struct {
+				Documents []docMeta `json:"documents"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &reply); err == nil && len(reply.Documents) != tt.documents {
+				t.Errorf("the reply lists %d documents, want %d: %s", len(reply.Documents), tt.documents, w.Body)
 			}
 		})
 	}

@@ -82,11 +82,13 @@ func addDocs(g *global, files []string) error {
 		if err != nil {
 			return fmt.Errorf("corpus add: %w", err)
 		}
-		d, err := corpus.Add(g.cfg.AddedDocuments(), f, data)
+		docs, err := corpus.Add(g.cfg.AddedDocuments(), f, data)
 		if err != nil {
 			return fmt.Errorf("corpus %w", err)
 		}
-		fmt.Fprintf(g.stdout, "added %s %s\n", d.ID, d.Cite())
+		for _, d := range docs {
+			fmt.Fprintf(g.stdout, "added %s %s\n", d.ID, d.Cite())
+		}
 	}
 	return nil
 }

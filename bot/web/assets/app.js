@@ -731,8 +731,13 @@
       })
       .then(function (d) {
         var name = '《' + d.title + '》' + (d.doc_no ? '（' + d.doc_no + '）' : '');
-        var until = d.effective_until ? '，有效期至' + d.effective_until : '，未写明有效期';
-        setStatus(status, '已添加 ' + name + until + '。', 'ok');
+        if (d.documents && d.documents.length > 1) {
+          // A compilation: its documents were each read on their own.
+          setStatus(status, '已添加汇编中的 ' + d.documents.length + ' 份文件，第一份为 ' + name + '。', 'ok');
+        } else {
+          var until = d.effective_until ? '，有效期至' + d.effective_until : '，未写明有效期';
+          setStatus(status, '已添加 ' + name + until + '。', 'ok');
+        }
         input.value = '';
       }, function (err) {
         setStatus(status, err.message, 'error');

@@ -1,0 +1,232 @@
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// compiledLines are the lines of a made-up compilation's parts, joined by
+// the tests into files: how provinces print their 汇编, as text.
+var compiledLines = map[string]string{
+	"cover":     "某市惠企政策汇编\n（2024年版）\n某市营商环境建设局 编\n前言\n为方便企业及时了解和享受政策，我们将近年来出台的惠企政策汇编成册，供参考。",
+	"contents":  "目录\n某市人民政府关于支持小微企业发展的若干意见\n某市财政局关于印发《某市技术改造专项资金管理办法》的通知",
+	"opinions":  "某市人民政府\n关于支持小微企业发展的若干意见\n某政发〔2023〕5号\n各区县人民政府，市政府各部门：\n一、对新设立的小微企业，给予一次性开办补贴2万元。\n二、小微企业首次贷款的，按贷款利息的50%给予贴息，每家每年最高20万元。\n三、本意见自印发之日起施行，有效期3年。\n某市人民政府\n2023年3月1日",
+	"notice":    "某市财政局\n关于印发《某市技术改造专项资金\n管理办法》的通知\n某财企〔2023〕12号\n各区县财政局：\n现将《某市技术改造专项资金管理办法》印发给你们，请遵照执行。\n某市财政局\n2023年6月8日\n某市技术改造专项资金管理办法\n第一条 为推动企业技术改造，制定本办法。\n第二条 对设备投资500万元以上的技术改造项目，按设备投资额的10%给予补助，最高500万元。\n第三条 本办法自2023年7月1日起施行，有效期至2025年12月31日。",
+	"measures":  "某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n二、企业在新三板挂牌的，给予一次性奖励50万元。\n三、本措施自2024年1月1日起施行。",
+	"interp-a":  "某市发展和改革委员会\n支持民营经济发展政策措施解读\n一、出台背景\n为贯彻落实国家关于促进民营经济发展壮大的部署，我委牵头起草了支持民营经济发展的政策措施。\n二、主要内容\n政策措施共十条，涵盖市场准入、要素保障等方面。",
+	"interp-b":  "某市财政局\n支持民营经济发展政策措施解读\n一、财政支持\n市财政每年安排专项资金支持民营企业发展，对符合条件的企业给予奖励。\n二、政府采购\n预留采购份额的40%以上面向中小企业。",
+	"unquoted":  "某市人民政府办公厅关于印发某市科技企业孵化器认定和管理办法的通知\n某政办函〔2022〕65号\n各区、县（市）人民政府，市政府各部门：\n《某市科技企业孵化器认定和管理办法》已经市政府同意，现印发给你们，请认真贯彻实施。\n某市人民政府办公厅\n2022年12月20日\n（此件公开发布）\n某市科技企业孵化器认定和管理办法\n第一章 总则\n第一条 为推动我市科技企业孵化器高质量发展，制定本办法。\n第二条 本办法自2023年1月1日起施行，有效期3年。",
+	"table-end": "某市重点产业目录的通知\n某发改〔2023〕9号\n各区县发展改革局：\n现将本市重点产业目录公布如下，请遵照执行。\n序号\n产业\n1\n集成电路\n2\n生物医药",
+	"division":  "第二部分\n财政领域",
+}
+
+// compiled joins parts into a file's lines.
+func compiled(parts ...string) []string {
+	var lines []string
+	for _, p := range parts {
+		lines = append(lines, strings.Split(compiledLines[p], "\n")...)
+	}
+	return lines
+}
+
+func TestSplitCompiled(t *testing.T) {
+	tests := []struct {
+		name  string
+		parts []string
+		// The first line of each document found; none when the file is
+		// one document.
+		want []string
+	}{
+		{"one notice", []string{"opinions"}, nil},
+		{"one notice and the measures it issues", []string{"notice"}, nil},
+		{"measures issued by a title without 《》, after a note", []string{"unquoted"}, nil},
+		{"measures issued without 《》, then another document", []string{"unquoted", "opinions"}, []string{"某市人民政府办公厅关于印发某市科技企业孵化器认定和管理办法的通知", "某市人民政府"}},
+		{"two documents", []string{"opinions", "notice"}, []string{"某市人民政府", "某市财政局"}},
+		{"cover, preface and contents are not documents", []string{"cover", "contents", "opinions", "notice", "measures"},
+			[]string{"某市人民政府", "某市财政局", "某市支持企业上市若干措施"}},
+		{"a title without header, after a signature", []string{"opinions", "measures"}, []string{"某市人民政府", "某市支持企业上市若干措施"}},
+		{"one title, two issuers' interpretations", []string{"interp-a", "interp-b", "opinions"},
+			[]string{"某市发展和改革委员会", "某市财政局", "某市人民政府"}},
+		{"the compilation's divisions between documents", []string{"opinions", "division", "notice"}, []string{"某市人民政府", "某市财政局"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs := splitCompiled(compiled(tt.parts...))
+			var got []string
+			for _, d := range docs {
+				got = append(got, d[0])
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("documents start with %q, want %q", got, tt.want)
+			}
+			for _, d := range docs {
+				if last := d[len(d)-1]; last == "财政领域" || last == "第二部分" {
+					t.Errorf("a document ends with the compilation's division %q", last)
+				}
+			}
+		})
+	}
+}
+
+// A document's last lines that look like a division (a table's last
+// cells) stay the document's.
+func TestSplitCompiledKeepsTableEnd(t *testing.T) {
+	docs := splitCompiled(compiled("table-end", "opinions"))
+	if len(docs) != 2 {
+		t.Fatalf("%d documents, want 2", len(docs))
+	}
+	if last := docs[0][len(docs[0])-1]; last != "生物医药" {
+		t.Errorf("the table's document ends with %q, want its last cell 生物医药", last)
+	}
+}
+
+// A compilation in a corpus folder is loaded as its documents, each read
+// as any document is: title, 文号, dates, period.
+func TestLoadCompilation(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Join(compiled("cover", "contents", "opinions", "notice", "measures"), "\n")
+	if err := os.WriteFile(filepath.Join(dir, "huibian-2024.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ id, title, docNo, issued, until string }{
+		{"huibian-2024-01", "某市人民政府关于支持小微企业发展的若干意见", "某政发〔2023〕5号", "2023-03-01", "2026-02-28"},
+		{"huibian-2024-02", "某市财政局关于印发《某市技术改造专项资金管理办法》的通知", "某财企〔2023〕12号", "2023-06-08", "2025-12-31"},
+		{"huibian-2024-03", "某市支持企业上市若干措施", "", "", ""},
+	}
+	docs := lib.Documents()
+	if len(docs) != len(want) {
+		t.Fatalf("%d documents, want %d", len(docs), len(want))
+	}
+	for i, w := range want {
+		d := docs[i]
+		if d.ID != w.id || d.Title != w.title || d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
+			t.Errorf("document %d = %s %q %q issued %q until %q, want %s %q %q issued %q until %q",
+				i+1, d.ID, d.Title, d.DocNo, d.Issued, d.EffectiveUntil, w.id, w.title, w.docNo, w.issued, w.until)
+		}
+	}
+	if strings.Contains(docs[0].Body, "前言") || strings.Contains(docs[0].Body, "目录") {
+		t.Error("the compilation's preface or contents landed in its first document")
+	}
+}
+
+// The built-in compilation, loaded as a user's file with no manifest,
+// gives the built-in documents: the ones its hand-made manifest splits
+// out, read the same.
+func TestCompiledBuiltinSource(t *testing.T) {
+	const source = "../../shared/sources/000_995e29078fff7534.txt"
+	data, err := os.ReadFile(source)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("read source: %v", err)
+		}
+		t.Skipf("source not available: %v", err)
+	}
+	got, err := parseFile(source, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := Load(Options{Builtin: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lib.Documents()
+	if len(got) != len(want) {
+		t.Fatalf("%d documents, want the built-in %d", len(got), len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		for _, f := range []struct{ field, got, want string }{
+			{"title", g.Title, w.Title}, {"文号", g.DocNo, w.DocNo}, {"issuer", g.Issuer, w.Issuer},
+			{"kind", g.Kind, w.Kind}, {"issued", g.Issued, w.Issued},
+			{"effective_from", g.EffectiveFrom, w.EffectiveFrom}, {"effective_until", g.EffectiveUntil, w.EffectiveUntil},
+			{"body", g.Body, w.Body},
+		} {
+			if f.got != f.want {
+				t.Errorf("document %d (%s): %s = %.60q, want %.60q", i+1, w.ID, f.field, f.got, f.want)
+			}
+		}
+	}
+}
+
+// FuzzSplitCompiled holds the splitter to its shape on any text: the
+// documents are the file's lines, in order, none empty, none overlapping.
+func FuzzSplitCompiled(f *testing.F) {
+	for _, p := range []string{"opinions", "notice", "measures", "interp-a", "table-end"} {
+		f.Add(compiledLines[p] + "\n" + compiledLines["opinions"])
+	}
+	f.Add("")
+	f.Add("关于\n《\n2023年1月1日\n附件")
+	f.Fuzz(func(t *testing.T, text string) {
+		lines := strings.Split(text, "\n")
+		docs := splitCompiled(lines)
+		if len(docs) == 1 {
+			t.Fatal("one document found: a single document is nil")
+		}
+		at := 0
+		for _, d := range docs {
+			if len(d) == 0 {
+				t.Fatal("an empty document")
+			}
+			k := at
+			for k < len(lines) && &lines[k] != &d[0] {
+				k++
+			}
+			if k == len(lines) {
+				t.Fatal("a document is not the file's lines in order")
+			}
+			at = k + len(d)
+			if at > len(lines) {
+				t.Fatal("a document runs past the file")
+			}
+		}
+	})
+}
+
+// Documents printed as other provinces and earlier years print them
+// (corpus/testdata/olderperiod), put one after another in one file, read
+// as they do one to a file.
+func TestCompiledOlderPeriod(t *testing.T) {
+	files, err := filepath.Glob("testdata/olderperiod/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixture: %v", err)
+	}
+	var all []string
+	var want []Document
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Parse(f, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, d)
+		all = append(all, string(data))
+	}
+	got, err := parseFile("olderperiod.txt", []byte(strings.Join(all, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		var titles []string
+		for _, g := range got {
+			titles = append(titles, g.Title)
+		}
+		t.Fatalf("%d documents %q, want %d", len(got), titles, len(want))
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Title != w.Title || g.DocNo != w.DocNo || g.Issuer != w.Issuer || g.Kind != w.Kind || g.Issued != w.Issued ||
+			g.EffectiveUntil != w.EffectiveUntil || g.Body != w.Body {
+			t.Errorf("document %d read as %q %q %q %s issued %q until %q, alone as %q %q %q %s issued %q until %q",
+				i+1, g.Title, g.DocNo, g.Issuer, g.Kind, g.Issued, g.EffectiveUntil, w.Title, w.DocNo, w.Issuer, w.Kind, w.Issued, w.EffectiveUntil)
+		}
+	}
+}
