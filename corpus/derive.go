@@ -28,6 +28,7 @@ type region struct {
 // gazetteer is regions.yaml.
 type gazetteer struct {
 	Own     []string `yaml:"own"`
+	Local   []string `yaml:"local"`
 	Regions []region `yaml:"regions"`
 }
 
@@ -133,6 +134,19 @@ func deriveScope(docs []Document) (Scope, error) {
 	if len(held) > 0 {
 		// A question about its own province asks about the region held.
 		sc.Home = append(sc.Home, gz.Own...)
+	}
+	if len(cities) == 0 {
+		// Provincial documents and no city's: a city's own rules (宁波市
+		// 有什么…, 市里的补贴) are not here, though the province's apply
+		// in its cities.
+		for _, r := range held {
+			if provincial[r] > 0 {
+				sc.Cities = append(sc.Cities, rs[r].Cities...)
+			}
+		}
+		if len(sc.Cities) > 0 {
+			sc.LocalPolicy = gz.Local
+		}
 	}
 	for c := range cities {
 		sc.Home = append(sc.Home, c)

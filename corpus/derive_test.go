@@ -40,6 +40,19 @@ func TestDeriveScope(t *testing.T) {
 			t.Errorf("OtherRegions holds %s, of the region the corpus covers", w)
 		}
 	}
+	// With the city's documents, a question about the city's own rules
+	// is the corpus's to answer.
+	if len(sc.Cities) > 0 || len(sc.LocalPolicy) > 0 {
+		t.Errorf("a corpus with a city's documents: Cities %v, LocalPolicy %v; want none", sc.Cities, sc.LocalPolicy)
+	}
+	// Without them, the province's cities' own rules are not here.
+	prov, err := deriveScope([]Document{docs[0], docs[2], docs[3]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(prov.Cities, "宁波") || !slices.Contains(prov.LocalPolicy, "市里") {
+		t.Errorf("a province's corpus: Cities %v, LocalPolicy %v; want its cities (宁波) and 市里", prov.Cities, prov.LocalPolicy)
+	}
 	// A city's documents hold their province through the city.
 	city, err := deriveScope([]Document{
 		{Title: "深圳市关于促进中小企业高质量发展的若干措施", Issuer: "深圳市人民政府", DocNo: "深府规〔2023〕5号"},
