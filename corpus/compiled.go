@@ -73,6 +73,9 @@ type docStart struct {
 	line   int
 	title  string
 	issuer string // the issuer lines above the title, if any
+	// first, when set, is the document's first line as it reads without
+	// the compilation's numbering before it.
+	first string
 }
 
 // startAt says whether a document's title ends on line i, and if so where
@@ -80,6 +83,11 @@ type docStart struct {
 // document before, if any: a title it repeats or attaches is not a new
 // document (see attached).
 func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
+	if t, ok := numberedTitle(lines, i); ok {
+		// 1. 财政部 税务总局关于…的公告 over its 文号: a compilation's own
+		// numbering of the documents it holds.
+		return docStart{line: i, title: t, first: t}, true
+	}
 	if !titleLine(lines[i]) || !endsTitle(lines[i]) {
 		return docStart{}, false
 	}
@@ -90,7 +98,7 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 		return docStart{}, false
 	}
 	start := first
-	for start > 0 && headerLine(lines[start-1]) {
+	for start > 0 && (headerLine(lines[start-1]) || metadataLine(lines[start-1])) {
 		start--
 	}
 	// An attachment of the document before is part of it: printed under
@@ -124,6 +132,33 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 		return docStart{}, false
 	}
 	return docStart{line: start, title: title, issuer: issuer.String()}, true
+}
+
+// numberMarkRe is the numbering a compilation may print before each
+// document's title: 1. 2、 三、.
+var numberMarkRe = regexp.MustCompile(`^(?:[0-9０-９]{1,3}\s*[.．、]|[一二三四五六七八九十]{1,3}、)\s*`)
+
+// numberedTitle reads line i as a document's title numbered by the
+// compilation, which only its 文号 on the next line tells from a
+// numbered item of a document's own text.
+func numberedTitle(lines []string, i int) (string, bool) {
+	m := numberMarkRe.FindStringIndex(lines[i])
+	if m == nil || i+1 == len(lines) || !docNoRe.MatchString(lines[i+1]) && !announceNoRe.MatchString(lines[i+1]) {
+		return "", false
+	}
+	t := lines[i][m[1]:]
+	return t, titleLine(t) && endsTitle(t) && balanced(t)
+}
+
+// metadataLine says whether l is a line of the metadata block a web page
+// prints above a document (索引号：…, 发文字号：…, 成文日期：…).
+func metadataLine(l string) bool {
+	for _, p := range labelPairs(l) {
+		if _, ok := labels[p[0]]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // titleFrom finds the first line of the title that ends on line i: the
@@ -235,7 +270,11 @@ func splitCompiled(lines []string) [][]string {
 		if cut < end && closes(lines[cut-1]) {
 			end = cut
 		}
-		docs = append(docs, lines[s.line:end])
+		doc := lines[s.line:end]
+		if s.first != "" {
+			doc = append([]string{s.first}, doc[1:]...)
+		}
+		docs = append(docs, doc)
 	}
 	return docs
 }

@@ -3,6 +3,7 @@ package corpus
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,9 @@ var compiledLines = map[string]string{
 	"interp-a":  "某市发展和改革委员会\n支持民营经济发展政策措施解读\n一、出台背景\n为贯彻落实国家关于促进民营经济发展壮大的部署，我委牵头起草了支持民营经济发展的政策措施。\n二、主要内容\n政策措施共十条，涵盖市场准入、要素保障等方面。",
 	"interp-b":  "某市财政局\n支持民营经济发展政策措施解读\n一、财政支持\n市财政每年安排专项资金支持民营企业发展，对符合条件的企业给予奖励。\n二、政府采购\n预留采购份额的40%以上面向中小企业。",
 	"unquoted":  "某市人民政府办公厅关于印发某市科技企业孵化器认定和管理办法的通知\n某政办函〔2022〕65号\n各区、县（市）人民政府，市政府各部门：\n《某市科技企业孵化器认定和管理办法》已经市政府同意，现印发给你们，请认真贯彻实施。\n某市人民政府办公厅\n2022年12月20日\n（此件公开发布）\n某市科技企业孵化器认定和管理办法\n第一章 总则\n第一条 为推动我市科技企业孵化器高质量发展，制定本办法。\n第二条 本办法自2023年1月1日起施行，有效期3年。",
+	"numbered":  "1. 某省财政厅 某省税务局关于小微企业房产税减免的公告\n某省财政厅 某省税务局公告2023年第4号\n一、对小微企业自用房产，按50%减征房产税。\n二、本公告执行至2027年12月31日。\n2. 某省税务局关于优化办税服务的公告\n某省税务局公告2023年第9号\n一、纳税人可通过电子税务局办理全部涉税事项，不再需要到税务机关现场办理。\n二、本公告自2023年9月1日起施行。",
+	"web":       "索引号：002482070/2024-00108\n发文机关：某市人民政府办公厅\n发文字号：某政办发〔2024〕8号\n成文日期：2024-01-26\n某市人民政府办公厅关于促进青年就业创业的若干措施\n各区、县（市）人民政府，市政府直属各单位：\n一、对新招用离校2年内未就业高校毕业生的企业，按每人1500元给予一次性扩岗补助。\n二、本措施自2024年2月1日起施行，有效期至2026年12月31日。\n某市人民政府办公厅\n2024年1月26日\n（此件公开发布）",
+	"web2":      "索引号：002482070/2024-00215\n发文机关：某市财政局\n发文字号：某财企〔2024〕3号\n成文日期：2024-03-05\n某市财政局关于数字化改造补助的通知\n各区、县（市）财政局：\n对中小企业实施数字化改造的，按投资额的20%给予补助，最高100万元。本通知自印发之日起施行。\n某市财政局\n2024年3月5日",
 	"table-end": "某市重点产业目录的通知\n某发改〔2023〕9号\n各区县发展改革局：\n现将本市重点产业目录公布如下，请遵照执行。\n序号\n产业\n1\n集成电路\n2\n生物医药",
 	"division":  "第二部分\n财政领域",
 }
@@ -49,6 +53,8 @@ func TestSplitCompiled(t *testing.T) {
 		{"a title without header, after a signature", []string{"opinions", "measures"}, []string{"某市人民政府", "某市支持企业上市若干措施"}},
 		{"one title, two issuers' interpretations", []string{"interp-a", "interp-b", "opinions"},
 			[]string{"某市发展和改革委员会", "某市财政局", "某市人民政府"}},
+		{"titles numbered by the compilation", []string{"numbered"}, []string{"某省财政厅 某省税务局关于小微企业房产税减免的公告", "某省税务局关于优化办税服务的公告"}},
+		{"web pages' metadata blocks", []string{"web", "web2"}, []string{"索引号：002482070/2024-00108", "索引号：002482070/2024-00215"}},
 		{"the compilation's divisions between documents", []string{"opinions", "division", "notice"}, []string{"某市人民政府", "某市财政局"}},
 	}
 	for _, tt := range tests {
@@ -87,17 +93,22 @@ func TestSplitCompiledKeepsTableEnd(t *testing.T) {
 func TestLoadCompilation(t *testing.T) {
 	dir := t.TempDir()
 	text := strings.Join(compiled("cover", "contents", "opinions", "notice", "measures"), "\n")
+	text += "\n" + strings.Join(compiled("numbered", "web", "web2"), "\n")
+	want := []struct{ id, title, docNo, issued, until string }{
+		{"huibian-2024-01", "某市人民政府关于支持小微企业发展的若干意见", "某政发〔2023〕5号", "2023-03-01", "2026-02-28"},
+		{"huibian-2024-02", "某市财政局关于印发《某市技术改造专项资金管理办法》的通知", "某财企〔2023〕12号", "2023-06-08", "2025-12-31"},
+		{"huibian-2024-03", "某市支持企业上市若干措施", "", "", ""},
+		{"huibian-2024-04", "某省财政厅某省税务局关于小微企业房产税减免的公告", "某省财政厅 某省税务局公告2023年第4号", "", "2027-12-31"},
+		{"huibian-2024-05", "某省税务局关于优化办税服务的公告", "某省税务局公告2023年第9号", "", ""},
+		{"huibian-2024-06", "某市人民政府办公厅关于促进青年就业创业的若干措施", "某政办发〔2024〕8号", "2024-01-26", "2026-12-31"},
+		{"huibian-2024-07", "某市财政局关于数字化改造补助的通知", "某财企〔2024〕3号", "2024-03-05", ""},
+	}
 	if err := os.WriteFile(filepath.Join(dir, "huibian-2024.txt"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	lib, err := Load(Options{Dirs: []string{dir}}, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	want := []struct{ id, title, docNo, issued, until string }{
-		{"huibian-2024-01", "某市人民政府关于支持小微企业发展的若干意见", "某政发〔2023〕5号", "2023-03-01", "2026-02-28"},
-		{"huibian-2024-02", "某市财政局关于印发《某市技术改造专项资金管理办法》的通知", "某财企〔2023〕12号", "2023-06-08", "2025-12-31"},
-		{"huibian-2024-03", "某市支持企业上市若干措施", "", "", ""},
 	}
 	docs := lib.Documents()
 	if len(docs) != len(want) {
@@ -162,28 +173,28 @@ func FuzzSplitCompiled(f *testing.F) {
 	}
 	f.Add("")
 	f.Add("关于\n《\n2023年1月1日\n附件")
+	f.Add(compiledLines["numbered"])
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(text, "\n")
 		docs := splitCompiled(lines)
 		if len(docs) == 1 {
 			t.Fatal("one document found: a single document is nil")
 		}
+		// Each document is a run of the file's lines, after the one
+		// before; its first line may have lost the compilation's number.
 		at := 0
 		for _, d := range docs {
 			if len(d) == 0 {
 				t.Fatal("an empty document")
 			}
 			k := at
-			for k < len(lines) && &lines[k] != &d[0] {
+			for k+len(d) <= len(lines) && !(strings.HasSuffix(lines[k], d[0]) && slices.Equal(lines[k+1:k+len(d)], d[1:])) {
 				k++
 			}
-			if k == len(lines) {
-				t.Fatal("a document is not the file's lines in order")
+			if k+len(d) > len(lines) {
+				t.Fatalf("document %q is not a run of the file's lines after line %d", d, at)
 			}
 			at = k + len(d)
-			if at > len(lines) {
-				t.Fatal("a document runs past the file")
-			}
 		}
 	})
 }
