@@ -104,6 +104,16 @@ var (
 	thanksRe   = regexp.MustCompile(`^(?:(?:好的|好滴|好嘞|嗯嗯|嗯|哦哦|哦|ok|okay|收到|知道了|明白了|明白|了解了|懂了|谢谢你?|谢谢您|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|麻烦了)` + socialGap + `)+$`)
 )
 
+// aboutRe is a whole message asking who the bot is or what it can
+// answer (你能回答哪些政策？, 你们这里有哪些地方的文件, 你是谁): it is
+// answered as a greeting is, with who the bot is and what it holds.
+// Anything more (你能查查高企奖励吗) is a question and is searched.
+var aboutRe = regexp.MustCompile(`^(?:(?:你好|您好)` + socialGap + `)?(?:请问)?(?:你|您)们?(?:这里|这儿|这边)?(?:都|还)?(?:` +
+	`是谁|是什么|是(?:干|做)(?:什么|啥)的|` +
+	`(?:能|可以|会)?(?:帮我)?(?:回答|查询|查|解答|提供|做|干|咨询|答)(?:些|点)?(?:什么|哪些|啥)|` +
+	`(?:有|收录了?|包含|覆盖)(?:哪些|什么|啥)` +
+	`)(?:地方|地区|方面|领域|范围)?的?(?:政策|文件|问题|事情?|内容|服务)?(?:呀|啊|呢|吗|么)?` + socialGap + `$`)
+
 // socialGap is what may stand between the words of a greeting: punctuation,
 // spaces, stickers' codes.
 const socialGap = `(?:[\pP\pS\s]|` + sticker + `)*`
@@ -119,6 +129,8 @@ func social(t string) command {
 		return cmdGreeting
 	case thanksRe.MatchString(t):
 		return cmdThanks
+	case aboutRe.MatchString(t):
+		return cmdGreeting
 	}
 	return cmdNone
 }

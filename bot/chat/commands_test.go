@@ -45,6 +45,14 @@ func TestParseCommand(t *testing.T) {
 		{"请问高企有奖励吗", cmdNone, 0},
 		{"谢谢，那申请条件呢", cmdNone, 0},
 		{"好的那要交什么材料", cmdNone, 0},
+		{"你能回答哪些地方的政策", cmdGreeting, 0},
+		{"你好，你能做什么？", cmdGreeting, 0},
+		{"你是谁", cmdGreeting, 0},
+		{"您这里都有哪些文件？", cmdGreeting, 0},
+		{"你们收录了什么政策呀", cmdGreeting, 0},
+		{"你能查查高企奖励吗", cmdNone, 0},
+		{"你们有哪些小微企业的政策", cmdNone, 0},
+		{"你能回答哪些关于研发费用的问题", cmdNone, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
