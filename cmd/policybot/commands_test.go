@@ -252,6 +252,15 @@ func TestExtraCorpusFolder(t *testing.T) {
 			t.Fatalf("got %d documents, want only test-boat-2018", len(docs))
 		}
 	})
+	t.Run("the built-in corpus off by flag", func(t *testing.T) {
+		docs := listDocsJSON(t, c, "--no-builtin", "--corpus", boats)
+		if len(docs) != 1 || str(t, docs[0]["id"]) != "test-boat-2018" {
+			t.Fatalf("got %d documents, want only test-boat-2018", len(docs))
+		}
+		if _, stderr, err := c.run(t, "", "--no-builtin", "corpus", "list"); err == nil || !strings.Contains(stderr+err.Error(), "corpus.dirs") {
+			t.Errorf("--no-builtin without a folder: err %v, stderr %q; want an error naming corpus.dirs", err, stderr)
+		}
+	})
 	t.Run("the same folder twice", func(t *testing.T) {
 		docs := listDocsJSON(t, c, "--config", cfg, "--corpus", drones)
 		if len(docs) != 1 {

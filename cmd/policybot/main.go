@@ -42,7 +42,8 @@ Commands:
 Global flags:
   --config FILE    config file (or POLICYBOT_CONFIG); none means defaults
   --data-dir DIR   where the index, records and login are kept (or POLICYBOT_DATA_DIR; default ./data)
-  --corpus DIR     add a folder of .md/.txt documents (repeatable)
+  --corpus DIR     add a folder of documents: .docx, .pdf, .html, .md, .txt (repeatable)
+  --no-builtin     answer from the --corpus folders only, without the built-in corpus
 
 Run 'policybot <command> --help' for a command's flags.
 `
@@ -67,6 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&g.configPath, "config", "", "config file")
 	fs.StringVar(&g.dataDir, "data-dir", "", "data directory")
 	fs.Func("corpus", "extra corpus folder (repeatable)", func(s string) error { g.corpusDirs = append(g.corpusDirs, s); return nil })
+	fs.BoolVar(&g.noBuiltin, "no-builtin", false, "without the built-in corpus")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

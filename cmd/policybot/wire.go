@@ -30,6 +30,7 @@ type global struct {
 	configPath string
 	dataDir    string
 	corpusDirs []string
+	noBuiltin  bool
 
 	cfg config.Config
 	log *slog.Logger
@@ -59,6 +60,9 @@ func (g *global) load() error {
 		if !slices.Contains(cfg.Corpus.Dirs, d) {
 			cfg.Corpus.Dirs = append(cfg.Corpus.Dirs, d)
 		}
+	}
+	if g.noBuiltin {
+		cfg.Corpus.Builtin = false
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
