@@ -216,12 +216,35 @@ func attached(prevTitle string, prev []string, title string) bool {
 	return false
 }
 
+// dateRe finds a full date anywhere in a line.
+var dateRe = regexp.MustCompile(datePattern)
+
+// compiledYear is the year a compilation was made, as far as it shows:
+// the latest of the full dates its front part (cover, preface) prints and
+// of its documents' years (their issue dates, else their 文号's); 0 when
+// none shows. A year alone in the
+// preface (力争到2025年) may be a target, so only full dates count.
+func compiledYear(front []string, docs []Document) int {
+	y := 0
+	for _, l := range front {
+		for _, m := range dateRe.FindAllStringSubmatch(l, -1) {
+			d := Document{Issued: isoDate(m[1], m[2], m[3])}
+			y = max(y, d.Year())
+		}
+	}
+	for i := range docs {
+		y = max(y, docs[i].Year())
+	}
+	return y
+}
+
 // splitCompiled returns the documents of a compilation, each as its
-// lines, or nil when lines hold one document (or none found twice). The
+// lines, or none when lines hold one document (or none found twice). The
 // lines before the first document (cover, preface, contents) are the
-// compilation's, not a policy's, and are left out; so are the
-// compilation's divisions printed between documents (第二部分, 税务领域).
-func splitCompiled(lines []string) [][]string {
+// compilation's, not a policy's: they are front, and no document's; so
+// are the compilation's divisions printed between documents (第二部分,
+// 税务领域), which are dropped.
+func splitCompiled(lines []string) (front []string, docs [][]string) {
 	var starts []docStart
 	for i := range lines {
 		var prev *docStart
@@ -252,9 +275,9 @@ func splitCompiled(lines []string) [][]string {
 		}
 	}
 	if len(starts) < 2 {
-		return nil
+		return nil, nil
 	}
-	docs := make([][]string, 0, len(starts))
+	docs = make([][]string, 0, len(starts))
 	for k, s := range starts {
 		end := len(lines)
 		if k+1 < len(starts) {
@@ -276,7 +299,7 @@ func splitCompiled(lines []string) [][]string {
 		}
 		docs = append(docs, doc)
 	}
-	return docs
+	return lines[:starts[0].line], docs
 }
 
 // closes says whether a line can be a document's last: running text

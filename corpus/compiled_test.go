@@ -59,7 +59,7 @@ func TestSplitCompiled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			docs := splitCompiled(compiled(tt.parts...))
+			_, docs := splitCompiled(compiled(tt.parts...))
 			var got []string
 			for _, d := range docs {
 				got = append(got, d[0])
@@ -76,10 +76,31 @@ func TestSplitCompiled(t *testing.T) {
 	}
 }
 
+func TestCompiledYear(t *testing.T) {
+	docs := []Document{{Issued: "2017-05-02"}, {DocNo: "某财〔2018〕3号"}, {}}
+	tests := []struct {
+		name  string
+		front []string
+		want  int
+	}{
+		{"the newest document", nil, 2018},
+		{"a date in the preface", []string{"前言", "2019年12月4日，全省民营经济发展工作推进会召开。"}, 2019},
+		{"a target year is no date", []string{"力争到2025年，培育一批专精特新企业。"}, 2018},
+		{"a date in Chinese numerals", []string{"二〇二〇年一月"}, 2018},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := compiledYear(tt.front, docs); got != tt.want {
+				t.Errorf("compiledYear = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 // A document's last lines that look like a division (a table's last
 // cells) stay the document's.
 func TestSplitCompiledKeepsTableEnd(t *testing.T) {
-	docs := splitCompiled(compiled("table-end", "opinions"))
+	_, docs := splitCompiled(compiled("table-end", "opinions"))
 	if len(docs) != 2 {
 		t.Fatalf("%d documents, want 2", len(docs))
 	}
@@ -119,6 +140,11 @@ func TestLoadCompilation(t *testing.T) {
 		if d.ID != w.id || d.Title != w.title || d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
 			t.Errorf("document %d = %s %q %q issued %q until %q, want %s %q %q issued %q until %q",
 				i+1, d.ID, d.Title, d.DocNo, d.Issued, d.EffectiveUntil, w.id, w.title, w.docNo, w.issued, w.until)
+		}
+	}
+	for _, d := range docs {
+		if d.Compiled != 2024 {
+			t.Errorf("%s: compiled %d, want 2024, its newest document's year", d.ID, d.Compiled)
 		}
 	}
 	if strings.Contains(docs[0].Body, "前言") || strings.Contains(docs[0].Body, "目录") {
@@ -176,13 +202,14 @@ func FuzzSplitCompiled(f *testing.F) {
 	f.Add(compiledLines["numbered"])
 	f.Fuzz(func(t *testing.T, text string) {
 		lines := strings.Split(text, "\n")
-		docs := splitCompiled(lines)
+		front, docs := splitCompiled(lines)
 		if len(docs) == 1 {
 			t.Fatal("one document found: a single document is nil")
 		}
 		// Each document is a run of the file's lines, after the one
-		// before; its first line may have lost the compilation's number.
-		at := 0
+		// before and the front; its first line may have lost the
+		// compilation's number.
+		at := len(front)
 		for _, d := range docs {
 			if len(d) == 0 {
 				t.Fatal("an empty document")

@@ -32,6 +32,11 @@ type Document struct {
 	// this one, from RepealedOn (ISO; empty when it prints no date).
 	RepealedBy string `json:"-" yaml:"-"`
 	RepealedOn string `json:"-" yaml:"-"`
+	// Compiled is the year the compilation (汇编) that holds the document
+	// was made, when it was read from one: no earlier than the dates its
+	// cover and preface print and its documents' issue. For a document
+	// that prints no date of its own it is the best "when" there is.
+	Compiled int `json:"-" yaml:"-"`
 }
 
 // Chunk is one clause (or a run of small sibling clauses, or one part of a

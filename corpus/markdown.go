@@ -57,11 +57,15 @@ func parseFile(name string, data []byte) ([]Document, error) {
 		return nil, err
 	}
 	if len(given) == 0 {
-		if parts := splitCompiled(lines); parts != nil {
+		if front, parts := splitCompiled(lines); parts != nil {
 			base := slug(name, strings.Join(lines, "\n"))
 			docs := make([]Document, len(parts))
 			for k, part := range parts {
 				docs[k] = finish(name, Document{ID: fmt.Sprintf("%s-%02d", base, k+1)}, part, nil)
+			}
+			y := compiledYear(front, docs)
+			for k := range docs {
+				docs[k].Compiled = y
 			}
 			return docs, nil
 		}

@@ -169,11 +169,10 @@ func sourcesLine(cites []Citation) string {
 			b.WriteString("，" + chineseDate(c.Issued) + "发布")
 		case y != "":
 			b.WriteString("，" + y + "发布")
-		case c.compiled > 0:
-			// Users judge how old a policy is from this line first.
-			fmt.Fprintf(&b, "，未载明发布日期（收录于%d年的汇编）", c.compiled)
 		default:
-			b.WriteString("，未载明发布日期")
+			// Users judge how old a policy is from this line first: the
+			// compilation's year is the best there is.
+			b.WriteString("，未载明发布日期" + compiledNote(c.compiled))
 		}
 	}
 	return b.String()

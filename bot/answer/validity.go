@@ -137,7 +137,7 @@ func (p *Pipeline) validity(d corpus.Document) string {
 	case v.Status == corpus.StatusInForce:
 		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(v.Until))
 	default:
-		when := "未载明发布日期" + p.compiled()
+		when := "未载明发布日期" + compiledNote(p.compiledYear(d))
 		if y := d.Year(); y > 0 {
 			when = fmt.Sprintf("发布于%d年", y)
 		}
@@ -187,11 +187,20 @@ func issuedKnown(d corpus.Document) string {
 	return ""
 }
 
-// compiled says, for a document that prints no date, when the compilation
-// holding it was made; nothing for a corpus that is no compilation.
-func (p *Pipeline) compiled() string {
-	if y := p.lib.Scope().Compiled; y > 0 {
-		return fmt.Sprintf("（收录于%d年的汇编）", y)
+// compiledYear is when the compilation holding d was made: the one it was
+// read from, else the corpus's when the corpus is one; 0 for neither.
+func (p *Pipeline) compiledYear(d corpus.Document) int {
+	if d.Compiled > 0 {
+		return d.Compiled
+	}
+	return p.lib.Scope().Compiled
+}
+
+// compiledNote says, for a document that prints no date, when the
+// compilation holding it was made; nothing for none.
+func compiledNote(year int) string {
+	if year > 0 {
+		return fmt.Sprintf("（收录于%d年的汇编）", year)
 	}
 	return ""
 }

@@ -355,3 +355,29 @@ func TestLeadOfQuestionAndAnswer(t *testing.T) {
 		t.Errorf("lead %q, want it opening with %q", ans.Lead, want)
 	}
 }
+
+// A document read from a user's compilation that prints no date is dated
+// by the compilation, as the built-in corpus's are: the first lines say
+// how old it is at least.
+func TestUndatedDocumentOfACompilation(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"huibian.txt": "某市惠企政策汇编\n前言\n本汇编收录截至2023年12月31日本市出台的惠企政策。\n" +
+			"某市人民政府\n关于支持小微企业发展的若干意见\n某政发〔2022〕5号\n各区县人民政府，市政府各部门：\n一、对新设立的小微企业，给予一次性开办补贴2万元。\n二、本意见自印发之日起施行。\n某市人民政府\n2022年3月1日\n" +
+			"某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n二、企业在新三板挂牌的，给予一次性奖励50万元。\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := lib.Document("huibian-02")
+	if !ok || d.Issued != "" || d.Compiled != 2023 {
+		t.Fatalf("the measures: found %v, issued %q, compiled %d; want undated, in the compilation of 2023", ok, d.Issued, d.Compiled)
+	}
+	ans, err := answer.New(vtClause(t, d, "300万元"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "企业上市奖励多少", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "来源：[1]《某市支持企业上市若干措施》一、，未载明发布日期（收录于2023年的汇编）"; !strings.Contains(ans.Text, want) {
+		t.Errorf("answer:\n%s\nwant it to hold %q", ans.Text, want)
+	}
+}
