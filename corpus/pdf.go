@@ -284,13 +284,16 @@ var pdfClauseRe = regexp.MustCompile(`^(?:第[一二三四五六七八九十百�
 // the right margin and the next starts at the left margin without an
 // indent or a clause number; a title broken over centred lines of one
 // size is joined too. The signature and date, set right, stay lines of
-// their own.
+// their own. Page numbers and a book's running heads and feet are not
+// text, and go.
 func pdfText(pages [][]pdfLine) (string, error) {
 	var lines []pdfLine
 	chars := 0
+	running := pdfRunningLines(pages)
 	for _, p := range pages {
-		for _, l := range p {
-			if pdfPageNumberRe.MatchString(strings.TrimSpace(l.text)) {
+		p = pdfBody(p)
+		for k, l := range p {
+			if (k == 0 || k == len(p)-1) && running[runningKey(l.text)] {
 				continue
 			}
 			lines = append(lines, l)
@@ -319,6 +322,61 @@ func pdfText(pages [][]pdfLine) (string, error) {
 		b.WriteString(text)
 	}
 	return b.String(), nil
+}
+
+// pdfBody is a page's lines without its page number.
+func pdfBody(page []pdfLine) []pdfLine {
+	out := make([]pdfLine, 0, len(page))
+	for _, l := range page {
+		if !pdfPageNumberRe.MatchString(strings.TrimSpace(l.text)) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// pdfRunningLines finds the running heads and feet a PDF set as a book
+// (a compilation) prints on its pages: the text of a page's first or last
+// line, digits aside, when it is the same on at least half the pages and
+// at least three. A document's own lines run on from page to page, so
+// they never are.
+func pdfRunningLines(pages [][]pdfLine) map[string]bool {
+	const minPages = 3
+	if len(pages) < minPages {
+		return nil
+	}
+	count := map[string]int{}
+	for _, p := range pages {
+		p = pdfBody(p)
+		if len(p) == 0 {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, l := range []pdfLine{p[0], p[len(p)-1]} {
+			if k := runningKey(l.text); k != "" && !seen[k] {
+				seen[k] = true
+				count[k]++
+			}
+		}
+	}
+	out := map[string]bool{}
+	for k, n := range count {
+		if n >= minPages && 2*n >= len(pages) {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// runningKey is a line's text without white space and digits: a running
+// head may carry the page's number or its chapter's.
+func runningKey(text string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsDigit(r) {
+			return -1
+		}
+		return r
+	}, text)
 }
 
 func isASCIIWord(r rune) bool {

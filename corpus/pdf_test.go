@@ -190,6 +190,19 @@ func TestPDFJoinLines(t *testing.T) {
 			want: "（二）对首次升级为规模以上工业企业的小微企业，由所在地政府给予奖励。",
 		},
 		{
+			name: "a book's running head goes, a paragraph runs on under it",
+			lines: []pdfLine{
+				{page: 0, left: 200, right: 400, top: 800, bottom: 788, text: "某市惠企政策汇编"},
+				line(120, 112, 519, 16, "（二）对首次升级为规模以上工业企业的小微企业，由所"),
+				{page: 1, left: 200, right: 400, top: 800, bottom: 788, text: "某市惠企政策汇编"},
+				{page: 1, left: 80, right: 519, top: 760, bottom: 744, text: "在地政府给予奖励，奖励资金由市、区两级财政按比例分担"},
+				{page: 1, left: 80, right: 300, top: 736, bottom: 720, text: "某市惠企政策汇编的说明。"},
+				{page: 2, left: 200, right: 400, top: 800, bottom: 788, text: "某市惠企政策汇编"},
+				{page: 2, left: 112, right: 300, top: 760, bottom: 744, text: "（三）其他。"},
+			},
+			want: "（二）对首次升级为规模以上工业企业的小微企业，由所在地政府给予奖励，奖励资金由市、区两级财政按比例分担某市惠企政策汇编的说明。\n（三）其他。",
+		},
+		{
 			name: "Latin words across a break keep a space",
 			lines: []pdfLine{
 				line(700, 80, 519, 16, "依据 Regulation (EU) 2016/679 General Data Protection"),
