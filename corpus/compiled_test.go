@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -266,5 +267,31 @@ func TestCompiledOlderPeriod(t *testing.T) {
 			t.Errorf("document %d read as %q %q %q %s issued %q until %q, alone as %q %q %q %s issued %q until %q",
 				i+1, g.Title, g.DocNo, g.Issuer, g.Kind, g.Issued, g.EffectiveUntil, w.Title, w.DocNo, w.Issuer, w.Kind, w.Issued, w.EffectiveUntil)
 		}
+	}
+}
+
+// BenchmarkSplitCompiled reads the built-in compilation's source, one,
+// four and sixteen copies of it one after another (47 documents and
+// 1,900 lines a copy), into its documents:
+//
+//	go test ./corpus -run '^$' -bench SplitCompiled
+func BenchmarkSplitCompiled(b *testing.B) {
+	src, err := os.ReadFile("../../shared/sources/000_995e29078fff7534.txt")
+	if err != nil {
+		b.Skipf("source not available: %v", err)
+	}
+	for _, n := range []int{1, 4, 16} {
+		b.Run(fmt.Sprintf("copies=%d", n), func(b *testing.B) {
+			data := []byte(strings.Repeat(string(src)+"\n", n))
+			b.SetBytes(int64(len(data)))
+			var docs []Document
+			for b.Loop() {
+				docs, err = parseFile("compilation.txt", data)
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(docs)), "documents")
+		})
 	}
 }
