@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -222,8 +223,8 @@ var dateRe = regexp.MustCompile(datePattern)
 // compiledYear is the year a compilation was made, as far as it shows:
 // the latest of the full dates its front part (cover, preface) prints and
 // of its documents' years (their issue dates, else their 文号's); 0 when
-// none shows. A year alone in the
-// preface (力争到2025年) may be a target, so only full dates count.
+// none shows. A year alone in the preface (力争到2025年) may be a target,
+// so only full dates count.
 func compiledYear(front []string, docs []Document) int {
 	y := 0
 	for _, l := range front {
@@ -251,28 +252,30 @@ func splitCompiled(lines []string) (front []string, docs [][]string) {
 		if len(starts) > 0 {
 			prev = &starts[len(starts)-1]
 		}
-		if s, ok := startAt(lines, i, prev); ok {
-			if len(starts) > 0 && s.line <= starts[len(starts)-1].line {
-				continue
-			}
+		s, ok := startAt(lines, i, prev)
+		switch {
+		case !ok:
+		case prev != nil && s.line <= prev.line:
+			// A title wrapped after a word that ends titles too (关于…政策
+			// / 推广至全国实施的通知): the same start, now read whole.
+			*prev = s
+		default:
 			starts = append(starts, s)
 		}
 	}
 	// A start with too little after it before the next is no document:
-	// an entry of a table of contents, a title quoted alone.
-	for changed := true; changed; {
-		changed = false
-		for k := 0; k < len(starts); k++ {
-			end := len(lines)
-			if k+1 < len(starts) {
-				end = starts[k+1].line
-			}
-			if !substantial(lines[starts[k].line:end]) {
-				starts = append(starts[:k], starts[k+1:]...)
-				changed = true
-				break
-			}
+	// an entry of a table of contents, a title quoted alone. Its lines go
+	// to the document before, which only grows.
+	for k := 0; k < len(starts); {
+		end := len(lines)
+		if k+1 < len(starts) {
+			end = starts[k+1].line
 		}
+		if substantial(lines[starts[k].line:end]) {
+			k++
+			continue
+		}
+		starts = slices.Delete(starts, k, k+1)
 	}
 	if len(starts) < 2 {
 		return nil, nil
