@@ -74,9 +74,10 @@ type docStart struct {
 	line   int
 	title  string
 	issuer string // the issuer lines above the title, if any
-	// first, when set, is the document's first line as it reads without
-	// the compilation's numbering before it.
-	first string
+	// numbered, when set, is the title line as it reads without the
+	// compilation's numbering before it (1. 关于…的公告), at titleAt.
+	numbered string
+	titleAt  int
 }
 
 // startAt says whether a document's title ends on line i, and if so where
@@ -87,7 +88,11 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 	if t, ok := numberedTitle(lines, i); ok {
 		// 1. 财政部 税务总局关于…的公告 over its 文号: a compilation's own
 		// numbering of the documents it holds.
-		return docStart{line: i, title: t, first: t}, true
+		start := i
+		for start > 0 && metadataLine(lines[start-1]) {
+			start--
+		}
+		return docStart{line: start, title: t, numbered: t, titleAt: i}, true
 	}
 	if !titleLine(lines[i]) || !endsTitle(lines[i]) {
 		return docStart{}, false
@@ -125,7 +130,8 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 	confirmed := start < first ||
 		start == 0 ||
 		dateLineRe.MatchString(lines[start-1]) ||
-		i+1 < len(lines) && (docNoRe.MatchString(lines[i+1]) || announceNoRe.MatchString(lines[i+1]) || salutation(lines[i+1]) || purposeRe.MatchString(lines[i+1]) ||
+		i+1 < len(lines) && (docNoRe.MatchString(lines[i+1]) || announceNoRe.MatchString(lines[i+1]) || salutation(lines[i+1]) ||
+			purposeRe.MatchString(lines[i+1]) || issueNoteRe.MatchString(lines[i+1]) ||
 			// An interpretation's author under its title; over a date,
 			// the line would be a signature instead.
 			isIssuer(lines[i+1]) && !strings.ContainsAny(lines[i+1], "：:，,") && (i+2 == len(lines) || !dateLineRe.MatchString(lines[i+2])))
@@ -140,11 +146,16 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 var numberMarkRe = regexp.MustCompile(`^(?:[0-9０-９]{1,3}\s*[.．、]|[一二三四五六七八九十]{1,3}、)\s*`)
 
 // numberedTitle reads line i as a document's title numbered by the
-// compilation, which only its 文号 on the next line tells from a
-// numbered item of a document's own text.
+// compilation, which only what is printed around it tells from a
+// numbered item of a document's own text: its 文号 or salutation on the
+// next line, or a web page's metadata block above.
 func numberedTitle(lines []string, i int) (string, bool) {
 	m := numberMarkRe.FindStringIndex(lines[i])
-	if m == nil || i+1 == len(lines) || !docNoRe.MatchString(lines[i+1]) && !announceNoRe.MatchString(lines[i+1]) {
+	if m == nil || i+1 == len(lines) {
+		return "", false
+	}
+	next := lines[i+1]
+	if !docNoRe.MatchString(next) && !announceNoRe.MatchString(next) && !salutation(next) && !(i > 0 && metadataLine(lines[i-1])) {
 		return "", false
 	}
 	t := lines[i][m[1]:]
@@ -297,8 +308,9 @@ func splitCompiled(lines []string) (front []string, docs [][]string) {
 			end = cut
 		}
 		doc := lines[s.line:end]
-		if s.first != "" {
-			doc = append([]string{s.first}, doc[1:]...)
+		if s.numbered != "" {
+			doc = slices.Clone(doc)
+			doc[s.titleAt-s.line] = s.numbered
 		}
 		docs = append(docs, doc)
 	}

