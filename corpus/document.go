@@ -33,7 +33,8 @@ type Document struct {
 	RepealedBy string `json:"-" yaml:"-"`
 	RepealedOn string `json:"-" yaml:"-"`
 	// Compiled is the year the compilation (汇编) that holds the document
-	// was made, when it was read from one: no earlier than the dates its
+	// was made, when it was read from one: the built-in corpus's (its
+	// scope's), or a user's compilation's, no earlier than the dates its
 	// cover and preface print and its documents' issue. For a document
 	// that prints no date of its own it is the best "when" there is.
 	Compiled int `json:"-" yaml:"-"`

@@ -167,6 +167,9 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 			if err != nil {
 				return nil, fmt.Errorf("load built-in corpus: %w", err)
 			}
+			// The built-in documents are a compilation's; a user's
+			// documents loaded beside them are not.
+			d.Compiled = lib.scope.Compiled
 			docs = append(docs, d)
 		}
 		for _, d := range docs {

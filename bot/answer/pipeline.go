@@ -360,7 +360,7 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 		c.Validity = p.validityOf(doc, c)
 		c.Expired = c.Validity.Status == corpus.StatusExpired
 		if issuedKnown(doc) == "" {
-			c.compiled = p.compiledYear(doc)
+			c.compiled = doc.Compiled
 		}
 		out = append(out, c)
 	}

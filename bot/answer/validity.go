@@ -137,7 +137,7 @@ func (p *Pipeline) validity(d corpus.Document) string {
 	case v.Status == corpus.StatusInForce:
 		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(v.Until))
 	default:
-		when := "未载明发布日期" + compiledNote(p.compiledYear(d))
+		when := "未载明发布日期" + compiledNote(d.Compiled)
 		if y := d.Year(); y > 0 {
 			when = fmt.Sprintf("发布于%d年", y)
 		}
@@ -185,15 +185,6 @@ func issuedKnown(d corpus.Document) string {
 		return fmt.Sprintf("%d年", y)
 	}
 	return ""
-}
-
-// compiledYear is when the compilation holding d was made: the one it was
-// read from, else the corpus's when the corpus is one; 0 for neither.
-func (p *Pipeline) compiledYear(d corpus.Document) int {
-	if d.Compiled > 0 {
-		return d.Compiled
-	}
-	return p.lib.Scope().Compiled
 }
 
 // compiledNote says, for a document that prints no date, when the

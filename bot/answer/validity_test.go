@@ -381,3 +381,29 @@ func TestUndatedDocumentOfACompilation(t *testing.T) {
 		t.Errorf("answer:\n%s\nwant it to hold %q", ans.Text, want)
 	}
 }
+
+// A user's undated document loaded beside the built-in compilation is not
+// the compilation's: its answer names no compilation year.
+func TestUndatedDocumentBesideTheBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	const text = "某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n"
+	if err := os.WriteFile(filepath.Join(dir, "listing.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := corpus.Load(corpus.Options{Builtin: true, Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("listing")
+	ans, err := answer.New(vtClause(t, d, "300万元"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "上市奖励多少", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ans.Text, "一、，未载明发布日期\n") || strings.Contains(ans.Text, "收录于") {
+		t.Errorf("answer:\n%s\nwant the source line to say 未载明发布日期 and no compilation", ans.Text)
+	}
+}
