@@ -173,6 +173,49 @@ func deriveScope(docs []Document) (Scope, error) {
 	return sc, nil
 }
 
+// widenScope widens a corpus's scope s (the built-in one's) to hold users'
+// documents loaded beside it too: the regions and cities they hold become
+// home rather than other regions, and are named in the summary. Documents
+// of national bodies only change nothing: they apply everywhere.
+func widenScope(s Scope, docs []Document) (Scope, error) {
+	o, err := deriveScope(docs)
+	if err != nil || o.Region == "" {
+		return s, err
+	}
+	gz, err := readGazetteer()
+	if err != nil {
+		return Scope{}, err
+	}
+	known := map[string]bool{}
+	for _, r := range gz.Regions {
+		for _, n := range append(slices.Clone(r.Short), r.Cities...) {
+			known[n] = true
+		}
+	}
+	// A region the gazetteer knows is held when the added documents'
+	// scope does not call it another; one it does not know is held when
+	// named as home.
+	var others []string
+	for _, r := range s.OtherRegions {
+		if slices.Contains(o.Home, r) || known[r] && !slices.Contains(o.OtherRegions, r) {
+			continue
+		}
+		others = append(others, r)
+	}
+	s.OtherRegions = others
+	for _, h := range o.Home {
+		if !slices.Contains(s.Home, h) {
+			s.Home = append(s.Home, h)
+		}
+	}
+	s.Cities = append(slices.Clone(s.Cities), o.Cities...)
+	if len(s.LocalPolicy) == 0 {
+		s.LocalPolicy = o.LocalPolicy
+	}
+	s.Added = o.Region
+	return s, nil
+}
+
 // regionOf is the region that issued a document, or -1 for a national
 // one or one that does not say.
 func regionOf(rs []region, d *Document) int {

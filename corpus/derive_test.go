@@ -87,3 +87,40 @@ func TestDeriveScope(t *testing.T) {
 		t.Errorf("a national corpus: Region %q, Home %v, other regions %v; want none: national rules apply everywhere", national.Region, national.Home, national.OtherRegions)
 	}
 }
+
+// TestWidenScope: users' documents loaded beside a named corpus (the
+// built-in one's) make the regions they hold the corpus's own.
+func TestWidenScope(t *testing.T) {
+	builtin := Scope{
+		Name: "某省政策汇编", Region: "河北省", Home: []string{"河北", "省里"},
+		OtherRegions: []string{"北京", "浙江", "宁波", "杭州", "广东", "香港"},
+		LocalPolicy:  []string{"市里"},
+	}
+	docs := []Document{
+		{Title: "浙江省人民政府办公厅关于促进中小企业发展的若干意见", Issuer: "浙江省人民政府办公厅", DocNo: "浙政办发〔2023〕12号"},
+		{Title: "关于印发杭州市稳外贸若干措施的通知", Issuer: "杭州市人民政府", DocNo: "杭政函〔2022〕45号"},
+	}
+	sc, err := widenScope(builtin, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"北京", "广东", "香港"}; !slices.Equal(sc.OtherRegions, want) {
+		t.Errorf("OtherRegions %v, want %v: the province, its cities and the city held are the corpus's", sc.OtherRegions, want)
+	}
+	for _, h := range []string{"河北", "浙江", "杭州"} {
+		if !slices.Contains(sc.Home, h) {
+			t.Errorf("Home %v lacks %s", sc.Home, h)
+		}
+	}
+	if want := "我能查询的是《某省政策汇编》：河北省，另收录浙江省、杭州市政策。"; sc.Summary() != want {
+		t.Errorf("Summary %q, want %q", sc.Summary(), want)
+	}
+	// National documents only widen nothing: they apply everywhere.
+	same, err := widenScope(builtin, []Document{{Title: "财政部 税务总局关于某事的公告", Issuer: "财政部 税务总局", DocNo: "财政部 税务总局公告2023年第12号"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(same.OtherRegions, builtin.OtherRegions) || same.Summary() != builtin.Summary() {
+		t.Errorf("national documents changed the scope: %+v", same)
+	}
+}

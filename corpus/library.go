@@ -49,6 +49,9 @@ type Scope struct {
 	// working with it (北京 → 京津).
 	Partners map[string]string `yaml:"partners"`
 	Contacts Contacts          `yaml:"contacts"`
+	// Added names the regions of users' documents loaded beside a named
+	// corpus (浙江省、杭州市), which its name does not cover.
+	Added string `yaml:"-"`
 }
 
 // Contacts say whom to refer a user to when the corpus cannot settle a
@@ -76,6 +79,9 @@ func (s Scope) Summary() string {
 	if where := s.Region + s.Level; where != "" {
 		b.WriteString("：")
 		b.WriteString(where)
+	}
+	if s.Added != "" {
+		fmt.Fprintf(&b, "，另收录%s政策", s.Added)
 	}
 	if s.Years[0] > 0 {
 		b.WriteString("，")
@@ -178,6 +184,7 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 			}
 		}
 	}
+	builtinDocs := len(lib.docs)
 	for _, dir := range opts.Dirs {
 		if err := loadDir(dir, opts.limits(), add, log); err != nil {
 			return nil, err
@@ -196,6 +203,14 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 		lib.scope = sc
 	case !opts.Builtin:
 		sc, err := deriveScope(lib.docs)
+		if err != nil {
+			return nil, err
+		}
+		lib.scope = sc
+	case len(lib.docs) > builtinDocs:
+		// Users' documents beside the built-in ones: the regions they hold
+		// are the corpus's too.
+		sc, err := widenScope(lib.scope, lib.docs[builtinDocs:])
 		if err != nil {
 			return nil, err
 		}
