@@ -204,7 +204,12 @@ var (
 // place or partner (在北京能不能用, 和天津合作).
 func regionIsSubject(q, region string) bool {
 	for i := strings.Index(q, region); i >= 0; {
-		rest := strings.TrimPrefix(q[i+len(region):], "市")
+		// After the region's full name (浙江省对…, 苏州市的…) as after its
+		// short one.
+		rest := q[i+len(region):]
+		for _, unit := range []string{"市", "省", "自治区"} {
+			rest = strings.TrimPrefix(rest, unit)
+		}
 		for _, w := range subjectTails {
 			if strings.HasPrefix(rest, w) {
 				return true
