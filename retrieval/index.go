@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -94,6 +95,9 @@ type Index struct {
 	// success; see Health.
 	embedFail atomic.Pointer[embedFailure]
 	taught    *Taught // nil: nothing taught
+	// beside is set when users' documents are loaded beside the built-in
+	// ones (see builtinBesideWeight).
+	beside bool
 	// homophones repairs typed homophone typos (小危企业 → 小微企业).
 	homophones *homophones
 	backend    Backend // nil: coll ranks the vectors
@@ -138,6 +142,9 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	if len(ix.entries) == 0 {
 		return nil, errors.New("build index: the corpus has no chunks")
 	}
+	ours := slices.IndexFunc(docs, func(d corpus.Document) bool { return d.File != "" }) >= 0
+	builtin := slices.IndexFunc(docs, func(d corpus.Document) bool { return d.File == "" }) >= 0
+	ix.beside = ours && builtin
 	ix.docNos = newDocNoIndex(ix.entries)
 	ix.version = version
 	if ix.now == nil {
@@ -444,14 +451,27 @@ func isZero(v []float32) bool {
 // the answer.
 const repealedWeight = 0.5
 
+// builtinBesideWeight scales the fused score of a built-in clause when
+// users' documents are loaded beside the built-in ones: those are the
+// user's own current policy, and the built-in corpus a demonstration of
+// one region and year; among clauses about as relevant, theirs come
+// first.
+const builtinBesideWeight = 0.8
+
 // demoteRepealed scales the scores of repealed documents' clauses by
-// repealedWeight and puts the ranking back in order.
+// repealedWeight, and of built-in ones beside users' by
+// builtinBesideWeight, and puts the ranking back in order.
 func (ix *Index) demoteRepealed(fused []scored) {
 	now := ix.now()
 	moved := false
 	for i, f := range fused {
-		if d := ix.entries[f.doc].doc; d.RepealedBy != "" && d.Validity(now).Repealed {
+		d := ix.entries[f.doc].doc
+		if d.RepealedBy != "" && d.Validity(now).Repealed {
 			fused[i].score *= repealedWeight
+			moved = true
+		}
+		if ix.beside && d.File == "" {
+			fused[i].score *= builtinBesideWeight
 			moved = true
 		}
 	}

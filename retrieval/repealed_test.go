@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/policybot/policybot/corpus"
 )
 
 // TestRepealedRanksBelow: a clause of a document another loaded one has
@@ -57,5 +59,38 @@ func TestRepealedRanksBelow(t *testing.T) {
 				t.Errorf("the repealed document's clause is not among the hits")
 			}
 		})
+	}
+}
+
+// TestUsersDocumentsBesideTheBuiltin: a user's clause about as relevant as
+// a built-in one ranks first when the user's documents are loaded beside
+// the built-in corpus; the built-in one stays findable.
+func TestUsersDocumentsBesideTheBuiltin(t *testing.T) {
+	dir := t.TempDir()
+	const text = "某省财政厅 某省税务局关于小型微利企业所得税优惠政策的公告\n某财税〔2023〕6号\n一、对小型微利企业年应纳税所得额不超过100万元的部分，减按25%计入应纳税所得额，按20%的税率缴纳企业所得税。\n二、本公告执行期限为2023年1月1日至2027年12月31日。\n某省财政厅 某省税务局\n2023年3月26日\n"
+	if err := os.WriteFile(filepath.Join(dir, "ours.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := corpus.Load(corpus.Options{Builtin: true, Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(context.Background(), lib, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(context.Background(), Query{Question: "小型微利企业所得税优惠", K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) == 0 || res.Hits[0].DocID != "ours" {
+		t.Fatalf("first hit %+v, want the user's document", res.Hits[:min(1, len(res.Hits))])
+	}
+	builtin := false
+	for _, h := range res.Hits {
+		builtin = builtin || h.DocID == "jiedu-shuiwu"
+	}
+	if !builtin {
+		t.Error("the built-in interpretation, first alone, is not among the hits")
 	}
 }
