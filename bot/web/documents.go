@@ -89,6 +89,13 @@ type uploadReply struct {
 	Documents []docMeta `json:"documents,omitempty"`
 }
 
+// removeReply names the document removed; removing one of a compilation's
+// removes its file, and Documents lists every document that went with it.
+type removeReply struct {
+	Removed   string   `json:"removed"`
+	Documents []string `json:"documents,omitempty"`
+}
+
 // uploaded reads the file of an upload and its name.
 func uploaded(r *http.Request) (string, []byte, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
@@ -128,9 +135,17 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, ok := s.library.Document(id); !ok {
+	d, ok := s.library.Document(id)
+	if !ok {
 		writeError(w, http.StatusNotFound, msgNoDocument)
 		return
+	}
+	// A compilation's documents share its file, and go with it.
+	var gone []string
+	for _, o := range s.library.Documents() {
+		if d.File != "" && o.File == d.File {
+			gone = append(gone, o.ID)
+		}
 	}
 	if err := s.opts.Documents.Remove(r.Context(), id); err != nil {
 		if errors.Is(err, corpus.ErrNotAdded) {
@@ -141,6 +156,10 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, msgRemoveFailed)
 		return
 	}
-	s.log.Info("document removed", "id", id)
-	writeJSON(w, http.StatusOK, map[string]string{"removed": id})
+	s.log.Info("document removed", "id", id, "documents", max(1, len(gone)))
+	out := removeReply{Removed: id}
+	if len(gone) > 1 {
+		out.Documents = gone
+	}
+	writeJSON(w, http.StatusOK, out)
 }

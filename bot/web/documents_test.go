@@ -103,7 +103,9 @@ func TestDocumentsUpload(t *testing.T) {
 
 func TestDocumentsRemove(t *testing.T) {
 	shelf := &fakeShelf{}
-	srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{testDoc(), {ID: "builtin-one"}}}, Options{Documents: shelf}, nil)
+	added := testDoc()
+	added.File = "data/corpus/a.txt"
+	srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{added, {ID: "builtin-one"}}}, Options{Documents: shelf}, nil)
 	for _, tt := range []struct {
 		id     string
 		status int
@@ -120,5 +122,26 @@ func TestDocumentsRemove(t *testing.T) {
 	}
 	if len(shelf.removed) != 1 {
 		t.Errorf("removed %v, want the one added document", shelf.removed)
+	}
+}
+
+// Removing one document of a compilation removes its file: the reply
+// lists every document that went with it.
+func TestDocumentsRemoveCompilation(t *testing.T) {
+	shelf := &fakeShelf{}
+	one, two := testDoc(), corpus.Document{ID: "compiled-02", File: "data/corpus/huibian.txt"}
+	one.File = two.File
+	srv := NewServer(nil, nil, fakeLibrary{docs: []corpus.Document{one, two, {ID: "builtin-one"}}}, Options{Documents: shelf}, nil)
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, localRequest(http.MethodDelete, "/api/documents/"+testDocID, nil))
+	var reply struct {
+		Removed   string   `json:"removed"`
+		Documents []string `json:"documents"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &reply); err != nil || w.Code != http.StatusOK {
+		t.Fatalf("status %d, body %s: %v", w.Code, w.Body, err)
+	}
+	if reply.Removed != testDocID || strings.Join(reply.Documents, " ") != testDocID+" compiled-02" {
+		t.Errorf("reply %+v, want %s removed with compiled-02", reply, testDocID)
 	}
 }

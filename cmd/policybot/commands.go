@@ -42,10 +42,28 @@ func cmdCorpus(ctx context.Context, g *global, args []string) error {
 		if fs.NArg() < 2 {
 			return errors.New("corpus remove: want document ids (see corpus list)")
 		}
+		gone := map[string]bool{} // files removed
 		for _, id := range fs.Args()[1:] {
+			if d, ok := lib.Document(id); ok && gone[d.File] {
+				// Another document of a compilation already removed.
+				continue
+			}
 			path, err := corpus.Remove(lib, g.cfg.AddedDocuments(), id)
 			if err != nil {
 				return fmt.Errorf("corpus %w", err)
+			}
+			d, _ := lib.Document(id)
+			gone[d.File] = true
+			var with []string
+			for _, o := range lib.Documents() {
+				if o.File == d.File && o.ID != id {
+					with = append(with, o.ID)
+				}
+			}
+			if len(with) > 0 {
+				// A compilation's documents share its file.
+				fmt.Fprintf(g.stdout, "removed %s and %s (%s)\n", id, strings.Join(with, " "), path)
+				continue
 			}
 			fmt.Fprintf(g.stdout, "removed %s (%s)\n", id, path)
 		}

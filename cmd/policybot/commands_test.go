@@ -517,3 +517,29 @@ func TestEval(t *testing.T) {
 		})
 	}
 }
+
+// TestCorpusAddRemoveCompilation: corpus add of a compilation adds each
+// of its documents; removing one removes its file, and says which others
+// went with it.
+func TestCorpusAddRemoveCompilation(t *testing.T) {
+	c := newCLI(t)
+	file := filepath.Join(t.TempDir(), "huibian.txt")
+	const text = "某市人民政府\n关于支持小微企业发展的若干意见\n某政发〔2023〕5号\n各区县人民政府，市政府各部门：\n一、对新设立的小微企业，给予一次性开办补贴2万元。\n二、本意见自印发之日起施行。\n某市人民政府\n2023年3月1日\n" +
+		"某市财政局\n关于技术改造补助的通知\n某财企〔2023〕12号\n各区县财政局：\n一、对设备投资500万元以上的技术改造项目，按设备投资额的10%给予补助。\n二、本通知自印发之日起施行。\n某市财政局\n2023年6月8日\n"
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := c.mustRun(t, "", "--no-builtin", "--corpus", t.TempDir(), "corpus", "add", file)
+	if !strings.Contains(out, "added huibian-01 《某市人民政府关于支持小微企业发展的若干意见》（某政发〔2023〕5号）") || !strings.Contains(out, "added huibian-02 ") {
+		t.Fatalf("corpus add:\n%s\nwant both documents added", out)
+	}
+	out, _ = c.mustRun(t, "", "corpus", "remove", "huibian-01", "huibian-02")
+	if !strings.Contains(out, "removed huibian-01 and huibian-02 (") || strings.Count(out, "removed") != 1 {
+		t.Errorf("corpus remove:\n%s\nwant one line saying both went", out)
+	}
+	for _, d := range listDocsJSON(t, c) {
+		if strings.HasPrefix(str(t, d["id"]), "huibian") {
+			t.Errorf("%s is still listed", str(t, d["id"]))
+		}
+	}
+}
