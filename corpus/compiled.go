@@ -146,19 +146,19 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 var numberMarkRe = regexp.MustCompile(`^(?:[0-9０-９]{1,3}\s*[.．、]|[一二三四五六七八九十]{1,3}、)\s*`)
 
 // numberedTitle reads line i as a document's title numbered by the
-// compilation, which only what is printed around it tells from a
-// numbered item of a document's own text: its 文号 or salutation on the
-// next line, or a web page's metadata block above.
+// compilation, which only what is printed with it tells from a numbered
+// item of a document's own text: its 文号 after it in brackets or on the
+// next line, its salutation, or a web page's metadata block above.
 func numberedTitle(lines []string, i int) (string, bool) {
 	m := numberMarkRe.FindStringIndex(lines[i])
 	if m == nil || i+1 == len(lines) {
 		return "", false
 	}
-	next := lines[i+1]
-	if !docNoRe.MatchString(next) && !announceNoRe.MatchString(next) && !salutation(next) && !(i > 0 && metadataLine(lines[i-1])) {
+	next, t := lines[i+1], lines[i][m[1]:]
+	if !docNoRe.MatchString(next) && !announceNoRe.MatchString(next) && !salutation(next) && !(i > 0 && metadataLine(lines[i-1])) &&
+		!titleDocNoRe.MatchString(t) {
 		return "", false
 	}
-	t := lines[i][m[1]:]
 	return t, titleLine(t) && endsTitle(t) && balanced(t)
 }
 
