@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -138,12 +139,23 @@ func (p *Pipeline) validity(d corpus.Document) string {
 		return fmt.Sprintf("该文件规定的执行期限至%s。", chineseDate(v.Until))
 	default:
 		when := "未载明发布日期" + compiledNote(d.Compiled)
-		if y := d.Year(); y > 0 {
+		y := d.Year()
+		if y > 0 {
 			when = fmt.Sprintf("发布于%d年", y)
 		}
-		return fmt.Sprintf("该文件%s，未写明有效期，距今已久，请向%s确认是否仍然有效。", when, p.askWhere(d))
+		// How old it is, when that is known and long enough to matter:
+		// a notice of last year without a period is no old one.
+		age := ""
+		if y = cmp.Or(y, d.Compiled); y > 0 && p.opts.Now().Year()-y >= oldYears {
+			age = "，距今已久"
+		}
+		return fmt.Sprintf("该文件%s，未写明有效期%s，请向%s确认是否仍然有效。", when, age, p.askWhere(d))
 	}
 }
+
+// oldYears is how many years back a document without a period is called
+// long ago (距今已久).
+const oldYears = 3
 
 // askWhere names who can confirm the current policy: the office the
 // corpus's scope names for the document's domain; else the department
