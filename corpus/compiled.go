@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // A compilation (汇编) prints many documents one after another in one
@@ -341,5 +342,5 @@ func substantial(lines []string) bool {
 // document's: short, no punctuation, no date, no signing body.
 func division(l string) bool {
 	return len([]rune(l)) <= maxDivisionRunes && !strings.ContainsAny(l, "。；，、？?！!：:（）()") &&
-		!dateLineRe.MatchString(l) && !isIssuer(l) && headingLevel(l) < 0 && !strings.ContainsAny(l, "0123456789")
+		!dateLineRe.MatchString(l) && !isIssuer(l) && headingLevel(l) < 0 && !strings.ContainsFunc(l, unicode.IsDigit)
 }
