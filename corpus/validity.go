@@ -47,6 +47,11 @@ type Validity struct {
 	// business owner starting an application today may not finish it in
 	// time, or may find it renewed on other terms.
 	EndsSoon bool `json:"ends_soon,omitempty"`
+	// Starts is the ISO day a document's period begins, set only when
+	// that is still to come: a notice issued in November may take effect
+	// on 1 January, and a measure quoted today as current cannot be had
+	// yet.
+	Starts string `json:"starts,omitempty"`
 }
 
 // endsSoon is how near its end an in-force period is said to end soon.
@@ -73,7 +78,11 @@ func (d *Document) Validity(now time.Time) Validity {
 			return Validity{Status: StatusExpired, Until: d.RepealedOn, Because: d.RepealedBy, Repealed: true}
 		}
 	}
-	return validUntil(d.EffectiveUntil, now)
+	v := validUntil(d.EffectiveUntil, now)
+	if from, err := time.Parse(time.DateOnly, d.EffectiveFrom); err == nil && now.Before(from) && v.Status != StatusExpired {
+		v.Starts = d.EffectiveFrom
+	}
+	return v
 }
 
 // Expired says whether the document's stated period ended before now.

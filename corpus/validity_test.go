@@ -101,19 +101,23 @@ func TestDocumentValidity(t *testing.T) {
 		until string
 		now   time.Time
 		want  Validity
+		from  string // the period's start, when the case gives one
 	}{
-		{"ended long ago", "2019-04-25", day("2026-11-27T09:00:00Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
-		{"last day", "2019-04-25", day("2019-04-25T23:59:59Z"), Validity{Status: StatusInForce, Until: "2019-04-25", EndsSoon: true}},
-		{"three months before the end", "2026-12-31", day("2026-10-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31", EndsSoon: true}},
-		{"four months before the end", "2026-12-31", day("2026-09-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31"}},
-		{"day after", "2019-04-25", day("2019-04-26T00:00:01Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}},
-		{"before", "2020-12-31", day("2018-07-11T00:00:00Z"), Validity{Status: StatusInForce, Until: "2020-12-31"}},
-		{"no period stated", "", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}},
-		{"unreadable period", "2020年", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}},
+		{"ended long ago", "2019-04-25", day("2026-11-27T09:00:00Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}, ""},
+		{"last day", "2019-04-25", day("2019-04-25T23:59:59Z"), Validity{Status: StatusInForce, Until: "2019-04-25", EndsSoon: true}, ""},
+		{"three months before the end", "2026-12-31", day("2026-10-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31", EndsSoon: true}, ""},
+		{"four months before the end", "2026-12-31", day("2026-09-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2026-12-31"}, ""},
+		{"day after", "2019-04-25", day("2019-04-26T00:00:01Z"), Validity{Status: StatusExpired, Until: "2019-04-25"}, ""},
+		{"before", "2020-12-31", day("2018-07-11T00:00:00Z"), Validity{Status: StatusInForce, Until: "2020-12-31"}, ""},
+		{"no period stated", "", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}, ""},
+		{"unreadable period", "2020年", day("2026-11-27T09:00:00Z"), Validity{Status: StatusUnstated}, ""},
+		{"yet to begin", "2029-12-31", day("2026-11-29T09:00:00Z"), Validity{Status: StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"}, "2027-01-01"},
+		{"yet to begin, no end", "", day("2026-11-29T09:00:00Z"), Validity{Status: StatusUnstated, Starts: "2027-01-01"}, "2027-01-01"},
+		{"begun on its first day", "2029-12-31", day("2027-01-01T00:00:00Z"), Validity{Status: StatusInForce, Until: "2029-12-31"}, "2027-01-01"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := Document{EffectiveUntil: tt.until}
+			d := Document{EffectiveFrom: tt.from, EffectiveUntil: tt.until}
 			if got := d.Validity(tt.now); got != tt.want {
 				t.Errorf("Validity: got %+v, want %+v", got, tt.want)
 			}

@@ -103,6 +103,10 @@ func statusText(c Citation) string {
 		return "已被" + compactCite(v.Because) + "废止"
 	case v.Status == corpus.StatusExpired:
 		s = "已于" + chineseDate(v.Until) + "失效"
+	case v.Starts != "" && v.Status == corpus.StatusInForce:
+		s = startsText(v.Starts) + "，有效至" + chineseDate(v.Until)
+	case v.Starts != "":
+		return startsText(v.Starts) + "，未写明期限"
 	case v.Status == corpus.StatusInForce && v.EndsSoon:
 		s = "有效至" + chineseDate(v.Until) + "，即将到期"
 	case v.Status == corpus.StatusInForce:
@@ -114,6 +118,11 @@ func statusText(c Citation) string {
 		s += "（依" + compactCite(v.Because) + "）"
 	}
 	return s
+}
+
+// startsText says a period has yet to begin: 自2027年1月1日起施行，尚未生效.
+func startsText(iso string) string {
+	return "自" + chineseDate(iso) + "起施行，尚未生效"
 }
 
 // yearOf is when a citation's document was issued, as 2018年, or "".

@@ -370,8 +370,8 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
 
 // endedMark opens an extract's lead with where its clause stands when
-// that has ended: the first line is what a chat's preview shows, and a
-// quoted measure reads as current. A sentence stating its own end
+// that has ended, or has yet to begin: the first line is what a chat's
+// preview shows, and a quoted measure reads as current. A sentence stating its own end
 // (自2018年1月1日至2020年12月31日…) still leaves the reader to work out
 // that the day has passed, so it is told so, without the date again.
 func endedMark(c Citation, sentence string) string {
@@ -379,6 +379,11 @@ func endedMark(c Citation, sentence string) string {
 	switch {
 	case v.Repealed:
 		return "【已废止】"
+	case v.Starts != "" && strings.Contains(sentence, chineseDate(v.Starts)):
+		// Nor has one begun that is still to come.
+		return "【尚未施行】"
+	case v.Starts != "":
+		return "【" + chineseDate(v.Starts) + "起施行】"
 	case v.Status != corpus.StatusExpired:
 		return ""
 	case strings.Contains(sentence, chineseDate(v.Until)):

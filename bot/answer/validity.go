@@ -42,6 +42,9 @@ func (p *Pipeline) notes(cites []Citation) []string {
 		if c.Validity.Repealed {
 			out = append(out, fmt.Sprintf("[%d]该文件已被%s废止，现行规定以该文件为准。", c.N, c.Validity.Because))
 		}
+		if c.Validity.Starts != "" {
+			out = append(out, fmt.Sprintf("[%d]该文件自%s起施行，此前尚不能按其享受。", c.N, chineseDate(c.Validity.Starts)))
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range cites {
@@ -133,6 +136,10 @@ func (p *Pipeline) validity(d corpus.Document) string {
 	switch {
 	case v.Status == corpus.StatusExpired:
 		return fmt.Sprintf("该文件规定的执行期限已于%s结束，现行政策请向%s确认。", chineseDate(v.Until), p.askWhere(d))
+	case v.Starts != "" && v.Status == corpus.StatusInForce:
+		return fmt.Sprintf("该文件自%s起施行，尚未生效，执行期限至%s。", chineseDate(v.Starts), chineseDate(v.Until))
+	case v.Starts != "":
+		return fmt.Sprintf("该文件自%s起施行，尚未生效。", chineseDate(v.Starts))
 	case v.Status == corpus.StatusInForce && v.EndsSoon:
 		return fmt.Sprintf("该文件规定的执行期限至%s，即将到期，到期后是否延续请向%s确认。", chineseDate(v.Until), p.askWhere(d))
 	case v.Status == corpus.StatusInForce:

@@ -407,3 +407,33 @@ func TestUndatedDocumentBesideTheBuiltin(t *testing.T) {
 		t.Errorf("answer:\n%s\nwant the source line to say 未载明发布日期 and no compilation", ans.Text)
 	}
 }
+
+// A notice issued today that takes effect next year: its measure cannot
+// be had yet, and the first lines say so.
+func TestPeriodYetToBegin(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"future.txt": "某市财政局关于支持企业数字化改造的通知\n某财企〔2026〕21号\n各区县财政局：\n一、对实施数字化改造的中小企业，按投资额的20%给予补助，最高100万元。\n二、本通知自2027年1月1日起施行，有效期至2029年12月31日。\n某市财政局\n2026年11月20日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("future")
+	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
+	ans, err := answer.New(vtClause(t, d, "数字化改造"), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "数字化改造补助多少", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"【2027年1月1日起施行】对实施数字化改造的中小企业",
+		"时效：[1]自2027年1月1日起施行，尚未生效，有效至2029年12月31日",
+		"[1]该文件自2027年1月1日起施行，此前尚不能按其享受。",
+	} {
+		if !strings.Contains(ans.Text, want) {
+			t.Errorf("answer:\n%s\nwant it to hold %q", ans.Text, want)
+		}
+	}
+	if v := ans.Citations[0].Validity; v.Starts != "2027-01-01" {
+		t.Errorf("validity %+v, want it to start on 2027-01-01", v)
+	}
+}

@@ -865,22 +865,24 @@ func TestBrowserValidityBadges(t *testing.T) {
 		t.Errorf("badges: want each right under its citation")
 	}
 
-	// A period the clause states, and a draft kept from before validity
-	// was sent (only the expired flag).
+	// A period the clause states, a draft kept from before validity was
+	// sent (only the expired flag), and a period yet to begin.
 	f.answerer.set(func(f *fakeAnswerer) {
 		a := richAnswer()
-		a.Citations = a.Citations[:3]
+		a.Citations = a.Citations[:4]
 		a.Citations[0].Validity = corpus.Validity{}
 		a.Citations[1].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-06-30", Because: corpus.BecauseClause}
 		a.Citations[2].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-12-31", EndsSoon: true}
+		a.Citations[3].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"}
 		f.answer = a
 	})
 	p.do("ask again", chromedp.Click(chromedp.ID("regenerate")))
-	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 3`)
+	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 4`)
 	want = []badge{
 		{"badge expired", "已失效", white, red, "", ""},
 		{"badge in-force", "有效至2026年6月30日", green, paleGrn, "依本条所述期限", ""},
 		{"badge ends-soon", "有效至2026年12月31日，即将到期", amber, paleAmb, "", ""},
+		{"badge not-yet", "2027年1月1日起施行，有效至2029年12月31日", amber, paleAmb, "", "尚未生效"},
 	}
 	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("badges:\n got %+v\nwant %+v", got, want)

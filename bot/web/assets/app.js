@@ -346,6 +346,13 @@
       default:
         return out;
     }
+    if (v.starts) {
+      // A period yet to begin: what it offers cannot be had today.
+      out.badge = cnDate(v.starts) + '起施行' + (v.until ? '，有效至' + cnDate(v.until) : '');
+      out.cls = 'not-yet';
+      out.title = '自' + cnDate(v.starts) + '起施行，尚未生效';
+      out.detail = '尚未生效';
+    }
     if (v.because === 'clause') {
       out.because = '依本条所述期限';
     } else if (v.because) {
