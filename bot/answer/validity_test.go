@@ -68,6 +68,25 @@ func vtClause(t *testing.T, d corpus.Document, has string) vtSearcher {
 	return vtSearcher{{Rank: 1, Score: 1, DocID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Kind: d.Kind, Clause: c.Label, Text: c.Text, ChunkID: c.ID}}
 }
 
+// vtAsk answers question offline from the clause of document id holding
+// has.
+func vtAsk(t *testing.T, lib *corpus.Library, id, has, question string, opts answer.Options) answer.Result {
+	t.Helper()
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := lib.Document(id)
+	if !ok {
+		t.Fatalf("no document %q", id)
+	}
+	ans, err := answer.New(vtClause(t, d, has), lib, nil, set, opts, nil).Answer(context.Background(), question, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ans
+}
+
 // TestValidityAnyCorpus: the 时效 and 来源 lines and the 时效提示 word the
 // corpus's facts alone. For users' documents nothing is said of a
 // compilation they are not in, and whom to ask is read from the documents.
@@ -365,18 +384,11 @@ func TestUndatedDocumentOfACompilation(t *testing.T) {
 			"某市人民政府\n关于支持小微企业发展的若干意见\n某政发〔2022〕5号\n各区县人民政府，市政府各部门：\n一、对新设立的小微企业，给予一次性开办补贴2万元。\n二、本意见自印发之日起施行。\n某市人民政府\n2022年3月1日\n" +
 			"某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n二、企业在新三板挂牌的，给予一次性奖励50万元。\n",
 	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	d, ok := lib.Document("huibian-02")
 	if !ok || d.Issued != "" || d.Compiled != 2023 {
 		t.Fatalf("the measures: found %v, issued %q, compiled %d; want undated, in the compilation of 2023", ok, d.Issued, d.Compiled)
 	}
-	ans, err := answer.New(vtClause(t, d, "300万元"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "企业上市奖励多少", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ans := vtAsk(t, lib, "huibian-02", "300万元", "企业上市奖励多少", answer.Options{})
 	if want := "来源：[1]《某市支持企业上市若干措施》一、，未载明发布日期（收录于2023年的汇编）"; !strings.Contains(ans.Text, want) {
 		t.Errorf("answer:\n%s\nwant it to hold %q", ans.Text, want)
 	}
@@ -394,15 +406,7 @@ func TestUndatedDocumentBesideTheBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := lib.Document("listing")
-	ans, err := answer.New(vtClause(t, d, "300万元"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "上市奖励多少", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ans := vtAsk(t, lib, "listing", "300万元", "上市奖励多少", answer.Options{})
 	if !strings.Contains(ans.Text, "一、，未载明发布日期\n") || strings.Contains(ans.Text, "收录于") {
 		t.Errorf("answer:\n%s\nwant the source line to say 未载明发布日期 and no compilation", ans.Text)
 	}
@@ -414,16 +418,8 @@ func TestPeriodYetToBegin(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
 		"future.txt": "某市财政局关于支持企业数字化改造的通知\n某财企〔2026〕21号\n各区县财政局：\n一、对实施数字化改造的中小企业，按投资额的20%给予补助，最高100万元。\n二、本通知自2027年1月1日起施行，有效期至2029年12月31日。\n某市财政局\n2026年11月20日\n",
 	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := lib.Document("future")
 	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
-	ans, err := answer.New(vtClause(t, d, "数字化改造"), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "数字化改造补助多少", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ans := vtAsk(t, lib, "future", "数字化改造", "数字化改造补助多少", answer.Options{Now: now})
 	for _, want := range []string{
 		"【2027年1月1日起施行】对实施数字化改造的中小企业",
 		"时效：[1]自2027年1月1日起施行，尚未生效，有效至2029年12月31日",
