@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -1161,20 +1160,10 @@ func TestPipelineRewriteTopicSwitch(t *testing.T) {
 // TestPipelinePromptAge: the model is told a document without a period is
 // long ago (距今已久) only when it is: a notice of last year is not.
 func TestPipelinePromptAge(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
+	lib := vtLibrary(t, map[string]string{
 		"recent.txt": "某市财政局关于做好企业服务工作的通知\n某财企〔2025〕3号\n一、对新认定的专精特新企业给予一次性奖励20万元。\n某市财政局\n2025年9月1日\n",
 		"old.txt":    "某市财政局关于支持企业上市的通知\n某财企〔2018〕5号\n一、企业在境内主板上市的，给予一次性奖励300万元。\n某市财政局\n2018年3月1日\n",
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	env := plEnv{lib: lib, set: plSetup(t).set}
 	tests := []struct {
 		doc  string

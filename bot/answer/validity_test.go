@@ -43,13 +43,21 @@ func vtCorpus(t *testing.T) *corpus.Library {
 // vtLibrary loads a users' corpus of the given files (name → text) alone.
 func vtLibrary(t *testing.T, files map[string]string) *corpus.Library {
 	t.Helper()
+	return vtLoad(t, corpus.Options{}, files)
+}
+
+// vtLoad loads files, written to a folder of their own, as opts say (the
+// built-in corpus beside them, say).
+func vtLoad(t *testing.T, opts corpus.Options, files map[string]string) *corpus.Library {
+	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)
+	opts.Dirs = append(opts.Dirs, dir)
+	lib, err := corpus.Load(opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,15 +405,9 @@ func TestUndatedDocumentOfACompilation(t *testing.T) {
 // A user's undated document loaded beside the built-in compilation is not
 // the compilation's: its answer names no compilation year.
 func TestUndatedDocumentBesideTheBuiltin(t *testing.T) {
-	dir := t.TempDir()
-	const text = "某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n"
-	if err := os.WriteFile(filepath.Join(dir, "listing.txt"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lib, err := corpus.Load(corpus.Options{Builtin: true, Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := vtLoad(t, corpus.Options{Builtin: true}, map[string]string{
+		"listing.txt": "某市支持企业上市若干措施\n为推动更多企业利用资本市场做大做强，结合本市实际，制定如下措施。\n一、企业在境内主板上市的，给予一次性奖励300万元。\n",
+	})
 	ans := vtAsk(t, lib, "listing", "300万元", "上市奖励多少", answer.Options{})
 	if !strings.Contains(ans.Text, "一、，未载明发布日期\n") || strings.Contains(ans.Text, "收录于") {
 		t.Errorf("answer:\n%s\nwant the source line to say 未载明发布日期 and no compilation", ans.Text)
