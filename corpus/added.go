@@ -58,6 +58,22 @@ func Add(dir, name string, data []byte) ([]Document, error) {
 	return docs, nil
 }
 
+// SameFile lists, of docs, the ids of those read from d's file, d's own
+// first: more than one for a compilation, whose documents share its file
+// and go with it when it is removed; none for a built-in document.
+func SameFile(docs []Document, d Document) []string {
+	if d.File == "" {
+		return nil
+	}
+	ids := []string{d.ID}
+	for _, o := range docs {
+		if o.File == d.File && o.ID != d.ID {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
 // Remove deletes from dir the file of the document with the given id, as
 // the library lib loaded it, and returns the file's path. The file of a
 // compilation holds its other documents too: they go with it.

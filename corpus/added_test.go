@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -45,5 +46,24 @@ func TestAddRemove(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notice.txt")); !os.IsNotExist(err) {
 		t.Errorf("the file is still there: %v", err)
+	}
+}
+
+func TestSameFile(t *testing.T) {
+	docs := []Document{{ID: "b1"}, {ID: "h-01", File: "h.txt"}, {ID: "n", File: "n.txt"}, {ID: "h-02", File: "h.txt"}}
+	tests := []struct {
+		d    Document
+		want []string
+	}{
+		{docs[3], []string{"h-02", "h-01"}},
+		{docs[2], []string{"n"}},
+		{docs[0], nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.d.ID, func(t *testing.T) {
+			if got := SameFile(docs, tt.d); !slices.Equal(got, tt.want) {
+				t.Errorf("SameFile = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

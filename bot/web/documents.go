@@ -140,13 +140,7 @@ func (s *Server) handleRemove(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNoDocument)
 		return
 	}
-	// A compilation's documents share its file, and go with it.
-	var gone []string
-	for _, o := range s.library.Documents() {
-		if d.File != "" && o.File == d.File {
-			gone = append(gone, o.ID)
-		}
-	}
+	gone := corpus.SameFile(s.library.Documents(), d)
 	if err := s.opts.Documents.Remove(r.Context(), id); err != nil {
 		if errors.Is(err, corpus.ErrNotAdded) {
 			writeError(w, http.StatusForbidden, msgNotRemovable)

@@ -42,10 +42,9 @@ func cmdCorpus(ctx context.Context, g *global, args []string) error {
 		if fs.NArg() < 2 {
 			return errors.New("corpus remove: want document ids (see corpus list)")
 		}
-		gone := map[string]bool{} // files removed
+		gone := map[string]bool{} // ids removed with a file already
 		for _, id := range fs.Args()[1:] {
-			if d, ok := lib.Document(id); ok && gone[d.File] {
-				// Another document of a compilation already removed.
+			if gone[id] {
 				continue
 			}
 			path, err := corpus.Remove(lib, g.cfg.AddedDocuments(), id)
@@ -53,16 +52,13 @@ func cmdCorpus(ctx context.Context, g *global, args []string) error {
 				return fmt.Errorf("corpus %w", err)
 			}
 			d, _ := lib.Document(id)
-			gone[d.File] = true
-			var with []string
-			for _, o := range lib.Documents() {
-				if o.File == d.File && o.ID != id {
-					with = append(with, o.ID)
-				}
+			ids := corpus.SameFile(lib.Documents(), d)
+			for _, o := range ids {
+				gone[o] = true
 			}
-			if len(with) > 0 {
+			if len(ids) > 1 {
 				// A compilation's documents share its file.
-				fmt.Fprintf(g.stdout, "removed %s and %s (%s)\n", id, strings.Join(with, " "), path)
+				fmt.Fprintf(g.stdout, "removed %s and %s (%s)\n", id, strings.Join(ids[1:], " "), path)
 				continue
 			}
 			fmt.Fprintf(g.stdout, "removed %s (%s)\n", id, path)
