@@ -30,9 +30,6 @@ var answerLineRe = regexp.MustCompile(`^答\s*[：:]`)
 // （2021年3月18日广东省工业和信息化厅印发 粤工信规字〔2021〕2号）.
 var issueNoteRe = regexp.MustCompile(`^[（(]\s*(?:` + datePattern + `)[^（）()]*?(?:印发|公布|发布|通过|施行|修订|修正)[^（）()]*[）)]$`)
 
-// docNoInRe finds a 文号 within a line.
-var docNoInRe = regexp.MustCompile(docNoPattern)
-
 // titleDocNoRe is a 文号 in brackets at the end of a title.
 var titleDocNoRe = regexp.MustCompile(`[（(]\s*(` + docNoPattern + `)\s*[）)]$`)
 
@@ -274,7 +271,7 @@ func parseHeader(lines []string) header {
 		if m := issueNoteRe.FindStringSubmatch(l); m != nil && len(titles) > 0 {
 			h.issued = isoDate(m[1], m[2], m[3])
 			if h.docNo == "" {
-				h.docNo = docNoInRe.FindString(l)
+				h.docNo = docNoInTextRe.FindString(l)
 			}
 			h.lines = i + 1
 			continue

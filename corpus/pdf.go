@@ -289,9 +289,12 @@ var pdfClauseRe = regexp.MustCompile(`^(?:第[一二三四五六七八九十百�
 func pdfText(pages [][]pdfLine) (string, error) {
 	var lines []pdfLine
 	chars := 0
-	running := pdfRunningLines(pages)
-	for _, p := range pages {
-		p = pdfBody(p)
+	bodies := make([][]pdfLine, len(pages))
+	for i, p := range pages {
+		bodies[i] = pdfBody(p)
+	}
+	running := pdfRunningLines(bodies)
+	for _, p := range bodies {
 		for k, l := range p {
 			if (k == 0 || k == len(p)-1) && running[runningKey(l.text)] {
 				continue
@@ -336,10 +339,10 @@ func pdfBody(page []pdfLine) []pdfLine {
 }
 
 // pdfRunningLines finds the running heads and feet a PDF set as a book
-// (a compilation) prints on its pages: the text of a page's first or last
-// line, digits aside, when it is the same on at least half the pages and
-// at least three. A document's own lines run on from page to page, so
-// they never are.
+// (a compilation) prints on its pages, given each page's lines without
+// its page number: the text of a page's first or last line, digits aside,
+// when it is the same on at least half the pages and at least three. A
+// document's own lines run on from page to page, so they never are.
 func pdfRunningLines(pages [][]pdfLine) map[string]bool {
 	const minPages = 3
 	if len(pages) < minPages {
@@ -347,7 +350,6 @@ func pdfRunningLines(pages [][]pdfLine) map[string]bool {
 	}
 	count := map[string]int{}
 	for _, p := range pages {
-		p = pdfBody(p)
 		if len(p) == 0 {
 			continue
 		}

@@ -371,9 +371,10 @@ var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
 
 // endedMark opens an extract's lead with where its clause stands when
 // that has ended, or has yet to begin: the first line is what a chat's
-// preview shows, and a quoted measure reads as current. A sentence stating its own end
-// (自2018年1月1日至2020年12月31日…) still leaves the reader to work out
-// that the day has passed, so it is told so, without the date again.
+// preview shows, and a quoted measure reads as current. A sentence
+// stating its own end (自2018年1月1日至2020年12月31日…) still leaves the
+// reader to work out that the day has passed, so it is told so, without
+// the date again.
 func endedMark(c Citation, sentence string) string {
 	v := c.Validity
 	switch {
