@@ -311,7 +311,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	fused = kept
-	ix.demoteRepealed(fused)
+	ix.demote(fused)
 	if len(fused) > k*4 {
 		fused = fused[:k*4]
 	}
@@ -458,10 +458,10 @@ const repealedWeight = 0.5
 // first.
 const builtinBesideWeight = 0.8
 
-// demoteRepealed scales the scores of repealed documents' clauses by
+// demote scales the scores of repealed documents' clauses by
 // repealedWeight, and of built-in ones beside users' by
 // builtinBesideWeight, and puts the ranking back in order.
-func (ix *Index) demoteRepealed(fused []scored) {
+func (ix *Index) demote(fused []scored) {
 	now := ix.now()
 	moved := false
 	for i, f := range fused {
