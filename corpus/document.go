@@ -26,12 +26,16 @@ type Document struct {
 	// came from: OriginFrontMatter or OriginText; a field printed nowhere
 	// has none, and stays empty.
 	Origin map[string]string `json:"-" yaml:"-"`
-	// Repeals lists the 文号 of the documents this one says are 废止.
+	// Repeals lists the 文号 of the documents this one says are 废止 or
+	// 停止执行, with the part when it ends only a part (…6号第七条).
 	Repeals []string `json:"repeals,omitempty" yaml:"-"`
 	// RepealedBy cites, 《title》（文号）, the loaded document that repeals
 	// this one, from RepealedOn (ISO; empty when it prints no date).
 	RepealedBy string `json:"-" yaml:"-"`
 	RepealedOn string `json:"-" yaml:"-"`
+	// PartsRepealed are the parts of this document (第七条) loaded
+	// documents repeal while the rest stands.
+	PartsRepealed []PartRepeal `json:"-" yaml:"-"`
 	// Compiled is the year the compilation (汇编) that holds the document
 	// was made, when it was read from one: the built-in corpus's (its
 	// scope's), or a user's compilation's, no earlier than the dates its

@@ -3,6 +3,7 @@ package corpus
 import (
 	"regexp"
 	"strings"
+	"time"
 )
 
 // docNoInTextRe finds a 文号 in running text. The issuer's code it takes
@@ -10,11 +11,47 @@ import (
 // by its end.
 var docNoInTextRe = regexp.MustCompile(docNoPattern)
 
+var (
+	// repealVerbRe is how a document ends another: 同时废止, 自…起废止,
+	// 停止执行, 不再执行, 同时失效.
+	repealVerbRe = regexp.MustCompile(`废止|停止执行|不再执行|(?:同时|即行|一律)失效`)
+	// listLeadRe: the repeal names its documents in a list that follows
+	// (下列文件同时废止：, 以下文件停止执行：).
+	listLeadRe = regexp.MustCompile(`(?:下列|以下|如下)[^。；]{0,12}(?:废止|停止执行|不再执行|失效)|(?:废止|停止执行|不再执行|失效)[^。；]{0,8}(?:下列|以下|如下)[^。；]{0,8}[：:]|(?:废止|停止执行|不再执行|失效)\s*[：:]\s*$`)
+	// listItemRe opens an item of such a list: a number or none, then the
+	// quoted title or the 文号.
+	listItemRe = regexp.MustCompile(`^\s*(?:\d{1,2}\s*[.．、]|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)?\s*(?:《|` + docNoPattern + `)`)
+	// partArticleRe is an article a repeal takes, alone or with its
+	// paragraph or item (第七条, 第三条第二款).
+	partArticleRe = regexp.MustCompile(`第\s*([一二三四五六七八九十百零〇\d]{1,5})\s*条(?:\s*第[一二三四五六七八九十\d]{1,3}款)?(?:\s*第[（(]?[一二三四五六七八九十\d]{1,3}[）)]?项)?`)
+	// partOtherRe is any other part a repeal names: an attachment, a
+	// provision, what a document says of something (附件1中的…, …中关于…的
+	// 规定, 有关条款). Not when it goes with the document (及其附件).
+	partOtherRe = regexp.MustCompile(`附件|中(?:的|关于|有关|涉及)|的规定|规定的|有关规定|相关规定|条款|内容|部分`)
+	wholeWithRe = regexp.MustCompile(`(?:及|和|连同|包括)其?(?:附件|全部)`)
+	// basisRe: a document named as what the text rests on, not as what it
+	// ends.
+	basisRe = regexp.MustCompile(`根据|按照|依据|依照|参照|按`)
+)
+
+// PartRepeal is a part of a document (第七条) that a loaded document
+// repeals, the rest standing.
+type PartRepeal struct {
+	// Part is the article taken (第七条), or, for a part not numbered so,
+	// the words naming it as printed (附件1中的《…》).
+	Part string
+	By   string // the repealing document, 《title》（文号）
+	On   string // ISO day the repeal takes effect; empty when unprinted
+}
+
 // markRepeals reads, in every document, the sentences that repeal others
-// (《…》（浙财企〔2021〕8号）同时废止) and records the 文号 they name in
-// Repeals; a repealed document that is loaded too is marked with the
-// document that repealed it, from the day that document takes effect, so
-// that it is never presented as current.
+// (《…》（浙财企〔2021〕8号）同时废止, …文件停止执行, and lists after 下列文件
+// 同时废止：) and records the 文号 they name in Repeals, with the part
+// when only a part is taken (…第7号第七条). A repealed document that is
+// loaded too is marked with the document that repealed it, from the day
+// that document takes effect, so that it is never presented as current;
+// one losing only a part keeps its period, and the part is marked
+// (PartsRepealed).
 func markRepeals(docs []Document) {
 	folded := make([]string, len(docs))
 	for i := range docs {
@@ -26,30 +63,188 @@ func markRepeals(docs []Document) {
 			// An interpretation reports repeals; it makes none.
 			continue
 		}
+		on := d.EffectiveFrom
+		if on == "" {
+			on = d.Issued
+		}
 		seen := map[string]bool{}
+		inList := false
 		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
-			if !strings.Contains(s, "废止") {
+			verb := repealVerbRe.FindStringIndex(s)
+			switch {
+			case verb != nil:
+				inList = listLeadRe.MatchString(s)
+			case inList && listItemRe.MatchString(s):
+			default:
+				inList = false
 				continue
 			}
-			for _, no := range docNoInTextRe.FindAllString(s, -1) {
-				no = strings.TrimSpace(no)
-				f := FoldDocNo(no)
-				if seen[f] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
+			for _, r := range repealsIn(s, inList) {
+				f := FoldDocNo(r.docNo)
+				key := f + "\x00" + r.part
+				if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
 					continue
 				}
-				seen[f] = true
-				d.Repeals = append(d.Repeals, no)
+				seen[key] = true
+				d.Repeals = append(d.Repeals, r.docNo+r.part)
 				for j := range docs {
 					if j == i || folded[j] == "" || !strings.HasSuffix(f, folded[j]) {
 						continue
 					}
-					docs[j].RepealedBy = d.Cite()
-					docs[j].RepealedOn = d.EffectiveFrom
-					if docs[j].RepealedOn == "" {
-						docs[j].RepealedOn = d.Issued
+					if r.part != "" {
+						docs[j].PartsRepealed = append(docs[j].PartsRepealed, PartRepeal{Part: r.part, By: d.Cite(), On: on})
+						continue
 					}
+					docs[j].RepealedBy = d.Cite()
+					docs[j].RepealedOn = on
 				}
 			}
 		}
 	}
+}
+
+// repeal is one document a sentence repeals, with the part it takes
+// ("" for all of it).
+type repeal struct{ docNo, part string }
+
+// repealsIn reads the documents a repeal sentence takes: those the verb
+// follows (《…》（…8号）同时废止), or those it leads to without a pause
+// (废止《…》（…8号）) or in a list (listed: 下列文件同时废止：…), not one
+// it names as its basis (根据《…》（…号）规定，…). What follows a 文号, up
+// to the next one or the verb, says whether all of it goes (…8号文件停止
+// 执行) or a part (…6号）第七条同时废止, …13号附件1中的《…》同时废止).
+func repealsIn(s string, listed bool) []repeal {
+	var out []repeal
+	ms := docNoInTextRe.FindAllStringIndex(s, -1)
+	for k, m := range ms {
+		lead := s[:m[0]]
+		if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
+			lead = lead[i:]
+		}
+		after := repealVerbRe.MatchString(s[m[1]:])
+		before := listed || repealVerbRe.MatchString(lead)
+		basis := lead
+		if i := strings.Index(basis, "《"); i >= 0 {
+			basis = basis[:i]
+		}
+		if basisRe.MatchString(basis) || !after && !before {
+			continue
+		}
+		end := len(s)
+		if k+1 < len(ms) {
+			end = ms[k+1][0]
+		}
+		rest := s[m[1]:end]
+		if v := repealVerbRe.FindStringIndex(rest); v != nil {
+			rest = rest[:v[0]]
+		}
+		r := repeal{docNo: trimJoin(strings.TrimSpace(s[m[0]:m[1]]))}
+		switch {
+		case partArticleRe.MatchString(rest):
+			r.part = strings.Join(strings.Fields(partArticleRe.FindString(rest)), "")
+		case partOtherRe.MatchString(rest) && !wholeWithRe.MatchString(rest):
+			r.part = partWords(rest)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// partWords is the part a repeal names in words, without the 文号's
+// closing bracket before it, the words joining it to the verb after it
+// (同时, 自…起), and kept short.
+func partWords(rest string) string {
+	p := strings.TrimLeft(rest, "）)〕 ")
+	p = strings.TrimPrefix(p, "文件")
+	if i := strings.Index(p, "自"); i > 0 {
+		p = p[:i]
+	}
+	p = strings.TrimRight(p, " ，,、")
+	for _, w := range []string{"同时", "和", "及", "与"} {
+		p = strings.TrimSuffix(p, w)
+	}
+	if r := []rune(p); len(r) > 40 {
+		p = string(r[:40]) + "…"
+	}
+	return strings.TrimSpace(p)
+}
+
+// joinRe is a word joining a 文号 to the one before it, which the
+// pattern, reading an issuer's code of any Han characters, takes in.
+var joinRe = regexp.MustCompile(`^(?:和|及|与|以及|、)`)
+
+// trimJoin leaves out of a 文号 found in running text a joining word
+// before it, when what is left is a 文号 still.
+func trimJoin(no string) string {
+	if t := joinRe.ReplaceAllString(no, ""); t != no && docNoRe.MatchString(t) {
+		return t
+	}
+	return no
+}
+
+// articleRe reads the article number a chunk's label opens with: 第七条,
+// or 七、 and 七（一） in a notice numbered so, which a repeal calls 第七条
+// too.
+var articleRe = regexp.MustCompile(`^(?:第\s*([一二三四五六七八九十百零〇\d]{1,5})\s*条|([一二三四五六七八九十百]{1,4})(?:、|[（(]|$|\s))`)
+
+// PartRepealed is the repeal, in force by now, that takes the article a
+// chunk's label opens with (第七条), if any.
+func (d *Document) PartRepealed(label string, now time.Time) (PartRepeal, bool) {
+	if len(d.PartsRepealed) == 0 {
+		return PartRepeal{}, false
+	}
+	n := articleNumber(label)
+	if n <= 0 {
+		return PartRepeal{}, false
+	}
+	for _, p := range d.PartsRepealed {
+		m := partArticleRe.FindStringSubmatch(p.Part)
+		if m == nil || articleNumberOf(m[1]) != n {
+			continue
+		}
+		if p.InForce(now) {
+			return p, true
+		}
+	}
+	return PartRepeal{}, false
+}
+
+// InForce says whether the repeal has taken effect by now; one that
+// prints no day has.
+func (p PartRepeal) InForce(now time.Time) bool {
+	on, err := time.Parse(time.DateOnly, p.On)
+	return err != nil || !now.Before(on)
+}
+
+// articleNumber is the article a label opens with, 0 for none.
+func articleNumber(label string) int {
+	m := articleRe.FindStringSubmatch(strings.TrimSpace(label))
+	if m == nil {
+		return 0
+	}
+	if m[1] != "" {
+		return articleNumberOf(m[1])
+	}
+	return articleNumberOf(m[2])
+}
+
+// articleNumberOf reads an article's number in digits or Chinese
+// numerals up to 九百九十九.
+func articleNumberOf(s string) int {
+	if n := dateNumber(s); n > 0 && !strings.ContainsRune(s, '百') {
+		return n
+	}
+	h, rest, ok := strings.Cut(s, "百")
+	if !ok {
+		return 0
+	}
+	hundreds := dateNumber(h)
+	if h == "" {
+		hundreds = 1
+	}
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "零"), "〇")
+	if rest == "" {
+		return hundreds * 100
+	}
+	return hundreds*100 + dateNumber(rest)
 }

@@ -43,6 +43,9 @@ type Validity struct {
 	// Repealed is set when the document was repealed by the one Because
 	// cites; Until is then the day that one took effect, if it says.
 	Repealed bool `json:"repealed,omitempty"`
+	// Part is the part of the document a repeal took (第七条) when it
+	// took not all of it: the clause cited is that part.
+	Part string `json:"part,omitempty"`
 	// EndsSoon is set for a period in force that ends within endsSoon: a
 	// business owner starting an application today may not finish it in
 	// time, or may find it renewed on other terms.
@@ -98,9 +101,16 @@ func (d *Document) Expired(now time.Time) bool {
 // documents with a stated end whose clauses it repeats without naming
 // them, with Restates set. A stated period ending on the day its
 // document's period ends, or a named or repeated document's, is that
-// document's and is not given again. Only c.DocID and c.Text are read.
+// document's and is not given again. Before all of them comes the repeal
+// of the clause's own article (第七条), when another loaded document
+// repealed that part of its document. Only c.DocID, c.Label and c.Text
+// are read.
 func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	own, _ := l.Document(c.DocID)
+	var out []Validity
+	if p, ok := own.PartRepealed(c.Label, now); ok {
+		out = append(out, Validity{Status: StatusExpired, Until: p.On, Because: p.By, Repealed: true, Part: p.Part})
+	}
 	text := FoldDocNo(c.Text)
 	var named []Validity
 	known := map[string]bool{own.EffectiveUntil: true}
@@ -126,7 +136,6 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 			known[ref.EffectiveUntil] = true
 		}
 	}
-	var out []Validity
 	for _, until := range clauseEnds(c.Text) {
 		if known[until] {
 			continue

@@ -458,15 +458,17 @@ const repealedWeight = 0.5
 // first.
 const builtinBesideWeight = 0.8
 
-// demote scales the scores of repealed documents' clauses by
-// repealedWeight, and of built-in ones beside users' by
-// builtinBesideWeight, and puts the ranking back in order.
+// demote scales the scores of clauses of repealed documents, or of
+// repealed articles, by repealedWeight, and of built-in ones beside
+// users' by builtinBesideWeight, and puts the ranking back in order.
 func (ix *Index) demote(fused []scored) {
 	now := ix.now()
 	moved := false
 	for i, f := range fused {
-		d := ix.entries[f.doc].doc
-		if d.RepealedBy != "" && d.Validity(now).Repealed {
+		e := &ix.entries[f.doc]
+		d := e.doc
+		_, partGone := d.PartRepealed(e.chunk.Label, now)
+		if partGone || d.RepealedBy != "" && d.Validity(now).Repealed {
 			fused[i].score *= repealedWeight
 			moved = true
 		}

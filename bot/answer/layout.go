@@ -100,7 +100,7 @@ func statusText(c Citation) string {
 	var s string
 	switch {
 	case v.Repealed:
-		return "已被" + compactCite(v.Because) + "废止"
+		return partOf(v) + "已被" + compactCite(v.Because) + "废止"
 	case v.Status == corpus.StatusExpired:
 		s = "已于" + chineseDate(v.Until) + "失效"
 	case v.Starts != "" && v.Status == corpus.StatusInForce:
@@ -118,6 +118,16 @@ func statusText(c Citation) string {
 		s += "（依" + compactCite(v.Because) + "）"
 	}
 	return s
+}
+
+// partOf names what a repeal took from where a citation stands: the
+// clause's article (本条（第七条）), or nothing when it took the whole
+// document.
+func partOf(v corpus.Validity) string {
+	if v.Part == "" {
+		return ""
+	}
+	return "本条（" + v.Part + "）"
 }
 
 // startsText says a period has yet to begin: 自2027年1月1日起施行，尚未生效.

@@ -38,9 +38,21 @@ func (p *Pipeline) notes(cites []Citation) []string {
 	if len(asks) > 0 {
 		out = append(out, fmt.Sprintf("%s现行政策请向%s确认。", refs(ns), strings.Join(asks, "或")))
 	}
+	partsSaid := map[string]bool{}
 	for _, c := range cites {
 		if c.Validity.Repealed {
-			out = append(out, fmt.Sprintf("[%d]该文件已被%s废止，现行规定以该文件为准。", c.N, c.Validity.Because))
+			out = append(out, fmt.Sprintf("[%d]%s已被%s废止，现行规定以该文件为准。", c.N, cmp.Or(partOf(c.Validity), "该文件"), c.Validity.Because))
+		}
+		// A clause of a document that lost another part still stands,
+		// but whoever applies the document needs to know.
+		if doc, ok := p.lib.Document(c.DocID); ok && !partsSaid[c.DocID] {
+			partsSaid[c.DocID] = true
+			for _, pr := range doc.PartsRepealed {
+				if pr.Part == c.Validity.Part && c.Validity.Repealed || !pr.InForce(p.opts.Now()) {
+					continue
+				}
+				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s废止。", c.N, pr.Part, compactCite(pr.By)))
+			}
 		}
 		if c.Validity.Starts != "" {
 			out = append(out, fmt.Sprintf("[%d]该文件自%s起施行，此前尚不能按其享受。", c.N, chineseDate(c.Validity.Starts)))
@@ -69,7 +81,7 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 	// document's, which ended first), and the clause's other measures'.
 	own := map[string]bool{}
 	if c.part != "" {
-		for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.part}, p.opts.Now()) {
+		for _, v := range p.lib.ClauseValidity(c.chunk(c.part), p.opts.Now()) {
 			if v.Because == corpus.BecauseClause {
 				own[v.Until] = true
 			}
@@ -77,12 +89,14 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 	}
 	var ended, ownEnded []string
 	endedAt := -1
-	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()) {
+	for _, v := range p.lib.ClauseValidity(c.chunk(c.Text), p.opts.Now()) {
 		if v == c.Validity {
 			// The answer's status line says it already.
 			continue
 		}
 		switch {
+		case v.Repealed:
+			out = append(out, fmt.Sprintf("%s已被%s废止。", partOf(v), compactCite(v.Because)))
 		case v.Because == corpus.BecauseClause:
 			if v.Status == corpus.StatusExpired {
 				if endedAt < 0 {
@@ -160,6 +174,12 @@ func (p *Pipeline) validity(d corpus.Document) string {
 	}
 }
 
+// chunk is the citation's clause as the corpus knows it, with text for
+// its text: what ClauseValidity reads.
+func (c Citation) chunk(text string) corpus.Chunk {
+	return corpus.Chunk{DocID: c.DocID, Label: c.Clause, Text: text}
+}
+
 // oldYears is how many years back a document without a period is called
 // long ago (距今已久).
 const oldYears = 3
@@ -230,7 +250,7 @@ func chineseDate(iso string) string {
 // states none. A clause that repeals the documents it names does not share
 // their periods.
 func (p *Pipeline) validityOf(doc corpus.Document, c Citation) corpus.Validity {
-	return p.validityFrom(doc, c.Text, p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, p.opts.Now()))
+	return p.validityFrom(doc, c.Text, p.lib.ClauseValidity(c.chunk(c.Text), p.opts.Now()))
 }
 
 // validityFrom is validityOf given what the clause's text brings in
@@ -239,7 +259,7 @@ func (p *Pipeline) validityFrom(doc corpus.Document, text string, brought []corp
 	v := doc.Validity(p.opts.Now())
 	repeals := strings.Contains(text, "废止")
 	for _, cv := range brought {
-		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates {
+		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates && !cv.Repealed {
 			continue
 		}
 		switch {
@@ -267,7 +287,7 @@ func (p *Pipeline) validityFrom(doc corpus.Document, text string, brought []corp
 func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
 	now := p.opts.Now()
 	var ends int
-	for _, v := range p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: c.Text}, now) {
+	for _, v := range p.lib.ClauseValidity(c.chunk(c.Text), now) {
 		if v.Because == corpus.BecauseClause {
 			ends++
 		}
@@ -275,7 +295,7 @@ func (p *Pipeline) focus(c Citation, part string, quoted bool) Citation {
 	if ends < 2 || strings.TrimSpace(part) == "" {
 		return c
 	}
-	brought := p.lib.ClauseValidity(corpus.Chunk{DocID: c.DocID, Text: part}, now)
+	brought := p.lib.ClauseValidity(c.chunk(part), now)
 	states := false
 	for _, v := range brought {
 		if v.Because == corpus.BecauseClause {

@@ -435,3 +435,44 @@ func TestPeriodYetToBegin(t *testing.T) {
 		t.Errorf("validity %+v, want it to start on 2027-01-01", v)
 	}
 }
+
+// TestPartRepealedAnswer: a clause of an article a later notice repealed
+// opens with 【已废止】 and says which article went; a clause of another
+// article of that notice stands, and the notes say what went beside it.
+func TestPartRepealedAnswer(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"old.txt": "某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报附加税费。\n二、小型企业可享受附加税费减半征收。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n",
+		"new.txt": "某省税务局关于调整某事项的公告\n某省税务局公告2025年第1号\n一、纳税人按月申报附加税费。\n二、本公告自2025年7月1日起施行。《某省税务局关于某事项的公告》（某省税务局公告2022年第3号）第一条同时废止。\n某省税务局\n2025年6月1日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
+	d, _ := lib.Document("old")
+	tests := []struct {
+		name, has, question, leadPrefix string
+		want                            []string
+	}{
+		{"the repealed article", "按季度申报", "附加税费可以按季度申报吗？", "【已废止】",
+			[]string{"时效：[1]本条（第一条）已被", "本条（第一条）已被《某省税务局关于调整某事项的公告》（某省税务局公告2025年第1号）废止"}},
+		{"another article", "减半征收", "小型企业附加税费有减免吗？", "",
+			[]string{"有效至2027年12月31日", "该文件第一条已被"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ans, err := answer.New(vtClause(t, d, tt.has), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.leadPrefix == "" && strings.HasPrefix(ans.Lead, "【") || tt.leadPrefix != "" && !strings.HasPrefix(ans.Lead, tt.leadPrefix) {
+				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.leadPrefix)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(ans.Text, w) {
+					t.Errorf("answer lacks %q:\n%s", w, ans.Text)
+				}
+			}
+		})
+	}
+}

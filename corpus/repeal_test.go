@@ -1,0 +1,155 @@
+package corpus
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// TestRepealsIn: which documents a sentence ends, and whether all of each
+// or a part, in the wordings notices use.
+func TestRepealsIn(t *testing.T) {
+	tests := []struct {
+		name   string
+		s      string
+		listed bool
+		want   []repeal
+	}{
+		{"whole, 同时废止", "本办法自2024年4月1日起施行。《某省财政厅关于印发〈某办法〉的通知》（某财企〔2021〕8号）同时废止。", false,
+			[]repeal{{"某财企〔2021〕8号", ""}}},
+		{"whole, 停止执行 with 文件", "自2019年1月1日起，某财税〔2016〕12号文件停止执行。", false,
+			[]repeal{{"某财税〔2016〕12号", ""}}},
+		{"whole, 不再执行", "《关于某事项的通知》（某财〔2014〕34号）不再执行。", false,
+			[]repeal{{"某财〔2014〕34号", ""}}},
+		{"whole, with its attachments", "《某办法》（某财〔2014〕3号）及其附件同时废止。", false,
+			[]repeal{{"某财〔2014〕3号", ""}}},
+		{"an article", "《国家税务总局关于某事项的公告》（国家税务总局公告2018年第6号）第七条同时废止。", false,
+			[]repeal{{"国家税务总局公告2018年第6号", "第七条"}}},
+		{"an article's paragraph", "某财〔2017〕43号文件第三条第二款停止执行。", false,
+			[]repeal{{"某财〔2017〕43号", "第三条第二款"}}},
+		{"an attachment's form", "国家税务总局公告2016年第13号附件1中的《某表》同时废止。", false,
+			[]repeal{{"国家税务总局公告2016年第13号", "附件1中的《某表》"}}},
+		{"two, one whole and one part, joined by 和", "《甲》（某财〔2015〕1号）和《乙》（某财〔2016〕2号）第五条同时废止。", false,
+			[]repeal{{"某财〔2015〕1号", ""}, {"某财〔2016〕2号", "第五条"}}},
+		{"verb before", "决定废止《某办法》（某政发〔2010〕9号）。", false,
+			[]repeal{{"某政发〔2010〕9号", ""}}},
+		{"its basis is not ended", "根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）同时废止。", false,
+			[]repeal{{"某政发〔2010〕9号", ""}}},
+		{"a document named after the verb, not by it", "《甲》（某财〔2015〕1号）同时废止，某财〔2016〕2号继续执行。", false,
+			[]repeal{{"某财〔2015〕1号", ""}}},
+		{"an item of a list", "2.《某办法》（某财〔2012〕7号）", true,
+			[]repeal{{"某财〔2012〕7号", ""}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := repealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("repealsIn(%q)\n got %q\nwant %q", tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPartRepealed: a document that loses one article to a later one
+// keeps its period and its other articles; that article reads as repealed
+// from the day the later one takes effect, a whole repeal worded 停止执行
+// ends the whole document, and a list after 下列文件同时废止 ends every
+// document it names.
+func TestPartRepealed(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"old.txt":    []byte("某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报。\n二、小型企业可享受减免。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n"),
+		"gone.txt":   []byte("某省财政厅关于某补助的通知\n某财企〔2020〕4号\n一、对企业给予补助。\n二、本通知自发布之日起施行。\n某省财政厅\n2020年5月6日\n"),
+		"listed.txt": []byte("某省财政厅关于某奖励的通知\n某财企〔2019〕2号\n一、对企业给予奖励。\n某省财政厅\n2019年5月6日\n"),
+		"new.txt":    []byte("某省税务局关于调整某事项的公告\n某省税务局公告2025年第1号\n一、纳税人按月申报。\n二、本公告自2025年7月1日起施行。《某省税务局关于某事项的公告》（某省税务局公告2022年第3号）第一条同时废止。某财企〔2020〕4号文件停止执行。下列文件同时废止：\n1.《某省财政厅关于某奖励的通知》（某财企〔2019〕2号）；\n2.《某省财政厅关于另一奖励的通知》（某财企〔2018〕9号）。\n某省税务局\n2025年6月1日\n"),
+	})
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newDoc, _ := lib.Document("new")
+	if want := []string{"某省税务局公告2022年第3号第一条", "某财企〔2020〕4号", "某财企〔2019〕2号", "某财企〔2018〕9号"}; !reflect.DeepEqual(newDoc.Repeals, want) {
+		t.Errorf("repeals %q, want %q", newDoc.Repeals, want)
+	}
+	old, _ := lib.Document("old")
+	if old.RepealedBy != "" {
+		t.Errorf("a document losing one article is repealed by %q", old.RepealedBy)
+	}
+	by := newDoc.Cite()
+	if want := []PartRepeal{{Part: "第一条", By: by, On: "2025-07-01"}}; !reflect.DeepEqual(old.PartsRepealed, want) {
+		t.Errorf("parts repealed %+v, want %+v", old.PartsRepealed, want)
+	}
+	for _, id := range []string{"gone", "listed"} {
+		if d, _ := lib.Document(id); d.RepealedBy != by {
+			t.Errorf("%s repealed by %q, want %q", id, d.RepealedBy, by)
+		}
+	}
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	before := time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)
+	repealed := Validity{Status: StatusExpired, Until: "2025-07-01", Because: by, Repealed: true, Part: "第一条"}
+	tests := []struct {
+		label string
+		now   time.Time
+		want  bool
+	}{
+		{"一、", now, true},
+		{"第一条", now, true},
+		{"一（二）", now, true},
+		{"二、", now, false},
+		{"十一、", now, false},
+		{"一、", before, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s on %s", tt.label, tt.now.Format(time.DateOnly)), func(t *testing.T) {
+			vs := lib.ClauseValidity(Chunk{DocID: "old", Label: tt.label, Text: "纳税人可按季度申报。"}, tt.now)
+			got := len(vs) > 0 && vs[0] == repealed
+			if got != tt.want {
+				t.Errorf("clause validity %+v; want the article repealed: %v", vs, tt.want)
+			}
+		})
+	}
+	if v := old.Validity(now); v.Status != StatusInForce || v.Repealed {
+		t.Errorf("the document's own validity %+v, want in force to its end", v)
+	}
+}
+
+func TestArticleNumber(t *testing.T) {
+	tests := []struct {
+		label string
+		want  int
+	}{
+		{"第七条", 7}, {"第 12 条", 12}, {"第二十一条", 21}, {"第一百零五条", 105}, {"第一百二十条", 120},
+		{"七、", 7}, {"三（一）1", 3}, {"十一、", 11}, {"附件2 一、", 0}, {"第1问", 0}, {"正文", 0}, {"", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			if got := articleNumber(tt.label); got != tt.want {
+				t.Errorf("articleNumber(%q) = %d, want %d", tt.label, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzRepealsIn(f *testing.F) {
+	for _, s := range []string{
+		"《某办法》（某财〔2014〕3号）及其附件同时废止。",
+		"国家税务总局公告2016年第13号附件1中的《某表》同时废止。",
+		"根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）第一百零五条停止执行。",
+		"和国家税务总局公告2016年第13号）第（三",
+	} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, listed bool) {
+		for _, r := range repealsIn(s, listed) {
+			if !strings.Contains(s, r.docNo) {
+				t.Errorf("文号 %q is not in %q", r.docNo, s)
+			}
+			if utf8.RuneCountInString(r.part) > 41 {
+				t.Errorf("part %q longer than kept", r.part)
+			}
+		}
+		articleNumber(s)
+	})
+}
