@@ -168,3 +168,44 @@ func BenchmarkSearchSynthetic(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSearchTaught is a search with many questions taught: every
+// taught question the search's own resembles is compared, so the cost
+// grows with what staff taught.
+func BenchmarkSearchTaught(b *testing.B) {
+	ctx := context.Background()
+	var questions []string
+	for _, f := range []string{"../../shared/eval/dev.jsonl", "testdata/probe.jsonl", "testdata/fresh_a.jsonl", "testdata/fresh_b.jsonl", "testdata/fresh_c.jsonl", "testdata/fresh_d.jsonl"} {
+		for _, it := range readEvalFile(b, f) {
+			questions = append(questions, it.Question)
+		}
+	}
+	for _, n := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			st, ix := taughtIndex(b)
+			for i := range n {
+				// Past the sets' questions, each is asked again by a
+				// firm of another trade.
+				q := questions[i%len(questions)]
+				if i >= len(questions) {
+					q = fmt.Sprintf("我们是第%d家做%s的，%s", i, []string{"服装", "机械", "食品", "软件"}[i%4], q)
+				}
+				if _, err := st.Add(ctx, TaughtItem{Question: q, ChunkID: ix.entries[(i*7)%len(ix.entries)].chunk.ID}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			q := Query{Question: "小型微利企业所得税减半征收的条件是什么？"}
+			var lat latencies
+			b.ReportAllocs()
+			for b.Loop() {
+				t0 := time.Now()
+				_, err := ix.Search(ctx, q)
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			lat.report(b)
+		})
+	}
+}

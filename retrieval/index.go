@@ -95,6 +95,9 @@ type Index struct {
 	// success; see Health.
 	embedFail atomic.Pointer[embedFailure]
 	taught    *Taught // nil: nothing taught
+	// aliases is the taught questions as this index reads them, for the
+	// store's state it was built at (see aliasesNow).
+	aliases atomic.Pointer[aliasIndex]
 	// beside is set when users' documents are loaded beside the built-in
 	// ones (see builtinBesideWeight).
 	beside bool

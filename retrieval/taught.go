@@ -24,8 +24,9 @@ import (
 // one has no answer in the corpus.
 const ReasonTaughtOutOfScope = "taught_out_of_scope"
 
-// TaughtSimilarity is how alike (character-bigram Jaccard, see jaccard)
-// a question must be to a taught one for the teaching to apply. Measured
+// TaughtSimilarity is how alike a question must be to a taught one, by
+// the Jaccard index of their character bigrams (|a∩b| / |a∪b|), for the
+// teaching to apply as to the same question (see match). Measured
 // over every pair of the 267 questions of the evaluation sets: the pairs
 // at 0.6 or more (0.64–0.82) are all one question reworded or misspelt,
 // while the closest different questions stay below it (0.58, 0.55). A
@@ -67,11 +68,13 @@ type Taught struct {
 	now       func() time.Time
 	threshold float64 // TaughtSimilarity; tests sweep it
 
-	mu      sync.RWMutex
-	items   []TaughtItem
-	grams   []map[string]bool // bigrams of each item's question
-	version string            // of the store's state items came from
-	gen     uint64            // bumped by every change made through t
+	mu    sync.RWMutex
+	items []TaughtItem
+	grams []map[string]bool // bigrams of each item's question
+	// postings lists, by bigram, the items whose question holds it.
+	postings map[string][]int
+	version  string // of the store's state items came from
+	gen      uint64 // bumped by every change of items
 }
 
 // TaughtStore is where a Taught persists its items. Each change must
@@ -134,14 +137,15 @@ func (t *Taught) Add(ctx context.Context, it TaughtItem) (TaughtItem, error) {
 			return TaughtItem{}, fmt.Errorf("teach: %w", err)
 		}
 	}
-	old := t.items
+	items, grams := t.items, t.grams
 	t.items, t.grams = nil, nil
-	for _, o := range old {
+	for i, o := range items {
 		if o.ID != it.ID {
-			t.put(o)
+			t.items, t.grams = append(t.items, o), append(t.grams, grams[i])
 		}
 	}
 	t.put(it)
+	t.invert()
 	t.gen++
 	return it, nil
 }
@@ -164,6 +168,7 @@ func (t *Taught) Remove(ctx context.Context, id string) error {
 	if i >= 0 {
 		t.items = append(append([]TaughtItem{}, t.items[:i]...), t.items[i+1:]...)
 		t.grams = append(append([]map[string]bool{}, t.grams[:i]...), t.grams[i+1:]...)
+		t.invert()
 	}
 	t.gen++
 	return nil
@@ -264,6 +269,8 @@ func (t *Taught) replace(items []TaughtItem, version string) {
 		t.put(it)
 	}
 	t.version = version
+	t.invert()
+	t.gen++
 }
 
 // match is the taught item most similar to question, when one reaches
@@ -278,14 +285,24 @@ func (t *Taught) match(question string) (TaughtItem, bool) {
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	// Only the items sharing a bigram with the question can reach the
+	// threshold; counting those shared through the postings is the
+	// intersection of each.
+	shared := map[int]int{}
+	for g := range q {
+		for _, i := range t.postings[g] {
+			shared[i]++
+		}
+	}
 	best, bestSim := -1, 0.0
-	for i, g := range t.grams {
-		s := jaccard(q, g)
+	for i, n := range shared {
+		g := t.grams[i]
+		s := float64(n) / float64(len(q)+len(g)-n)
 		if s < 1 && min(len(q), len(g)) < minTaughtBigrams {
 			continue
 		}
 		// Later teachings win ties: the store is oldest first.
-		if s >= t.threshold && s >= bestSim {
+		if s >= t.threshold && (s > bestSim || s == bestSim && i > best) {
 			best, bestSim = i, s
 		}
 	}
@@ -293,6 +310,17 @@ func (t *Taught) match(question string) (TaughtItem, bool) {
 		return TaughtItem{}, false
 	}
 	return t.items[best], true
+}
+
+// invert indexes the items' bigrams, after a change. Called with mu held
+// for writing, or before t is shared.
+func (t *Taught) invert() {
+	t.postings = map[string][]int{}
+	for i, g := range t.grams {
+		for b := range g {
+			t.postings[b] = append(t.postings[b], i)
+		}
+	}
 }
 
 func (t *Taught) put(it TaughtItem) {
@@ -450,32 +478,28 @@ func bigrams(s string) map[string]bool {
 	return g
 }
 
-// jaccard is |a∩b| / |a∪b|: 1 for the same set, 0 for disjoint ones. It is
-// the similarity of two questions compared by their bigrams (see
-// TaughtSimilarity).
-func jaccard(a, b map[string]bool) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
+// state is the items, oldest first, and the count of changes that made
+// them. The slice is never changed in place: a change makes another.
+func (t *Taught) state() (uint64, []TaughtItem) {
+	if t == nil {
+		return 0, nil
 	}
-	inter := 0
-	for k := range a {
-		if b[k] {
-			inter++
-		}
-	}
-	return float64(inter) / float64(len(a)+len(b)-inter)
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.gen, t.items
 }
 
 // applyTaught puts what staff taught over a search's result: a question
 // very like a taught alias has that clause first and is found; one very
 // like a taught out-of-scope question is not found. A taught clause no
 // longer in the corpus, or outside the query's filters, changes nothing.
+// A question only resembling taught ones is left to applyAliases.
 func (ix *Index) applyTaught(q Query, res Result) Result {
 	it, ok := ix.taught.match(q.Question)
-	if !ok {
-		return res
-	}
-	if it.None {
+	switch {
+	case !ok:
+		return ix.applyAliases(q, res)
+	case it.None:
 		res.Found = false
 		res.Reason = ReasonTaughtOutOfScope
 		return res
@@ -487,19 +511,33 @@ func (ix *Index) applyTaught(q Query, res Result) Result {
 	if allow := ix.allow(q); allow != nil && !allow(i) {
 		return res
 	}
-	k := q.K
-	if k <= 0 {
-		k = ix.k
-	}
+	return ix.putFirst(q, res, it.ChunkID)
+}
+
+// putFirst answers res from the clause id, first, with the best score,
+// the other hits after it.
+func (ix *Index) putFirst(q Query, res Result, id string) Result {
 	top := 0.0
 	if len(res.Hits) > 0 {
 		top = res.Hits[0].Score
 	}
-	hits := []Hit{ix.hit(scored{doc: i, score: top})}
+	hits := []Hit{ix.hit(scored{doc: ix.byID[id], score: top})}
 	for _, h := range res.Hits {
-		if h.ChunkID != it.ChunkID {
+		if h.ChunkID != id {
 			hits = append(hits, h)
 		}
+	}
+	res.Hits = ix.ranked(q, hits)
+	res.Found = true
+	res.Reason = ""
+	return res
+}
+
+// ranked cuts hits to the query's k and numbers them.
+func (ix *Index) ranked(q Query, hits []Hit) []Hit {
+	k := q.K
+	if k <= 0 {
+		k = ix.k
 	}
 	if len(hits) > k {
 		hits = hits[:k]
@@ -507,10 +545,7 @@ func (ix *Index) applyTaught(q Query, res Result) Result {
 	for j := range hits {
 		hits[j].Rank = j + 1
 	}
-	res.Hits = hits
-	res.Found = true
-	res.Reason = ""
-	return res
+	return hits
 }
 
 // Taught is the store of taught questions the index searches with, nil

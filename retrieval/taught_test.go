@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -174,14 +175,7 @@ func goldChunk(ix *Index, gold []EvalGold) (string, bool) {
 // same at other thresholds, to show what TaughtSimilarity trades.
 func TestTaughtParaphrases(t *testing.T) {
 	ctx := context.Background()
-	st, err := OpenTaught("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := Build(ctx, loadBuiltin(t), Options{Taught: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, ix := taughtIndex(t)
 	ps := readParaphrases(t)
 	if len(ps) < 20 {
 		t.Fatalf("%d paraphrases, want 20", len(ps))
@@ -192,17 +186,8 @@ func TestTaughtParaphrases(t *testing.T) {
 		asked[i] = EvalItem{ID: p.ID, Question: p.Asked, Answerable: true, Kind: p.Kind, Gold: p.Gold}
 		taught[p.Source] = true
 	}
-	f, err := os.Open("testdata/fresh_a.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	all, err := ReadEval(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rest []EvalItem
-	for _, it := range all {
+	for _, it := range readEvalFile(t, "testdata/fresh_a.jsonl") {
 		if !taught[it.ID] {
 			rest = append(rest, it)
 		}
@@ -254,14 +239,7 @@ func TestTaughtParaphrases(t *testing.T) {
 // TestTaughtSearch checks what a search makes of each kind of teaching.
 func TestTaughtSearch(t *testing.T) {
 	ctx := context.Background()
-	st, err := OpenTaught("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := Build(ctx, loadBuiltin(t), Options{Taught: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, ix := taughtIndex(t)
 	// Teach an answerable question a clause the search does not put first,
 	// and another question that the corpus has no answer.
 	const alias, aliasAsked = "研发加计扣除现在是按多少比例扣？", "研发加计扣除现在按多少比例扣"
@@ -426,4 +404,176 @@ func (s *slowStore) LoadTaught(ctx context.Context) ([]TaughtItem, string, error
 		<-s.release
 	}
 	return items, v, err
+}
+
+// taughtIndex is the built-in corpus's index with an empty store of
+// taught questions, kept in memory.
+func taughtIndex(t testing.TB) (*Taught, *Index) {
+	t.Helper()
+	st, err := OpenTaught("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Build(context.Background(), loadBuiltin(t), Options{Taught: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, ix
+}
+
+// readEvalFile reads an evaluation set.
+func readEvalFile(t testing.TB, path string) []EvalItem {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := ReadEval(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return items
+}
+
+// TestTaughtTransfer measures teaching as staff would do it over time:
+// every question of the dev and probe sets is taught (its clause, or
+// 资料中没有答案), and the sets written apart from them are asked before
+// and after. Their questions are not the taught ones; some reword one,
+// most ask something else of the same corpus, so this shows both what
+// teaching carries over and what it costs the questions it should leave
+// alone.
+func TestTaughtTransfer(t *testing.T) {
+	ctx := context.Background()
+	st, ix := taughtIndex(t)
+	sets := []string{"testdata/fresh_a.jsonl", "testdata/fresh_b.jsonl", "testdata/fresh_c.jsonl", "testdata/fresh_d.jsonl", "testdata/switch.jsonl", "testdata/switch_c.jsonl"}
+	measure := func() []Metrics {
+		t.Helper()
+		var out []Metrics
+		for _, s := range sets {
+			r, err := Evaluate(ctx, ix, readEvalFile(t, s), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, r.Overall)
+		}
+		return out
+	}
+	before := measure()
+	taught := 0
+	for _, s := range []string{"../../shared/eval/dev.jsonl", "testdata/probe.jsonl"} {
+		for _, it := range readEvalFile(t, s) {
+			if len(it.History) > 0 {
+				continue
+			}
+			item := TaughtItem{Question: it.Question, None: !it.Answerable}
+			if it.Answerable {
+				id, ok := goldChunk(ix, it.Gold)
+				if !ok {
+					t.Fatalf("%s: no chunk holds its gold clause", it.ID)
+				}
+				item.ChunkID = id
+			}
+			if _, err := st.Add(ctx, item); err != nil {
+				t.Fatal(err)
+			}
+			taught++
+		}
+	}
+	after := measure()
+	var lost []string
+	for i, s := range sets {
+		b, a := before[i], after[i]
+		t.Logf("%-22s hit@1 %.2f → %.2f  hit@5 %.2f → %.2f  unanswerable refused %.2f → %.2f  answerable refused %.2f → %.2f",
+			s, b.ClauseHit1, a.ClauseHit1, b.ClauseHit5, a.ClauseHit5, b.NotFoundUnanswerable, a.NotFoundUnanswerable, b.NotFoundAnswerable, a.NotFoundAnswerable)
+		if a.ClauseHit1 < b.ClauseHit1 || a.NotFoundAnswerable > b.NotFoundAnswerable {
+			lost = append(lost, s)
+		}
+	}
+	t.Logf("%d questions taught", taught)
+	if len(lost) > 0 {
+		t.Errorf("teaching dev and probe cost %v", lost)
+	}
+}
+
+// TestTaughtResemblance: a question that rewords a taught one without
+// the near-identity TaughtSimilarity asks still gets its clause first, and
+// one the judge refused is answered from it; a question resembling one
+// taught to have no answer is refused; a question merely sharing a word,
+// or a follow-up read with its history, is left as it was.
+func TestTaughtResemblance(t *testing.T) {
+	ctx := context.Background()
+	st, ix := taughtIndex(t)
+	search := func(q Query) Result {
+		t.Helper()
+		res, err := ix.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	const insured = "给员工买商业保险能税前扣除吗"
+	third := search(Query{Question: insured}).Hits[2].ChunkID
+	some := search(Query{Question: "企业所得税税前扣除"}).Hits[0].ChunkID
+	followUp := Query{Question: "那商业保险能扣吗", History: []string{"职工教育经费税前扣除比例是多少"}}
+	tests := []struct {
+		name      string
+		taught    TaughtItem
+		q         Query
+		found     bool
+		reason    string
+		wantFirst string // "" for the result untaught
+	}{
+		{"reworded", TaughtItem{Question: "公司想给员工买商业保险，能在税前扣吗", ChunkID: third}, Query{Question: insured}, true, "", third},
+		{"refused, reworded", TaughtItem{Question: "我们是做奶茶店的，加盟费能抵税吗", ChunkID: some}, Query{Question: "我们开奶茶店的，加盟费能不能抵税"}, true, "", some},
+		{"reworded, taught none", TaughtItem{Question: "公司想给员工买商业保险，能在税前扣吗", None: true}, Query{Question: insured}, false, ReasonTaughtOutOfScope, ""},
+		{"sharing a word", TaughtItem{Question: "我们是做奶茶店的，加盟费能抵税吗", ChunkID: some}, Query{Question: "加盟费可以抵扣税吗"}, true, "", ""},
+		{"a follow-up", TaughtItem{Question: "公司想给员工买商业保险，能在税前扣吗", ChunkID: third}, followUp, true, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if j := jaccard(bigrams(normalizeQuestion(tt.taught.Question)), bigrams(normalizeQuestion(tt.q.Question))); j >= TaughtSimilarity {
+				t.Fatalf("the questions are alike by %.2f: a near-identity, not a resemblance", j)
+			}
+			untaught := search(tt.q)
+			if strings.HasPrefix(tt.name, "refused") && untaught.Found {
+				t.Fatalf("found untaught: the case shows nothing")
+			}
+			if len(tt.q.History) > 0 && untaught.Query == tt.q.Question {
+				t.Fatalf("read without its history: not a follow-up")
+			}
+			it, err := st.Add(ctx, tt.taught)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Remove(ctx, it.ID)
+			res := search(tt.q)
+			if res.Found != tt.found || res.Reason != tt.reason {
+				t.Errorf("found %v reason %q, want %v %q", res.Found, res.Reason, tt.found, tt.reason)
+			}
+			switch {
+			case tt.wantFirst == "" && tt.found && !reflect.DeepEqual(res, untaught):
+				t.Errorf("the result changed:\n got %+v\nwant %+v", res, untaught)
+			case tt.wantFirst != "" && (len(res.Hits) == 0 || res.Hits[0].ChunkID != tt.wantFirst):
+				t.Errorf("first hit %+v, want chunk %s", res.Hits, tt.wantFirst)
+			case tt.wantFirst != "" && untaught.Found && untaught.Hits[0].ChunkID == tt.wantFirst:
+				t.Fatalf("chunk %s is first untaught: the case shows nothing", tt.wantFirst)
+			}
+		})
+	}
+}
+
+// jaccard is the similarity match computes, |a∩b| / |a∪b|: 1 for the
+// same set, 0 for disjoint ones.
+func jaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for k := range a {
+		if b[k] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
 }
