@@ -443,7 +443,7 @@ func (s *Server) handleAsk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.ID != "" {
-		s.issued.put(d.ID, strings.TrimSpace(req.Question))
+		s.issued.put(d.ID, readAs(strings.TrimSpace(req.Question), req.History, d.Answer.Query))
 	}
 	s.log.Info("web answer", "id", d.ID, "found", d.Answer.Found, "citations", len(d.Answer.Citations),
 		"latency_ms", latency.Milliseconds())

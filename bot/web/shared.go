@@ -4,9 +4,11 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/policybot/policybot/bot/journal"
+	"github.com/policybot/policybot/retrieval"
 )
 
 // What replicas of the console share when they stand behind one load
@@ -34,10 +36,10 @@ type rateCounter interface {
 
 const msgRecordUnavailable = "暂时无法查询这条答复，请稍后再试。"
 
-// issuedQuestion is the question of the draft id names, and whether a
-// console gave that draft: this server, or, with Options.Answers, any
-// replica's. A failing lookup is an error, for the caller to answer 503:
-// the draft may well be real.
+// issuedQuestion is the question of the draft id names, as the draft
+// read it (see readAs), and whether a console gave that draft: this
+// server, or, with Options.Answers, any replica's. A failing lookup is an
+// error, for the caller to answer 503: the draft may well be real.
 func (s *Server) issuedQuestion(ctx context.Context, id string) (question string, ok bool, err error) {
 	if q, ok := s.issued.get(id); ok {
 		return q, true, nil
@@ -58,9 +60,29 @@ func (s *Server) issuedQuestion(ctx context.Context, id string) (question string
 	}
 	// chat.Ask records the question trimmed, as handleAsk keeps it, and
 	// refuses one over the length limit rather than cutting it: the
-	// record's question is the one this server would have kept.
-	s.issued.put(id, e.Question)
-	return e.Question, true, nil
+	// record's question is the one this server would have kept. Its
+	// reading with the history is not recorded: the search gives it again.
+	q := e.Question
+	if len(e.History) > 0 {
+		if res, err := s.searcher.Search(ctx, retrieval.Query{Question: e.Question, History: e.History}); err == nil {
+			q = readAs(q, e.History, res.Query)
+		}
+	}
+	s.issued.put(id, q)
+	return q, true, nil
+}
+
+// readAs is what teaching a draft stores as its question: the question
+// as the search read it (its history's words with it) when it was asked
+// with history. A follow-up taught alone (那申请条件呢) would hand its
+// clause to the same words asked after any other question.
+func readAs(question string, history []string, read string) string {
+	for _, h := range history {
+		if strings.TrimSpace(h) != "" && strings.TrimSpace(read) != "" {
+			return strings.TrimSpace(read)
+		}
+	}
+	return question
 }
 
 // costly limits the calls that cost LLM or embedding time per client IP:

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/policybot/policybot/bot/journal"
 	"github.com/policybot/policybot/retrieval"
 )
 
@@ -135,5 +136,52 @@ func TestBrowserTeach(t *testing.T) {
 	}
 	if got := p.evalString("page width", `String(document.documentElement.scrollWidth)`); got != "375" {
 		t.Errorf("page width at 375px: got %s, want 375", got)
+	}
+}
+
+// TestTeachFollowUp: a draft asked with history is taught as the search
+// read it, the history's words with the question, whether this server
+// gave it or another replica did (read again through the search): a
+// follow-up taught alone (那申请条件呢) would hand its clause to the same
+// words asked after any other question.
+func TestTeachFollowUp(t *testing.T) {
+	const (
+		question = "那申请条件呢"
+		earlier  = "新认定的高企省里有奖励吗"
+		read     = earlier + " " + question
+		otherID  = "ab12cd34ef56ab12cd34ef56"
+	)
+	cited := testDoc().Chunks[26].ID
+	tests := []struct {
+		name    string
+		history string // JSON array, for this server's own draft
+		other   bool   // another replica's draft, read from the record
+		want    string
+	}{
+		{"own, with history", `["` + earlier + `"]`, false, read},
+		{"own, blank history", `["  "]`, false, question},
+		{"another replica's, with history", "", true, read},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newTaught(t)
+			answers := &fakeAnswers{entries: map[string]journal.Entry{
+				otherID: {ID: otherID, Channel: Channel, Question: question, History: []string{earlier}, Answer: "答", Delivered: true},
+			}}
+			f := newFixture(t, Options{Taught: st, Answers: answers}, false)
+			f.answerer.set(func(f *fakeAnswerer) { f.answer.Query = read })
+			f.searcher.result.Query = read
+			id := otherID
+			if !tt.other {
+				id = decodeBody[askResponse](t, f.do(t, request{method: "POST", path: "/api/ask",
+					body: `{"question":"` + question + `","history":` + tt.history + `}`})).ID
+			}
+			if w := f.do(t, request{method: "POST", path: "/api/teach", body: `{"id":"` + id + `","chunk_id":"` + cited + `"}`}); w.Code != http.StatusOK {
+				t.Fatalf("teach: got %d %s, want 200", w.Code, w.Body.String())
+			}
+			if items := st.List(); len(items) != 1 || items[0].Question != tt.want {
+				t.Errorf("taught %+v, want the question %q", items, tt.want)
+			}
+		})
 	}
 }
