@@ -33,9 +33,9 @@ type Document struct {
 	// this one, from RepealedOn (ISO; empty when it prints no date).
 	RepealedBy string `json:"-" yaml:"-"`
 	RepealedOn string `json:"-" yaml:"-"`
-	// PartsRepealed are the parts of this document (第七条) loaded
+	// PartsChanged are the parts of this document (第七条) loaded
 	// documents repeal while the rest stands.
-	PartsRepealed []PartRepeal `json:"-" yaml:"-"`
+	PartsChanged []PartChange `json:"-" yaml:"-"`
 	// Compiled is the year the compilation (汇编) that holds the document
 	// was made, when it was read from one: the built-in corpus's (its
 	// scope's), or a user's compilation's, no earlier than the dates its

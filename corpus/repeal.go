@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // docNoInTextRe finds a 文号 in running text. The issuer's code it takes
@@ -29,19 +30,25 @@ var (
 	// 规定, 有关条款). Not when it goes with the document (及其附件).
 	partOtherRe = regexp.MustCompile(`附件|中(?:的|关于|有关|涉及)|的规定|规定的|有关规定|相关规定|条款|内容|部分`)
 	wholeWithRe = regexp.MustCompile(`(?:及|和|连同|包括)其?(?:附件|全部)`)
+	// amendVerbRe is how a document rewrites another's article: 修改为,
+	// 调整为, 删去.
+	amendVerbRe = regexp.MustCompile(`修改为|修订为|调整为|改为|删去|删除`)
 	// basisRe: a document named as what the text rests on, not as what it
 	// ends.
 	basisRe = regexp.MustCompile(`根据|按照|依据|依照|参照|按`)
 )
 
-// PartRepeal is a part of a document (第七条) that a loaded document
-// repeals, the rest standing.
-type PartRepeal struct {
+// PartChange is a part of a document (第七条) that a loaded document
+// repeals or rewrites, the rest standing.
+type PartChange struct {
 	// Part is the article taken (第七条), or, for a part not numbered so,
 	// the words naming it as printed (附件1中的《…》).
 	Part string
-	By   string // the repealing document, 《title》（文号）
-	On   string // ISO day the repeal takes effect; empty when unprinted
+	By   string // the changing document, 《title》（文号）
+	On   string // ISO day the change takes effect; empty when unprinted
+	// Amended is set when By rewrites the part (将…第五条修改为…) rather
+	// than repealing it: its text as printed here no longer holds either.
+	Amended bool
 }
 
 // markRepeals reads, in every document, the sentences that repeal others
@@ -51,7 +58,7 @@ type PartRepeal struct {
 // loaded too is marked with the document that repealed it, from the day
 // that document takes effect, so that it is never presented as current;
 // one losing only a part keeps its period, and the part is marked
-// (PartsRepealed).
+// (PartsChanged).
 func markRepeals(docs []Document) {
 	folded := make([]string, len(docs))
 	for i := range docs {
@@ -70,6 +77,19 @@ func markRepeals(docs []Document) {
 		seen := map[string]bool{}
 		inList := false
 		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
+			for _, r := range amendsIn(s) {
+				f := FoldDocNo(r.docNo)
+				key := f + "\x00" + r.part
+				if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
+					continue
+				}
+				seen[key] = true
+				for j := range docs {
+					if j != i && folded[j] != "" && strings.HasSuffix(f, folded[j]) {
+						docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on, Amended: r.amended})
+					}
+				}
+			}
 			verb := repealVerbRe.FindStringIndex(s)
 			switch {
 			case verb != nil:
@@ -92,7 +112,7 @@ func markRepeals(docs []Document) {
 						continue
 					}
 					if r.part != "" {
-						docs[j].PartsRepealed = append(docs[j].PartsRepealed, PartRepeal{Part: r.part, By: d.Cite(), On: on})
+						docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on})
 						continue
 					}
 					docs[j].RepealedBy = d.Cite()
@@ -104,8 +124,43 @@ func markRepeals(docs []Document) {
 }
 
 // repeal is one document a sentence repeals, with the part it takes
-// ("" for all of it).
-type repeal struct{ docNo, part string }
+// ("" for all of it), or, from amendsIn, rewrites (amended) or strikes.
+type repeal struct {
+	docNo, part string
+	amended     bool
+}
+
+// amendsIn reads the articles of other documents a sentence rewrites or
+// strikes: a 文号 followed, but for its bracket and a joining word, by the
+// article (…（…6号）第五条修改为：…, …6号文件第三条第二款中的“50万元”调整为
+// “100万元”, …6号）第七条删去), then by the verb. A rate a sentence
+// adjusts (税率调整为16%) names no article and is no amendment.
+func amendsIn(s string) []repeal {
+	if !amendVerbRe.MatchString(s) {
+		return nil
+	}
+	var out []repeal
+	ms := docNoInTextRe.FindAllStringIndex(s, -1)
+	for k, m := range ms {
+		end := len(s)
+		if k+1 < len(ms) {
+			end = ms[k+1][0]
+		}
+		rest := s[m[1]:end]
+		a := partArticleRe.FindStringIndex(rest)
+		if a == nil || utf8.RuneCountInString(strings.TrimLeft(rest[:a[0]], "）)〕 ")) > 3 {
+			continue
+		}
+		v := amendVerbRe.FindStringIndex(rest[a[1]:])
+		if v == nil {
+			continue
+		}
+		verb := rest[a[1]+v[0] : a[1]+v[1]]
+		part := strings.Join(strings.Fields(rest[a[0]:a[1]]), "")
+		out = append(out, repeal{docNo: trimJoin(strings.TrimSpace(s[m[0]:m[1]])), part: part, amended: verb != "删去" && verb != "删除"})
+	}
+	return out
+}
 
 // repealsIn reads the documents a repeal sentence takes: those the verb
 // follows (《…》（…8号）同时废止), or those it leads to without a pause
@@ -189,15 +244,15 @@ var articleRe = regexp.MustCompile(`^(?:第\s*([一二三四五六七八九十�
 
 // PartRepealed is the repeal, in force by now, that takes the article a
 // chunk's label opens with (第七条), if any.
-func (d *Document) PartRepealed(label string, now time.Time) (PartRepeal, bool) {
-	if len(d.PartsRepealed) == 0 {
-		return PartRepeal{}, false
+func (d *Document) PartChanged(label string, now time.Time) (PartChange, bool) {
+	if len(d.PartsChanged) == 0 {
+		return PartChange{}, false
 	}
 	n := articleNumber(label)
 	if n <= 0 {
-		return PartRepeal{}, false
+		return PartChange{}, false
 	}
-	for _, p := range d.PartsRepealed {
+	for _, p := range d.PartsChanged {
 		m := partArticleRe.FindStringSubmatch(p.Part)
 		if m == nil || articleNumberOf(m[1]) != n {
 			continue
@@ -206,12 +261,12 @@ func (d *Document) PartRepealed(label string, now time.Time) (PartRepeal, bool) 
 			return p, true
 		}
 	}
-	return PartRepeal{}, false
+	return PartChange{}, false
 }
 
 // InForce says whether the repeal has taken effect by now; one that
 // prints no day has.
-func (p PartRepeal) InForce(now time.Time) bool {
+func (p PartChange) InForce(now time.Time) bool {
 	on, err := time.Parse(time.DateOnly, p.On)
 	return err != nil || !now.Before(on)
 }

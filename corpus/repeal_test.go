@@ -19,34 +19,34 @@ func TestRepealsIn(t *testing.T) {
 		want   []repeal
 	}{
 		{"whole, 同时废止", "本办法自2024年4月1日起施行。《某省财政厅关于印发〈某办法〉的通知》（某财企〔2021〕8号）同时废止。", false,
-			[]repeal{{"某财企〔2021〕8号", ""}}},
+			[]repeal{{"某财企〔2021〕8号", "", false}}},
 		{"whole, 停止执行 with 文件", "自2019年1月1日起，某财税〔2016〕12号文件停止执行。", false,
-			[]repeal{{"某财税〔2016〕12号", ""}}},
+			[]repeal{{"某财税〔2016〕12号", "", false}}},
 		{"whole, 不再执行", "《关于某事项的通知》（某财〔2014〕34号）不再执行。", false,
-			[]repeal{{"某财〔2014〕34号", ""}}},
+			[]repeal{{"某财〔2014〕34号", "", false}}},
 		{"whole, with its attachments", "《某办法》（某财〔2014〕3号）及其附件同时废止。", false,
-			[]repeal{{"某财〔2014〕3号", ""}}},
+			[]repeal{{"某财〔2014〕3号", "", false}}},
 		{"an article", "《国家税务总局关于某事项的公告》（国家税务总局公告2018年第6号）第七条同时废止。", false,
-			[]repeal{{"国家税务总局公告2018年第6号", "第七条"}}},
+			[]repeal{{"国家税务总局公告2018年第6号", "第七条", false}}},
 		{"an article's paragraph", "某财〔2017〕43号文件第三条第二款停止执行。", false,
-			[]repeal{{"某财〔2017〕43号", "第三条第二款"}}},
+			[]repeal{{"某财〔2017〕43号", "第三条第二款", false}}},
 		{"an attachment's form", "国家税务总局公告2016年第13号附件1中的《某表》同时废止。", false,
-			[]repeal{{"国家税务总局公告2016年第13号", "附件1中的《某表》"}}},
+			[]repeal{{"国家税务总局公告2016年第13号", "附件1中的《某表》", false}}},
 		{"two, one whole and one part, joined by 和", "《甲》（某财〔2015〕1号）和《乙》（某财〔2016〕2号）第五条同时废止。", false,
-			[]repeal{{"某财〔2015〕1号", ""}, {"某财〔2016〕2号", "第五条"}}},
+			[]repeal{{"某财〔2015〕1号", "", false}, {"某财〔2016〕2号", "第五条", false}}},
 		{"verb before", "决定废止《某办法》（某政发〔2010〕9号）。", false,
-			[]repeal{{"某政发〔2010〕9号", ""}}},
+			[]repeal{{"某政发〔2010〕9号", "", false}}},
 		{"its basis is not ended", "根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）同时废止。", false,
-			[]repeal{{"某政发〔2010〕9号", ""}}},
+			[]repeal{{"某政发〔2010〕9号", "", false}}},
 		{"a document named after the verb, not by it", "《甲》（某财〔2015〕1号）同时废止，某财〔2016〕2号继续执行。", false,
-			[]repeal{{"某财〔2015〕1号", ""}}},
+			[]repeal{{"某财〔2015〕1号", "", false}}},
 		{"an item of a list", "2.《某办法》（某财〔2012〕7号）", true,
-			[]repeal{{"某财〔2012〕7号", ""}}},
+			[]repeal{{"某财〔2012〕7号", "", false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := repealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("repealsIn(%q)\n got %q\nwant %q", tt.s, got, tt.want)
+				t.Errorf("repealsIn(%q)\n got %+v\nwant %+v", tt.s, got, tt.want)
 			}
 		})
 	}
@@ -57,7 +57,7 @@ func TestRepealsIn(t *testing.T) {
 // from the day the later one takes effect, a whole repeal worded 停止执行
 // ends the whole document, and a list after 下列文件同时废止 ends every
 // document it names.
-func TestPartRepealed(t *testing.T) {
+func TestPartChanged(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{
 		"old.txt":    []byte("某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报。\n二、小型企业可享受减免。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n"),
@@ -78,8 +78,8 @@ func TestPartRepealed(t *testing.T) {
 		t.Errorf("a document losing one article is repealed by %q", old.RepealedBy)
 	}
 	by := newDoc.Cite()
-	if want := []PartRepeal{{Part: "第一条", By: by, On: "2025-07-01"}}; !reflect.DeepEqual(old.PartsRepealed, want) {
-		t.Errorf("parts repealed %+v, want %+v", old.PartsRepealed, want)
+	if want := []PartChange{{Part: "第一条", By: by, On: "2025-07-01"}}; !reflect.DeepEqual(old.PartsChanged, want) {
+		t.Errorf("parts repealed %+v, want %+v", old.PartsChanged, want)
 	}
 	for _, id := range []string{"gone", "listed"} {
 		if d, _ := lib.Document(id); d.RepealedBy != by {
@@ -138,6 +138,7 @@ func FuzzRepealsIn(f *testing.F) {
 		"国家税务总局公告2016年第13号附件1中的《某表》同时废止。",
 		"根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）第一百零五条停止执行。",
 		"和国家税务总局公告2016年第13号）第（三",
+		"将《某办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”",
 	} {
 		f.Add(s, false)
 	}
@@ -150,6 +151,65 @@ func FuzzRepealsIn(f *testing.F) {
 				t.Errorf("part %q longer than kept", r.part)
 			}
 		}
+		for _, r := range amendsIn(s) {
+			if !strings.Contains(s, r.docNo) || !partArticleRe.MatchString(r.part) {
+				t.Errorf("amendment %+v not read from %q", r, s)
+			}
+		}
 		articleNumber(s)
 	})
+}
+
+// TestAmendsIn: the articles of other documents a sentence rewrites or
+// strikes, and what it only adjusts without naming an article.
+func TestAmendsIn(t *testing.T) {
+	tests := []struct {
+		name string
+		s    string
+		want []repeal
+	}{
+		{"rewritten", "将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”", []repeal{{"某财金〔2020〕3号", "第五条", true}}},
+		{"a paragraph's figure", "某财金〔2020〕3号文件第三条第二款中的“50万元”调整为“100万元”。", []repeal{{"某财金〔2020〕3号", "第三条第二款", true}}},
+		{"struck", "删去《某办法》（某财金〔2020〕3号）第七条。", nil},
+		{"struck, article after the 文号", "《某办法》（某财金〔2020〕3号）第七条删去。", []repeal{{"某财金〔2020〕3号", "第七条", false}}},
+		{"a rate, no article", "纳税人发生增值税应税销售行为，原适用17%和11%税率的，税率分别调整为16%、10%。", nil},
+		{"an article far from the 文号", "按照《某办法》（某财金〔2020〕3号）的要求，本办法第五条修改为：…", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := amendsIn(tt.s); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("amendsIn(%q)\n got %+v\nwant %+v", tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPartAmended: an article another document rewrote reads as changed
+// from that document's start, its siblings and its document stand.
+func TestPartAmended(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"old.txt": []byte("某省财政厅关于印发某省中小企业贷款贴息办法的通知\n某财金〔2020〕3号\n第一条 为支持中小企业融资，制定本办法。\n第五条 贴息比例不超过30%。\n第六条 本办法自2020年3月1日起施行，有效期至2027年12月31日。\n某省财政厅\n2020年2月20日\n"),
+		"new.txt": []byte("某省财政厅关于修改某省中小企业贷款贴息办法的通知\n某财金〔2025〕8号\n一、将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”\n二、本通知自2025年9月1日起施行。\n某省财政厅\n2025年8月1日\n"),
+	})
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := lib.Document("old")
+	newDoc, _ := lib.Document("new")
+	if want := []PartChange{{Part: "第五条", By: newDoc.Cite(), On: "2025-09-01", Amended: true}}; !reflect.DeepEqual(old.PartsChanged, want) {
+		t.Fatalf("parts changed %+v, want %+v", old.PartsChanged, want)
+	}
+	if len(newDoc.Repeals) != 0 || old.RepealedBy != "" {
+		t.Errorf("an amendment read as a repeal: repeals %q, repealed by %q", newDoc.Repeals, old.RepealedBy)
+	}
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	want := Validity{Status: StatusExpired, Until: "2025-09-01", Because: newDoc.Cite(), Amended: true, Part: "第五条"}
+	if vs := lib.ClauseValidity(Chunk{DocID: "old", Label: "第五条", Text: "第五条 贴息比例不超过30%。"}, now); len(vs) == 0 || vs[0] != want {
+		t.Errorf("the amended article's validity %+v, want first %+v", vs, want)
+	}
+	if vs := lib.ClauseValidity(Chunk{DocID: "old", Label: "第一条", Text: "第一条 为支持中小企业融资，制定本办法。"}, now); len(vs) != 0 {
+		t.Errorf("another article's validity %+v, want nothing of its own", vs)
+	}
 }

@@ -43,8 +43,13 @@ type Validity struct {
 	// Repealed is set when the document was repealed by the one Because
 	// cites; Until is then the day that one took effect, if it says.
 	Repealed bool `json:"repealed,omitempty"`
+	// Amended is set when the clause's article was rewritten by the
+	// document Because cites, from Until: its text as printed no longer
+	// holds, the rewritten one is in that document.
+	Amended bool `json:"amended,omitempty"`
 	// Part is the part of the document a repeal took (第七条) when it
-	// took not all of it: the clause cited is that part.
+	// took not all of it, or the article an amendment rewrote: the clause
+	// cited is that part.
 	Part string `json:"part,omitempty"`
 	// EndsSoon is set for a period in force that ends within endsSoon: a
 	// business owner starting an application today may not finish it in
@@ -102,14 +107,14 @@ func (d *Document) Expired(now time.Time) bool {
 // them, with Restates set. A stated period ending on the day its
 // document's period ends, or a named or repeated document's, is that
 // document's and is not given again. Before all of them comes the repeal
-// of the clause's own article (第七条), when another loaded document
-// repealed that part of its document. Only c.DocID, c.Label and c.Text
+// or rewriting of the clause's own article (第七条), when another loaded
+// document repealed or amended that part of its document. Only c.DocID, c.Label and c.Text
 // are read.
 func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	own, _ := l.Document(c.DocID)
 	var out []Validity
-	if p, ok := own.PartRepealed(c.Label, now); ok {
-		out = append(out, Validity{Status: StatusExpired, Until: p.On, Because: p.By, Repealed: true, Part: p.Part})
+	if p, ok := own.PartChanged(c.Label, now); ok {
+		out = append(out, Validity{Status: StatusExpired, Until: p.On, Because: p.By, Repealed: !p.Amended, Amended: p.Amended, Part: p.Part})
 	}
 	text := FoldDocNo(c.Text)
 	var named []Validity

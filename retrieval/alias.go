@@ -20,9 +20,9 @@ import (
 // Measured by teaching every dev and probe question and asking the sets
 // written apart from them (TestTaughtTransfer), and on the paraphrases
 // (TestTaughtParaphrases), see the README: aliasMin 0.15 gave a question
-// the clause taught for another on its topic (专利权能质押贷款吗 took the
-// one of …专利质押贷款成了坏账，省里补多少); 0.2–0.3 at weight 1–2 lost
-// nothing anywhere.
+// the clause taught for another on its topic (a question whether patents
+// can secure a loan took the one taught for compensation of such loans
+// gone bad); 0.2–0.3 at weight 1–2 lost nothing anywhere.
 const (
 	aliasMin    = 0.25
 	aliasWeight = 2.0

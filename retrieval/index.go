@@ -462,7 +462,7 @@ const repealedWeight = 0.5
 const builtinBesideWeight = 0.8
 
 // demote scales the scores of clauses of repealed documents, or of
-// repealed articles, by repealedWeight, and of built-in ones beside
+// articles repealed or rewritten by another document, by repealedWeight, and of built-in ones beside
 // users' by builtinBesideWeight, and puts the ranking back in order.
 func (ix *Index) demote(fused []scored) {
 	now := ix.now()
@@ -470,8 +470,8 @@ func (ix *Index) demote(fused []scored) {
 	for i, f := range fused {
 		e := &ix.entries[f.doc]
 		d := e.doc
-		_, partGone := d.PartRepealed(e.chunk.Label, now)
-		if partGone || d.RepealedBy != "" && d.Validity(now).Repealed {
+		_, partChanged := d.PartChanged(e.chunk.Label, now)
+		if partChanged || d.RepealedBy != "" && d.Validity(now).Repealed {
 			fused[i].score *= repealedWeight
 			moved = true
 		}

@@ -101,6 +101,8 @@ func statusText(c Citation) string {
 	switch {
 	case v.Repealed:
 		return partOf(v) + "已被" + compactCite(v.Because) + "废止"
+	case v.Amended:
+		return partOf(v) + "已被" + compactCite(v.Because) + "修改"
 	case v.Status == corpus.StatusExpired:
 		s = "已于" + chineseDate(v.Until) + "失效"
 	case v.Starts != "" && v.Status == corpus.StatusInForce:
@@ -120,9 +122,9 @@ func statusText(c Citation) string {
 	return s
 }
 
-// partOf names what a repeal took from where a citation stands: the
-// clause's article (本条（第七条）), or nothing when it took the whole
-// document.
+// partOf names what a repeal or an amendment took from where a citation
+// stands: the clause's article (本条（第七条）), or nothing when a repeal
+// took the whole document.
 func partOf(v corpus.Validity) string {
 	if v.Part == "" {
 		return ""

@@ -380,6 +380,8 @@ func endedMark(c Citation, sentence string) string {
 	switch {
 	case v.Repealed:
 		return "【已废止】"
+	case v.Amended:
+		return "【已修改】"
 	case v.Starts != "" && strings.Contains(sentence, chineseDate(v.Starts)):
 		// Nor has one begun that is still to come.
 		return "【尚未施行】"

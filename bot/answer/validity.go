@@ -43,15 +43,18 @@ func (p *Pipeline) notes(cites []Citation) []string {
 		if c.Validity.Repealed {
 			out = append(out, fmt.Sprintf("[%d]%s已被%s废止，现行规定以该文件为准。", c.N, cmp.Or(partOf(c.Validity), "该文件"), c.Validity.Because))
 		}
+		if c.Validity.Amended {
+			out = append(out, fmt.Sprintf("[%d]%s已被%s修改，现行规定以修改后的条文为准。", c.N, partOf(c.Validity), c.Validity.Because))
+		}
 		// A clause of a document that lost another part still stands,
 		// but whoever applies the document needs to know.
 		if doc, ok := p.lib.Document(c.DocID); ok && !partsSaid[c.DocID] {
 			partsSaid[c.DocID] = true
-			for _, pr := range doc.PartsRepealed {
-				if pr.Part == c.Validity.Part && c.Validity.Repealed || !pr.InForce(p.opts.Now()) {
+			for _, pr := range doc.PartsChanged {
+				if pr.Part == c.Validity.Part && (c.Validity.Repealed || c.Validity.Amended) || !pr.InForce(p.opts.Now()) {
 					continue
 				}
-				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s废止。", c.N, pr.Part, compactCite(pr.By)))
+				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s%s。", c.N, pr.Part, compactCite(pr.By), changed(pr)))
 			}
 		}
 		if c.Validity.Starts != "" {
@@ -97,6 +100,8 @@ func (p *Pipeline) clauseNotes(c Citation) []string {
 		switch {
 		case v.Repealed:
 			out = append(out, fmt.Sprintf("%s已被%s废止。", partOf(v), compactCite(v.Because)))
+		case v.Amended:
+			out = append(out, fmt.Sprintf("%s已被%s修改。", partOf(v), compactCite(v.Because)))
 		case v.Because == corpus.BecauseClause:
 			if v.Status == corpus.StatusExpired {
 				if endedAt < 0 {
@@ -172,6 +177,14 @@ func (p *Pipeline) validity(d corpus.Document) string {
 		}
 		return fmt.Sprintf("该文件%s，未写明有效期%s，请向%s确认是否仍然有效。", when, age, p.askWhere(d))
 	}
+}
+
+// changed words what happened to a part: 废止 or 修改.
+func changed(pr corpus.PartChange) string {
+	if pr.Amended {
+		return "修改"
+	}
+	return "废止"
 }
 
 // chunk is the citation's clause as the corpus knows it, with text for
@@ -259,7 +272,7 @@ func (p *Pipeline) validityFrom(doc corpus.Document, text string, brought []corp
 	v := doc.Validity(p.opts.Now())
 	repeals := strings.Contains(text, "废止")
 	for _, cv := range brought {
-		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates && !cv.Repealed {
+		if repeals && cv.Because != corpus.BecauseClause && !cv.Restates && !cv.Repealed && !cv.Amended {
 			continue
 		}
 		switch {

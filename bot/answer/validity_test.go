@@ -476,3 +476,30 @@ func TestPartRepealedAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestPartAmendedAnswer: a clause of an article a later notice rewrote
+// opens with 【已修改】 and points to the rewriting notice.
+func TestPartAmendedAnswer(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"old.txt": "某省财政厅关于印发某省中小企业贷款贴息办法的通知\n某财金〔2020〕3号\n第一条 为支持中小企业融资，制定本办法。\n第五条 贷款贴息比例不超过30%。\n第六条 本办法自2020年3月1日起施行，有效期至2027年12月31日。\n某省财政厅\n2020年2月20日\n",
+		"new.txt": "某省财政厅关于修改某省中小企业贷款贴息办法的通知\n某财金〔2025〕8号\n一、将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贷款贴息比例不超过50%。”\n二、本通知自2025年9月1日起施行。\n某省财政厅\n2025年8月1日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
+	d, _ := lib.Document("old")
+	ans, err := answer.New(vtClause(t, d, "不超过30%"), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "贷款贴息比例是多少？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Lead, "【已修改】") {
+		t.Errorf("lead %q, want it opening with 【已修改】", ans.Lead)
+	}
+	for _, w := range []string{"时效：[1]本条（第五条）已被", "本条（第五条）已被《某省财政厅关于修改某省中小企业贷款贴息办法的通知》（某财金〔2025〕8号）修改，现行规定以修改后的条文为准"} {
+		if !strings.Contains(ans.Text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, ans.Text)
+		}
+	}
+}
