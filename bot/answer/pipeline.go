@@ -149,7 +149,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	question = strings.TrimSpace(question)
 	b := p.startBudget(ctx)
 	q, queries := p.prepare(ctx, b, question, history)
-	res, err := p.searchAll(ctx, q, queries)
+	res, firsts, err := p.searchAll(ctx, q, queries, questionParts(question))
 	if err != nil {
 		return Result{}, fmt.Errorf("answer: %w", err)
 	}
@@ -208,7 +208,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	if lead != "" {
 		cites[0] = p.focus(cites[0], lead, true)
 	}
-	ans.Body, ans.Citations = p.extract(res, cites, quoted)
+	ans.Body, ans.Citations = p.extract(res, cites, quoted, firsts)
 	if lead != "" {
 		ans.Lead = endedMark(cites[0], shown) + fmt.Sprintf("%s[%d]", shown, cites[0].N)
 	}

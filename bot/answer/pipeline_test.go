@@ -1188,3 +1188,69 @@ func TestPipelinePromptAge(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineSeveralQuestions: a message holding two questions cites
+// the best clause of each, searched on its own, though the message
+// searched whole leaves one out; the model is given both clauses.
+func TestPipelineSeveralQuestions(t *testing.T) {
+	env := plSetup(t)
+	const first, second = "小微企业所得税有什么优惠？", "另外研发费用加计扣除比例是多少？"
+	best := func(q string, history []string) retrieval.Hit {
+		t.Helper()
+		res, err := env.ix.Search(context.Background(), retrieval.Query{Question: q, History: history})
+		if err != nil || !res.Found || len(res.Hits) == 0 {
+			t.Fatalf("search %q: found %v, %d hits, err %v", q, res.Found, len(res.Hits), err)
+		}
+		return res.Hits[0]
+	}
+	hits := []retrieval.Hit{best(first, nil), best(second, []string{first})}
+	want := []string{hits[0].ChunkID, hits[1].ChunkID}
+	if want[0] == want[1] {
+		t.Fatalf("both questions find chunk %s: the case shows nothing", want[0])
+	}
+	whole, err := env.ix.Search(context.Background(), retrieval.Query{Question: first + second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range whole.Hits[:min(3, len(whole.Hits))] {
+		if h.ChunkID == want[0] {
+			t.Fatalf("the message searched whole finds the first question's clause among its first three: the case shows little")
+		}
+	}
+	t.Run("offline", func(t *testing.T) {
+		ans := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), first+second, nil)
+		var got []string
+		for _, c := range ans.Citations {
+			got = append(got, c.ChunkID)
+		}
+		for _, id := range want {
+			if !slices.Contains(got, id) {
+				t.Errorf("citations %v lack chunk %s:\n%s", got, id, ans.Text)
+			}
+		}
+	})
+	t.Run("model", func(t *testing.T) {
+		f := plNewFake(t, plReply{content: "两项优惠分别见[1]和[2]。"})
+		plAsk(t, plBuild(t, env, nil, f, answer.Options{}, nil), first+second, nil)
+		reqs := f.requests()
+		if len(reqs) == 0 {
+			t.Fatal("the model was not asked")
+		}
+		user := reqs[len(reqs)-1].Messages[1].Content
+		for _, h := range hits {
+			if !strings.Contains(user, firstLine(h.Text)) {
+				t.Errorf("the prompt lacks the clause %s (%q):\n%s", h.ChunkID, firstLine(h.Text), user)
+			}
+		}
+	})
+}
+
+// firstLine is a clause's first line, short enough to find in a prompt
+// that neutralises its text.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if r := []rune(s); len(r) > 20 {
+		s = string(r[:20])
+	}
+	return s
+}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -113,40 +114,83 @@ func parseQueries(out, question string, n int) ([]string, error) {
 	return qs, nil
 }
 
-// searchAll searches q and, at the same time, each restated query. When
-// q's result is found, the clauses of the restatements that are found too
-// are merged into it (see merge); its judgement, query and reason stay
-// q's own. A restatement whose search fails is left out.
-func (p *Pipeline) searchAll(ctx context.Context, q retrieval.Query, queries []string) (retrieval.Result, error) {
-	if len(queries) == 0 {
-		return p.search.Search(ctx, q)
+// searchAll searches q and, at the same time, each restated query and
+// each question of a message holding several (parts, see
+// questionParts), a later one with the earlier ones as its history. When
+// q's result is found, the clauses of the restatements and questions
+// that are found too are merged into it (see merge); its judgement, query
+// and reason stay q's own. The best clause of each question found comes
+// right after the message's own best, and is returned for the answer to
+// cite. A search that fails is left out.
+func (p *Pipeline) searchAll(ctx context.Context, q retrieval.Query, queries, parts []string) (retrieval.Result, []partFirst, error) {
+	if len(queries) == 0 && len(parts) == 0 {
+		res, err := p.search.Search(ctx, q)
+		return res, nil, err
 	}
-	others := make([]retrieval.Result, len(queries))
-	errs := make([]error, len(queries))
+	asked := make([]retrieval.Query, 0, len(queries)+len(parts))
+	for _, s := range queries {
+		asked = append(asked, retrieval.Query{Question: s, K: q.K})
+	}
+	for i, s := range parts {
+		asked = append(asked, retrieval.Query{Question: s, History: append(slices.Clip(q.History), parts[:i]...), K: q.K})
+	}
+	others := make([]retrieval.Result, len(asked))
+	errs := make([]error, len(asked))
 	var wg sync.WaitGroup
-	for i, s := range queries {
-		wg.Go(func() { others[i], errs[i] = p.search.Search(ctx, retrieval.Query{Question: s, K: q.K}) })
+	for i, a := range asked {
+		wg.Go(func() { others[i], errs[i] = p.search.Search(ctx, a) })
 	}
 	res, err := p.search.Search(ctx, q)
 	wg.Wait()
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if !res.Found {
-		return res, nil
+		return res, nil, nil
 	}
 	lists := [][]retrieval.Hit{res.Hits}
+	var firsts []partFirst
+	var best []retrieval.Hit
 	for i, o := range others {
 		switch {
 		case errs[i] != nil:
-			p.log.Warn("search a restated query failed; leaving it out", "err", errs[i])
+			p.log.Warn("search a restated query or a question of the message failed; leaving it out", "err", errs[i])
 		case o.Found:
 			lists = append(lists, o.Hits)
+			if i >= len(queries) && len(o.Hits) > 0 {
+				best = append(best, o.Hits[0])
+				firsts = append(firsts, partFirst{chunkID: o.Hits[0].ChunkID, query: o.Query})
+			}
 		}
 	}
 	res.Hits = merge(lists, q.K)
-	return res, nil
+	if len(best) > 0 && len(res.Hits) > 0 {
+		// The message's own best clause stays first, and each question's
+		// best follows, in the order asked: a second question mostly
+		// refines the first (三免三减半从哪年开始算？是拿到第一笔收入那年吗),
+		// and the message's words, all of them, find its answer best.
+		hits := res.Hits[:1:1]
+		for _, h := range best {
+			if !slices.ContainsFunc(hits, func(m retrieval.Hit) bool { return m.ChunkID == h.ChunkID }) {
+				hits = append(hits, h)
+			}
+		}
+		for _, h := range res.Hits[1:] {
+			if !slices.ContainsFunc(hits, func(m retrieval.Hit) bool { return m.ChunkID == h.ChunkID }) {
+				hits = append(hits, h)
+			}
+		}
+		res.Hits = hits
+		for i := range res.Hits {
+			res.Hits[i].Rank = i + 1
+		}
+	}
+	return res, firsts, nil
 }
+
+// partFirst is the best clause of one question of a message holding
+// several, with that question as the search read it.
+type partFirst struct{ chunkID, query string }
 
 // merge fuses ranked lists of clauses by reciprocal rank, keyed by
 // clause, and keeps k of them (k <= 0: as many as the longest list). The
