@@ -119,8 +119,96 @@ func markRepeals(docs []Document) {
 					docs[j].RepealedOn = on
 				}
 			}
+			for _, t := range titleRepealsIn(s, inList) {
+				for j := range docs {
+					if j == i || docs[j].RepealedBy != "" || !sameTitle(docs[j].Title, t) || !before(docs[j], *d) {
+						continue
+					}
+					if !seen["《"+t+"》"] {
+						seen["《"+t+"》"] = true
+						d.Repeals = append(d.Repeals, "《"+t+"》")
+					}
+					docs[j].RepealedBy = d.Cite()
+					docs[j].RepealedOn = on
+				}
+			}
 		}
 	}
+}
+
+// titleRe finds a title a sentence quotes.
+var titleRe = regexp.MustCompile(`《([^《》]+)》`)
+
+// titleRepealsIn reads the documents a repeal sentence takes by title
+// alone (原《某办法》同时废止): a title its 文号 does not follow, which
+// repealsIn reads, taken as repealsIn takes a 文号 — the verb after it, or
+// leading to it without a pause or in a list, not named as the basis —
+// and not for a part of it (…》第七条同时废止).
+func titleRepealsIn(s string, listed bool) []string {
+	var out []string
+	for _, m := range titleRe.FindAllStringSubmatchIndex(s, -1) {
+		rest := s[m[1]:]
+		if docNoAfterRe.MatchString(rest) {
+			continue
+		}
+		if v := repealVerbRe.FindStringIndex(rest); v != nil {
+			// What comes between, the titles of others repealed with it
+			// aside (《甲》、《乙》同时废止), says a part is taken, or that
+			// the verb is another clause's.
+			between := titleRe.ReplaceAllString(rest[:v[0]], "")
+			if partArticleRe.MatchString(between) || partOtherRe.MatchString(between) && !wholeWithRe.MatchString(between) || strings.ContainsAny(between, "，,；") {
+				continue
+			}
+		} else {
+			lead := s[:m[0]]
+			if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
+				lead = lead[i:]
+			}
+			if !listed && !repealVerbRe.MatchString(lead) {
+				continue
+			}
+		}
+		lead := s[:m[0]]
+		if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
+			lead = lead[i:]
+		}
+		if basisRe.MatchString(lead) {
+			continue
+		}
+		out = append(out, s[m[2]:m[3]])
+	}
+	return out
+}
+
+// docNoAfterRe: a 文号 right after a title, in brackets.
+var docNoAfterRe = regexp.MustCompile(`^\s*[（(]\s*(?:` + docNoPattern + `)`)
+
+// sameTitle says whether a document's title is the title a repeal quotes,
+// or issues the same measures (关于印发《某办法》的通知 and 《某办法》, or two
+// notices issuing it): the quoted forms 〈〉 and 《》 and spacing aside.
+func sameTitle(title, quoted string) bool {
+	norm := func(s string) string {
+		s = strings.NewReplacer("〈", "《", "〉", "》", " ", "", "\u3000", "").Replace(s)
+		return strings.TrimSuffix(strings.TrimPrefix(s, "《"), "》")
+	}
+	a, b := norm(title), norm(quoted)
+	if a == "" || b == "" {
+		return false
+	}
+	inner := func(s string) string {
+		if m := titleRe.FindStringSubmatch(s); m != nil {
+			return m[1]
+		}
+		return s
+	}
+	return a == b || inner(a) == inner(b)
+}
+
+// before says whether a was issued before b, both dates known: a title
+// repeats from one version of measures to the next, and only the earlier
+// is the one repealed.
+func before(a, b Document) bool {
+	return a.Issued != "" && b.Issued != "" && a.Issued < b.Issued
 }
 
 // repeal is one document a sentence repeals, with the part it takes

@@ -213,3 +213,56 @@ func TestPartAmended(t *testing.T) {
 		t.Errorf("another article's validity %+v, want nothing of its own", vs)
 	}
 }
+
+// TestTitleRepealsIn: the documents a repeal takes by title alone.
+func TestTitleRepealsIn(t *testing.T) {
+	tests := []struct {
+		name   string
+		s      string
+		listed bool
+		want   []string
+	}{
+		{"the former measures", "本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。", false, []string{"某省风险补偿资金管理办法"}},
+		{"two together", "《甲办法》、《乙办法》同时废止。", false, []string{"甲办法", "乙办法"}},
+		{"the verb before", "决定废止《某省技改贴息办法》。", false, []string{"某省技改贴息办法"}},
+		{"an item of a list", "2.《某省技改贴息办法》", true, []string{"某省技改贴息办法"}},
+		{"its 文号 follows", "《某办法》（某财企〔2021〕8号）同时废止。", false, nil},
+		{"a part", "《某办法》第七条同时废止。", false, nil},
+		{"the basis", "根据《某条例》，《某办法》同时废止。", false, []string{"某办法"}},
+		{"another clause's verb", "按《某办法》执行，违规的停止执行。", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := titleRepealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("titleRepealsIn(%q) = %q, want %q", tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRepealedByTitle: the earlier version of measures a later notice
+// repeals by title alone is repealed; the later one, and a still later
+// one of the same title, are not.
+func TestRepealedByTitle(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string][]byte{
+		"v2021.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过30%。\n某省财政厅\n2021年3月15日\n"),
+		"v2024.txt": []byte("某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n第一条 风险补偿比例不超过40%。\n第二条 本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。\n某省财政厅\n2024年3月20日\n"),
+		"v2026.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过50%。\n某省财政厅\n2026年5月1日\n"),
+	})
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by, _ := lib.Document("v2024")
+	for _, tt := range []struct {
+		id, want string
+	}{{"v2021", by.Cite()}, {"v2024", ""}, {"v2026", ""}} {
+		if d, _ := lib.Document(tt.id); d.RepealedBy != tt.want {
+			t.Errorf("%s repealed by %q, want %q", tt.id, d.RepealedBy, tt.want)
+		}
+	}
+	if want := []string{"《某省风险补偿资金管理办法》"}; !reflect.DeepEqual(by.Repeals, want) {
+		t.Errorf("repeals %q, want %q", by.Repeals, want)
+	}
+}
