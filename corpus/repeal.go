@@ -159,25 +159,35 @@ func titleRepealsIn(s string, listed bool) []string {
 			if partArticleRe.MatchString(between) || partOtherRe.MatchString(between) && !wholeWithRe.MatchString(between) || strings.ContainsAny(between, "，,；") {
 				continue
 			}
-		} else {
-			lead := s[:m[0]]
-			if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
-				lead = lead[i:]
-			}
-			if !listed && !repealVerbRe.MatchString(lead) {
-				continue
-			}
+		} else if !listed && !repealVerbRe.MatchString(clauseLead(s, m[0])) {
+			continue
 		}
-		lead := s[:m[0]]
-		if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
-			lead = lead[i:]
-		}
-		if basisRe.MatchString(lead) {
+		if asBasis(clauseLead(s, m[0])) {
 			continue
 		}
 		out = append(out, s[m[2]:m[3]])
 	}
 	return out
+}
+
+// clauseLead is what a sentence says before at, from its last pause.
+func clauseLead(s string, at int) string {
+	lead := s[:at]
+	if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
+		lead = lead[i:]
+	}
+	return lead
+}
+
+// asBasis says whether what a clause says before a document it names
+// (clauseLead) names it as the basis of the text (根据《…》…) rather than
+// as what it ends; the words of titles before it (《关于按…》) do not
+// count.
+func asBasis(lead string) bool {
+	if i := strings.Index(lead, "《"); i >= 0 {
+		lead = lead[:i]
+	}
+	return basisRe.MatchString(lead)
 }
 
 // docNoAfterRe: a 文号 right after a title, in brackets.
@@ -260,17 +270,10 @@ func repealsIn(s string, listed bool) []repeal {
 	var out []repeal
 	ms := docNoInTextRe.FindAllStringIndex(s, -1)
 	for k, m := range ms {
-		lead := s[:m[0]]
-		if i := strings.LastIndexAny(lead, "，,："); i >= 0 {
-			lead = lead[i:]
-		}
+		lead := clauseLead(s, m[0])
 		after := repealVerbRe.MatchString(s[m[1]:])
 		before := listed || repealVerbRe.MatchString(lead)
-		basis := lead
-		if i := strings.Index(basis, "《"); i >= 0 {
-			basis = basis[:i]
-		}
-		if basisRe.MatchString(basis) || !after && !before {
+		if asBasis(lead) || !after && !before {
 			continue
 		}
 		end := len(s)
