@@ -6,8 +6,8 @@ import (
 	"sort"
 )
 
-// How a question that resembles a taught one (see resemblance) without
-// being the rewording TaughtSimilarity catches is answered:
+// How a question that resembles a taught one (aliasIndex.resemblances)
+// without being the rewording TaughtSimilarity catches is answered:
 //   - from aliasMin, the taught clause's score rises by aliasWeight ×
 //     resemblance × the best clause's score, so that a reworded question
 //     finds it while its own best clauses still count;

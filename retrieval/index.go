@@ -44,7 +44,8 @@ type Options struct {
 	Added string
 	// Taught, when set, holds the questions staff taught: a question very
 	// like one of them is answered by its clause first, or judged not
-	// answered (see applyTaught).
+	// answered; one resembling some has their clauses raised (see
+	// applyTaught and applyAliases).
 	Taught *Taught
 	// Backend, when set, holds the clauses and ranks the candidates
 	// instead of chromem-go in this process.
