@@ -52,13 +52,14 @@ type PartChange struct {
 }
 
 // markRepeals reads, in every document, the sentences that repeal others
-// (《…》（浙财企〔2021〕8号）同时废止, …文件停止执行, and lists after 下列文件
-// 同时废止：) and records the 文号 they name in Repeals, with the part
-// when only a part is taken (…第7号第七条). A repealed document that is
-// loaded too is marked with the document that repealed it, from the day
-// that document takes effect, so that it is never presented as current;
-// one losing only a part keeps its period, and the part is marked
-// (PartsChanged).
+// (《…》（浙财企〔2021〕8号）同时废止, …文件停止执行, lists after 下列文件
+// 同时废止：, 原《某办法》同时废止 by title alone) and records the 文号, or
+// the title, they name in Repeals, with the part when only a part is
+// taken (…第6号第七条). A repealed document that is loaded too is marked
+// with the document that repealed it, from the day that document takes
+// effect, so that it is never presented as current; one losing only a
+// part keeps its period, and the part is marked (PartsChanged), as is an
+// article another document rewrites (…第五条修改为：…, see amendsIn).
 func markRepeals(docs []Document) {
 	folded := make([]string, len(docs))
 	for i := range docs {
