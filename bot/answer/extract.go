@@ -78,7 +78,7 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string, 
 			q = query[c.ChunkID]
 		}
 		quote := trimToQuery(text, q, max)
-		if strings.Trim(quote, "…。；，、 ") == "" {
+		if strings.Trim(quote, "…。；，、 “”‘’\"") == "" {
 			continue
 		}
 		if b.Len() > 0 {
@@ -222,11 +222,17 @@ func splitSentencesKeep(text string) []string {
 	var out []string
 	start := 0
 	r := []rune(text)
-	for i, c := range r {
-		if c == '。' || c == '；' || c == '！' || c == '？' {
-			out = append(out, string(r[start:i+1]))
-			start = i + 1
+	for i := 0; i < len(r); i++ {
+		if c := r[i]; c != '。' && c != '；' && c != '！' && c != '？' {
+			continue
 		}
+		// A closing quote or bracket goes with its sentence
+		// (…修改为：“贴息比例不超过50%。”).
+		for i+1 < len(r) && strings.ContainsRune("”’）)」", r[i+1]) {
+			i++
+		}
+		out = append(out, string(r[start:i+1]))
+		start = i + 1
 	}
 	if start < len(r) {
 		out = append(out, string(r[start:]))
