@@ -27,7 +27,8 @@ type Document struct {
 	// has none, and stays empty.
 	Origin map[string]string `json:"-" yaml:"-"`
 	// Repeals lists the 文号 of the documents this one says are 废止 or
-	// 停止执行, with the part when it ends only a part (…6号第七条).
+	// 停止执行 (the 《title》 of one it names by title alone), with the part
+	// when it ends only a part (…6号第七条).
 	Repeals []string `json:"repeals,omitempty" yaml:"-"`
 	// RepealedBy cites, 《title》（文号）, the loaded document that repeals
 	// this one, from RepealedOn (ISO; empty when it prints no date).

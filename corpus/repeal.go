@@ -356,7 +356,15 @@ func (d *Document) PartChanged(label string, now time.Time) (PartChange, bool) {
 	return PartChange{}, false
 }
 
-// InForce says whether the repeal has taken effect by now; one that
+// Verb is what befell the part, as an answer words it: 废止 or 修改.
+func (p PartChange) Verb() string {
+	if p.Amended {
+		return "修改"
+	}
+	return "废止"
+}
+
+// InForce says whether the change has taken effect by now; one that
 // prints no day has.
 func (p PartChange) InForce(now time.Time) bool {
 	on, err := time.Parse(time.DateOnly, p.On)

@@ -108,8 +108,8 @@ func (d *Document) Expired(now time.Time) bool {
 // document's period ends, or a named or repeated document's, is that
 // document's and is not given again. Before all of them comes the repeal
 // or rewriting of the clause's own article (第七条), when another loaded
-// document repealed or amended that part of its document. Only c.DocID, c.Label and c.Text
-// are read.
+// document repealed or amended that part of its document. Only c.DocID,
+// c.Label and c.Text are read.
 func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	own, _ := l.Document(c.DocID)
 	var out []Validity

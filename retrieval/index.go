@@ -448,10 +448,10 @@ func isZero(v []float32) bool {
 	return true
 }
 
-// repealedWeight scales the fused score of a clause whose document
-// another loaded document has repealed: the repealing one usually
-// restates its measures as they now stand, and a user asking today wants
-// those first. The repealed clause stays findable, marked as repealed in
+// repealedWeight scales the fused score of a clause whose document, or
+// article, another loaded document has repealed or rewritten: that one
+// usually states the measures as they now stand, and a user asking today
+// wants those first. The repealed clause stays findable, marked as repealed in
 // the answer.
 const repealedWeight = 0.5
 
@@ -463,8 +463,9 @@ const repealedWeight = 0.5
 const builtinBesideWeight = 0.8
 
 // demote scales the scores of clauses of repealed documents, or of
-// articles repealed or rewritten by another document, by repealedWeight, and of built-in ones beside
-// users' by builtinBesideWeight, and puts the ranking back in order.
+// articles repealed or rewritten by another document, by repealedWeight,
+// and of built-in ones beside users' by builtinBesideWeight, and puts the
+// ranking back in order.
 func (ix *Index) demote(fused []scored) {
 	now := ix.now()
 	moved := false

@@ -54,7 +54,7 @@ func (p *Pipeline) notes(cites []Citation) []string {
 				if pr.Part == c.Validity.Part && (c.Validity.Repealed || c.Validity.Amended) || !pr.InForce(p.opts.Now()) {
 					continue
 				}
-				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s%s。", c.N, pr.Part, compactCite(pr.By), changed(pr)))
+				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s%s。", c.N, pr.Part, compactCite(pr.By), pr.Verb()))
 			}
 		}
 		if c.Validity.Starts != "" {
@@ -177,14 +177,6 @@ func (p *Pipeline) validity(d corpus.Document) string {
 		}
 		return fmt.Sprintf("该文件%s，未写明有效期%s，请向%s确认是否仍然有效。", when, age, p.askWhere(d))
 	}
-}
-
-// changed words what happened to a part: 废止 or 修改.
-func changed(pr corpus.PartChange) string {
-	if pr.Amended {
-		return "修改"
-	}
-	return "废止"
 }
 
 // chunk is the citation's clause as the corpus knows it, with text for

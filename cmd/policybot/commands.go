@@ -170,11 +170,7 @@ func showDoc(w io.Writer, d corpus.Document) error {
 		fmt.Fprintf(bw, "  已被废止 %s（%s起）\n", d.RepealedBy, orDash(d.RepealedOn))
 	}
 	for _, p := range d.PartsChanged {
-		what := "废止"
-		if p.Amended {
-			what = "修改"
-		}
-		fmt.Fprintf(bw, "  %s已被%s %s（%s起）\n", p.Part, what, p.By, orDash(p.On))
+		fmt.Fprintf(bw, "  %s已被%s %s（%s起）\n", p.Part, p.Verb(), p.By, orDash(p.On))
 	}
 	for _, c := range d.Chunks {
 		fmt.Fprintf(bw, "\n──── [%d] %s  (%s)  %s\n", c.Ord+1, c.Label, strings.Join(c.Path, " > "), c.ID)
