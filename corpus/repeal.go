@@ -120,14 +120,24 @@ func markRepeals(docs []Document) {
 					docs[j].RepealedOn = on
 				}
 			}
-			for _, t := range titleRepealsIn(s, inList) {
+			for _, r := range titleRepealsIn(s, inList) {
+				named := "《" + r.title + "》" + r.part
+				if seen[named] {
+					continue
+				}
 				for j := range docs {
-					if j == i || docs[j].RepealedBy != "" || !sameTitle(docs[j].Title, t) || !before(docs[j], *d) {
+					if j == i || docs[j].RepealedBy != "" || !sameTitle(docs[j].Title, r.title) || !before(docs[j], *d) {
 						continue
 					}
-					if !seen["《"+t+"》"] {
-						seen["《"+t+"》"] = true
-						d.Repeals = append(d.Repeals, "《"+t+"》")
+					if !seen[named] {
+						// Only a loaded document's title is known to be
+						// one: 《…》 quotes laws, forms and plans too.
+						seen[named] = true
+						d.Repeals = append(d.Repeals, named)
+					}
+					if r.part != "" {
+						docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on})
+						continue
 					}
 					docs[j].RepealedBy = d.Cite()
 					docs[j].RepealedOn = on
@@ -141,24 +151,30 @@ func markRepeals(docs []Document) {
 var titleRe = regexp.MustCompile(`《([^《》]+)》`)
 
 // titleRepealsIn reads the documents a repeal sentence takes by title
-// alone (原《某办法》同时废止): a title its 文号 does not follow, which
-// repealsIn reads, taken as repealsIn takes a 文号 — the verb after it, or
-// leading to it without a pause or in a list, not named as the basis —
-// and not for a part of it (…》第七条同时废止).
-func titleRepealsIn(s string, listed bool) []string {
-	var out []string
+// alone (原《某办法》同时废止), or the part it takes of one (《某办法》第七条
+// 同时废止): a title its 文号 does not follow, which repealsIn reads,
+// taken as repealsIn takes a 文号 — the verb after it, or leading to it
+// without a pause or in a list, not named as the basis.
+func titleRepealsIn(s string, listed bool) []repeal {
+	var out []repeal
 	for _, m := range titleRe.FindAllStringSubmatchIndex(s, -1) {
 		rest := s[m[1]:]
 		if docNoAfterRe.MatchString(rest) {
 			continue
 		}
+		r := repeal{title: s[m[2]:m[3]]}
 		if v := repealVerbRe.FindStringIndex(rest); v != nil {
 			// What comes between, the titles of others repealed with it
 			// aside (《甲》、《乙》同时废止), says a part is taken, or that
 			// the verb is another clause's.
 			between := titleRe.ReplaceAllString(rest[:v[0]], "")
-			if partArticleRe.MatchString(between) || partOtherRe.MatchString(between) && !wholeWithRe.MatchString(between) || strings.ContainsAny(between, "，,；") {
+			switch {
+			case partArticleRe.MatchString(between):
+				r.part = strings.Join(strings.Fields(partArticleRe.FindString(between)), "")
+			case strings.ContainsAny(between, "，,；"):
 				continue
+			case partOtherRe.MatchString(between) && !wholeWithRe.MatchString(between):
+				r.part = partWords(between)
 			}
 		} else if !listed && !repealVerbRe.MatchString(clauseLead(s, m[0])) {
 			continue
@@ -166,7 +182,7 @@ func titleRepealsIn(s string, listed bool) []string {
 		if asBasis(clauseLead(s, m[0])) {
 			continue
 		}
-		out = append(out, s[m[2]:m[3]])
+		out = append(out, r)
 	}
 	return out
 }
@@ -222,11 +238,12 @@ func before(a, b Document) bool {
 	return a.Issued != "" && b.Issued != "" && a.Issued < b.Issued
 }
 
-// repeal is one document a sentence repeals, with the part it takes
-// ("" for all of it), or, from amendsIn, rewrites (amended) or strikes.
+// repeal is one document a sentence repeals, by its 文号 or, from
+// titleRepealsIn, its title, with the part it takes ("" for all of it),
+// or, from amendsIn, rewrites (amended) or strikes.
 type repeal struct {
-	docNo, part string
-	amended     bool
+	docNo, title, part string
+	amended            bool
 }
 
 // amendsIn reads the articles of other documents a sentence rewrites or

@@ -19,29 +19,29 @@ func TestRepealsIn(t *testing.T) {
 		want   []repeal
 	}{
 		{"whole, 同时废止", "本办法自2024年4月1日起施行。《某省财政厅关于印发〈某办法〉的通知》（某财企〔2021〕8号）同时废止。", false,
-			[]repeal{{"某财企〔2021〕8号", "", false}}},
+			[]repeal{{docNo: "某财企〔2021〕8号", part: "", amended: false}}},
 		{"whole, 停止执行 with 文件", "自2019年1月1日起，某财税〔2016〕12号文件停止执行。", false,
-			[]repeal{{"某财税〔2016〕12号", "", false}}},
+			[]repeal{{docNo: "某财税〔2016〕12号", part: "", amended: false}}},
 		{"whole, 不再执行", "《关于某事项的通知》（某财〔2014〕34号）不再执行。", false,
-			[]repeal{{"某财〔2014〕34号", "", false}}},
+			[]repeal{{docNo: "某财〔2014〕34号", part: "", amended: false}}},
 		{"whole, with its attachments", "《某办法》（某财〔2014〕3号）及其附件同时废止。", false,
-			[]repeal{{"某财〔2014〕3号", "", false}}},
+			[]repeal{{docNo: "某财〔2014〕3号", part: "", amended: false}}},
 		{"an article", "《国家税务总局关于某事项的公告》（国家税务总局公告2018年第6号）第七条同时废止。", false,
-			[]repeal{{"国家税务总局公告2018年第6号", "第七条", false}}},
+			[]repeal{{docNo: "国家税务总局公告2018年第6号", part: "第七条", amended: false}}},
 		{"an article's paragraph", "某财〔2017〕43号文件第三条第二款停止执行。", false,
-			[]repeal{{"某财〔2017〕43号", "第三条第二款", false}}},
+			[]repeal{{docNo: "某财〔2017〕43号", part: "第三条第二款", amended: false}}},
 		{"an attachment's form", "国家税务总局公告2016年第13号附件1中的《某表》同时废止。", false,
-			[]repeal{{"国家税务总局公告2016年第13号", "附件1中的《某表》", false}}},
+			[]repeal{{docNo: "国家税务总局公告2016年第13号", part: "附件1中的《某表》", amended: false}}},
 		{"two, one whole and one part, joined by 和", "《甲》（某财〔2015〕1号）和《乙》（某财〔2016〕2号）第五条同时废止。", false,
-			[]repeal{{"某财〔2015〕1号", "", false}, {"某财〔2016〕2号", "第五条", false}}},
+			[]repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}, {docNo: "某财〔2016〕2号", part: "第五条", amended: false}}},
 		{"verb before", "决定废止《某办法》（某政发〔2010〕9号）。", false,
-			[]repeal{{"某政发〔2010〕9号", "", false}}},
+			[]repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
 		{"its basis is not ended", "根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）同时废止。", false,
-			[]repeal{{"某政发〔2010〕9号", "", false}}},
+			[]repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
 		{"a document named after the verb, not by it", "《甲》（某财〔2015〕1号）同时废止，某财〔2016〕2号继续执行。", false,
-			[]repeal{{"某财〔2015〕1号", "", false}}},
+			[]repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}}},
 		{"an item of a list", "2.《某办法》（某财〔2012〕7号）", true,
-			[]repeal{{"某财〔2012〕7号", "", false}}},
+			[]repeal{{docNo: "某财〔2012〕7号", part: "", amended: false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,10 +168,10 @@ func TestAmendsIn(t *testing.T) {
 		s    string
 		want []repeal
 	}{
-		{"rewritten", "将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”", []repeal{{"某财金〔2020〕3号", "第五条", true}}},
-		{"a paragraph's figure", "某财金〔2020〕3号文件第三条第二款中的“50万元”调整为“100万元”。", []repeal{{"某财金〔2020〕3号", "第三条第二款", true}}},
+		{"rewritten", "将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”", []repeal{{docNo: "某财金〔2020〕3号", part: "第五条", amended: true}}},
+		{"a paragraph's figure", "某财金〔2020〕3号文件第三条第二款中的“50万元”调整为“100万元”。", []repeal{{docNo: "某财金〔2020〕3号", part: "第三条第二款", amended: true}}},
 		{"struck", "删去《某办法》（某财金〔2020〕3号）第七条。", nil},
-		{"struck, article after the 文号", "《某办法》（某财金〔2020〕3号）第七条删去。", []repeal{{"某财金〔2020〕3号", "第七条", false}}},
+		{"struck, article after the 文号", "《某办法》（某财金〔2020〕3号）第七条删去。", []repeal{{docNo: "某财金〔2020〕3号", part: "第七条", amended: false}}},
 		{"a rate, no article", "纳税人发生增值税应税销售行为，原适用17%和11%税率的，税率分别调整为16%、10%。", nil},
 		{"an article far from the 文号", "按照《某办法》（某财金〔2020〕3号）的要求，本办法第五条修改为：…", nil},
 	}
@@ -220,21 +220,22 @@ func TestTitleRepealsIn(t *testing.T) {
 		name   string
 		s      string
 		listed bool
-		want   []string
+		want   []repeal
 	}{
-		{"the former measures", "本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。", false, []string{"某省风险补偿资金管理办法"}},
-		{"two together", "《甲办法》、《乙办法》同时废止。", false, []string{"甲办法", "乙办法"}},
-		{"the verb before", "决定废止《某省技改贴息办法》。", false, []string{"某省技改贴息办法"}},
-		{"an item of a list", "2.《某省技改贴息办法》", true, []string{"某省技改贴息办法"}},
+		{"the former measures", "本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。", false, []repeal{{title: "某省风险补偿资金管理办法"}}},
+		{"two together", "《甲办法》、《乙办法》同时废止。", false, []repeal{{title: "甲办法"}, {title: "乙办法"}}},
+		{"the verb before", "决定废止《某省技改贴息办法》。", false, []repeal{{title: "某省技改贴息办法"}}},
+		{"an item of a list", "2.《某省技改贴息办法》", true, []repeal{{title: "某省技改贴息办法"}}},
 		{"its 文号 follows", "《某办法》（某财企〔2021〕8号）同时废止。", false, nil},
-		{"a part", "《某办法》第七条同时废止。", false, nil},
-		{"the basis", "根据《某条例》，《某办法》同时废止。", false, []string{"某办法"}},
+		{"a part", "《某办法》第七条同时废止。", false, []repeal{{title: "某办法", part: "第七条"}}},
+		{"a part of one, another whole", "《甲办法》第三条、《乙办法》同时废止。", false, []repeal{{title: "甲办法", part: "第三条"}, {title: "乙办法"}}},
+		{"the basis", "根据《某条例》，《某办法》同时废止。", false, []repeal{{title: "某办法"}}},
 		{"another clause's verb", "按《某办法》执行，违规的停止执行。", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := titleRepealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("titleRepealsIn(%q) = %q, want %q", tt.s, got, tt.want)
+				t.Errorf("titleRepealsIn(%q) = %+v, want %+v", tt.s, got, tt.want)
 			}
 		})
 	}
@@ -242,12 +243,14 @@ func TestTitleRepealsIn(t *testing.T) {
 
 // TestRepealedByTitle: the earlier version of measures a later notice
 // repeals by title alone is repealed; the later one, and a still later
-// one of the same title, are not.
+// one of the same title, are not; an article taken by title is that
+// article only.
 func TestRepealedByTitle(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{
 		"v2021.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过30%。\n某省财政厅\n2021年3月15日\n"),
-		"v2024.txt": []byte("某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n第一条 风险补偿比例不超过40%。\n第二条 本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。\n某省财政厅\n2024年3月20日\n"),
+		"v2024.txt": []byte("某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n第一条 风险补偿比例不超过40%。\n第二条 本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止，《某省技改贴息办法》第三条同时废止。\n某省财政厅\n2024年3月20日\n"),
+		"tech.txt":  []byte("某省技改贴息办法\n第一条 对技改项目贷款贴息。\n第三条 贴息比例不超过30%。\n某省工业和信息化厅\n2022年6月1日\n"),
 		"v2026.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过50%。\n某省财政厅\n2026年5月1日\n"),
 	})
 	lib, err := Load(Options{Dirs: []string{dir}}, nil)
@@ -262,7 +265,11 @@ func TestRepealedByTitle(t *testing.T) {
 			t.Errorf("%s repealed by %q, want %q", tt.id, d.RepealedBy, tt.want)
 		}
 	}
-	if want := []string{"《某省风险补偿资金管理办法》"}; !reflect.DeepEqual(by.Repeals, want) {
+	if want := []string{"《某省风险补偿资金管理办法》", "《某省技改贴息办法》第三条"}; !reflect.DeepEqual(by.Repeals, want) {
 		t.Errorf("repeals %q, want %q", by.Repeals, want)
+	}
+	tech, _ := lib.Document("tech")
+	if want := []PartChange{{Part: "第三条", By: by.Cite(), On: "2024-04-01"}}; tech.RepealedBy != "" || !reflect.DeepEqual(tech.PartsChanged, want) {
+		t.Errorf("repealed by %q, parts changed %+v; want only %+v", tech.RepealedBy, tech.PartsChanged, want)
 	}
 }
