@@ -151,6 +151,11 @@ func FuzzRepealsIn(f *testing.F) {
 				t.Errorf("part %q longer than kept", r.part)
 			}
 		}
+		for _, r := range titleRepealsIn(s, listed) {
+			if r.title == "" || !strings.Contains(s, "《"+r.title+"》") {
+				t.Errorf("title %q not quoted in %q", r.title, s)
+			}
+		}
 		for _, r := range amendsIn(s) {
 			if !strings.Contains(s, r.docNo) || !partArticleRe.MatchString(r.part) {
 				t.Errorf("amendment %+v not read from %q", r, s)
