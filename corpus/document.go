@@ -37,6 +37,11 @@ type Document struct {
 	// PartsChanged are the parts of this document (第七条) loaded
 	// documents repeal while the rest stands.
 	PartsChanged []PartChange `json:"-" yaml:"-"`
+	// Newer cites the newest loaded document of the same title (or
+	// issuing the same measures) issued after this one, when that one
+	// does not say it repeals this: a later version may replace an
+	// earlier without saying so, and whoever applies it should check.
+	Newer, NewerIssued string `json:"-" yaml:"-"`
 	// Compiled is the year the compilation (汇编) that holds the document
 	// was made, when it was read from one: the built-in corpus's (its
 	// scope's), or a user's compilation's, no earlier than the dates its

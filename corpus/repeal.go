@@ -420,3 +420,25 @@ func articleNumberOf(s string) int {
 	}
 	return hundreds*100 + dateNumber(rest)
 }
+
+// markNewer marks each document that a later loaded one of the same title
+// (sameTitle) follows without repealing it (see Document.Newer).
+// Interpretations are left out: their titles repeat by department, not by
+// version.
+func markNewer(docs []Document) {
+	for j := range docs {
+		d := &docs[j]
+		if d.Kind == "解读" || d.RepealedBy != "" {
+			continue
+		}
+		for k := range docs {
+			n := &docs[k]
+			if k == j || n.Kind == "解读" || !before(*d, *n) || !sameTitle(d.Title, n.Title) {
+				continue
+			}
+			if d.NewerIssued == "" || n.Issued > d.NewerIssued {
+				d.Newer, d.NewerIssued = n.Cite(), n.Issued
+			}
+		}
+	}
+}

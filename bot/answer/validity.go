@@ -47,9 +47,13 @@ func (p *Pipeline) notes(cites []Citation) []string {
 			out = append(out, fmt.Sprintf("[%d]%s已被%s修改，现行规定以修改后的条文为准。", c.N, partOf(c.Validity), c.Validity.Because))
 		}
 		// A clause of a document that lost another part still stands,
-		// but whoever applies the document needs to know.
+		// but whoever applies the document needs to know; so does one a
+		// later version may have replaced without saying so.
 		if doc, ok := p.lib.Document(c.DocID); ok && !partsSaid[c.DocID] {
 			partsSaid[c.DocID] = true
+			if doc.Newer != "" && !c.Validity.Repealed {
+				out = append(out, fmt.Sprintf("[%d]另有同名的较新文件%s（%s发布），请核对本文件是否已被取代。", c.N, compactCite(doc.Newer), chineseDate(doc.NewerIssued)))
+			}
 			for _, pr := range doc.PartsChanged {
 				if pr.Part == c.Validity.Part && (c.Validity.Repealed || c.Validity.Amended) || !pr.InForce(p.opts.Now()) {
 					continue

@@ -503,3 +503,24 @@ func TestPartAmendedAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestNewerVersionNote: a clause of measures a later version of the same
+// title follows, without saying it repeals them, carries a note to check.
+func TestNewerVersionNote(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"v2019.txt": "某市稳岗补贴实施办法\n第一条 稳岗补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n",
+		"v2025.txt": "某市稳岗补贴实施办法\n第一条 稳岗补贴标准按上年度实际缴纳失业保险费的75%返还。\n某市人力资源和社会保障局\n2025年6月1日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("v2019")
+	ans, err := answer.New(vtClause(t, d, "50%"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "稳岗补贴比例是多少？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1]另有同名的较新文件《某市稳岗补贴实施办法》（2025年6月1日发布），请核对本文件是否已被取代。"; !strings.Contains(ans.Text, want) {
+		t.Errorf("answer lacks %q:\n%s", want, ans.Text)
+	}
+}

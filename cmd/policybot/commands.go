@@ -169,6 +169,9 @@ func showDoc(w io.Writer, d corpus.Document) error {
 	if d.RepealedBy != "" {
 		fmt.Fprintf(bw, "  已被废止 %s（%s起）\n", d.RepealedBy, orDash(d.RepealedOn))
 	}
+	if d.Newer != "" {
+		fmt.Fprintf(bw, "  较新的同名文件 %s（%s）\n", d.Newer, d.NewerIssued)
+	}
 	for _, p := range d.PartsChanged {
 		fmt.Fprintf(bw, "  %s已被%s %s（%s起）\n", p.Part, p.Verb(), p.By, orDash(p.On))
 	}
