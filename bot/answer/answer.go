@@ -69,4 +69,8 @@ type Citation struct {
 	// part, when set, is the part of a clause stating several periods
 	// that the answer rests on, and Validity was judged on it (see focus).
 	part string
+	// newer is the issue date (ISO) of a later loaded version of the
+	// document, which does not say it repeals it (corpus.Document.Newer):
+	// the status line says a newer one exists.
+	newer string
 }

@@ -94,8 +94,19 @@ func statusLine(cites []Citation) string {
 	return b.String()
 }
 
-// statusText words one citation's validity in a few characters.
+// statusText words one citation's validity in a few characters, and
+// says when a later version of its document exists: what stands in the
+// first lines is what a reader takes for current.
 func statusText(c Citation) string {
+	s := periodText(c)
+	if c.newer != "" && !c.Validity.Repealed {
+		s += "，另有" + chineseDate(c.newer) + "发布的同名文件"
+	}
+	return s
+}
+
+// periodText words where a citation's period stands.
+func periodText(c Citation) string {
 	v := c.Validity
 	var s string
 	switch {

@@ -362,6 +362,9 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 		if issuedKnown(doc) == "" {
 			c.compiled = doc.Compiled
 		}
+		if doc.Newer != "" {
+			c.newer = doc.NewerIssued
+		}
 		out = append(out, c)
 	}
 	return out

@@ -505,7 +505,8 @@ func TestPartAmendedAnswer(t *testing.T) {
 }
 
 // TestNewerVersionNote: a clause of measures a later version of the same
-// title follows, without saying it repeals them, carries a note to check.
+// title follows, without saying it repeals them, says so in its status
+// line and carries a note to check.
 func TestNewerVersionNote(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
 		"v2019.txt": "某市稳岗补贴实施办法\n第一条 稳岗补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n",
@@ -520,7 +521,12 @@ func TestNewerVersionNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "[1]另有同名的较新文件《某市稳岗补贴实施办法》（2025年6月1日发布），请核对本文件是否已被取代。"; !strings.Contains(ans.Text, want) {
-		t.Errorf("answer lacks %q:\n%s", want, ans.Text)
+	for _, want := range []string{
+		"时效：[1]未写明期限，请确认是否仍有效，另有2025年6月1日发布的同名文件",
+		"[1]另有同名的较新文件《某市稳岗补贴实施办法》（2025年6月1日发布），请核对本文件是否已被取代。",
+	} {
+		if !strings.Contains(ans.Text, want) {
+			t.Errorf("answer lacks %q:\n%s", want, ans.Text)
+		}
 	}
 }
