@@ -279,13 +279,18 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 		if err != nil {
 			return err
 		}
-		measured = answerSearch{p, live}
+		ix, measured = live, answerSearch{p, live}
 	} else {
 		live, err := g.live(ctx)
 		if err != nil {
 			return err
 		}
 		ix, measured = live, live
+	}
+	if t := ix.Taught(); t != nil && len(t.List()) > 0 {
+		// What staff taught changes the figures; whoever reads them must
+		// know, and may want retrieval alone.
+		fmt.Fprintf(g.stderr, "eval: %d taught questions are in use; a data directory without them measures retrieval alone\n", len(t.List()))
 	}
 	for i, items := range sets {
 		if fs.NArg() > 1 {

@@ -518,6 +518,27 @@ func TestEval(t *testing.T) {
 	}
 }
 
+// TestEvalSaysTaught: eval says when what staff taught is in use, since it
+// changes the figures; with nothing taught it says nothing.
+func TestEvalSaysTaught(t *testing.T) {
+	c := newCLI(t)
+	file := writeFile(t, "eval.jsonl", `{"id":"t1","question":"做自行车的，评上省级数字化车间能奖多少钱？","history":[],"answerable":true,"kind":"number","gold":[{"doc":"冀制强省办〔2018〕2号","clause":"省级智能工厂和数字化车间的企业分别给予90万元和40万元"}]}`+"\n")
+	const says = "taught questions are in use"
+	if _, stderr := c.mustRun(t, "", "eval", file); strings.Contains(stderr, says) {
+		t.Errorf("nothing taught, yet stderr says:\n%s", stderr)
+	}
+	dir := filepath.Join(c.dataDir, "taught")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "taught.jsonl"), []byte(`{"id":"abc","question":"驾照到期了去哪换","none":true,"added":"2026-11-01T00:00:00Z"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr := c.mustRun(t, "", "eval", file); !strings.Contains(stderr, "1 "+says) {
+		t.Errorf("one question taught, stderr:\n%s\nwant it said", stderr)
+	}
+}
+
 // TestCorpusAddRemoveCompilation: corpus add of a compilation adds each
 // of its documents; removing one removes its file, and says which others
 // went with it.
