@@ -422,7 +422,8 @@ func articleNumberOf(s string) int {
 }
 
 // markNewer marks each document that a later loaded one of the same title
-// (sameTitle) follows without repealing it (see Document.Newer).
+// (sameTitle) and issuer follows without repealing it (see
+// Document.Newer).
 // Interpretations are left out: their titles repeat by department, not by
 // version.
 func markNewer(docs []Document) {
@@ -434,6 +435,11 @@ func markNewer(docs []Document) {
 		for k := range docs {
 			n := &docs[k]
 			if k == j || n.Kind == "解读" || !before(*d, *n) || !sameTitle(d.Title, n.Title) {
+				continue
+			}
+			if d.Issuer != "" && n.Issuer != "" && d.Issuer != n.Issuer {
+				// Two issuers' measures may share a title (a province's
+				// and a city's 若干措施); neither replaces the other.
 				continue
 			}
 			if d.NewerIssued == "" || n.Issued > d.NewerIssued {

@@ -280,15 +280,16 @@ func TestRepealedByTitle(t *testing.T) {
 }
 
 // TestNewer: each earlier version of measures a later one follows without
-// repealing it is marked with the newest; the newest, a repealed one and
-// an interpretation are not.
+// repealing it is marked with the newest; the newest, and measures of the
+// same title by another issuer, are not.
 func TestNewer(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string][]byte{
-		"v2019.txt": []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n"),
-		"v2022.txt": []byte("某市人力资源和社会保障局关于印发《某市稳岗补贴实施办法》的通知\n第一条 补贴比例为上年度失业保险费的60%。\n某市人力资源和社会保障局\n2022年5月1日\n"),
-		"v2025.txt": []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的75%。\n某市人力资源和社会保障局\n2025年6月1日\n"),
-		"other.txt": []byte("某市创业担保贷款实施办法\n第一条 贷款额度最高30万元。\n某市人力资源和社会保障局\n2020年1月1日\n"),
+		"v2019.txt":  []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n"),
+		"v2022.txt":  []byte("某市人力资源和社会保障局关于印发《某市稳岗补贴实施办法》的通知\n第一条 补贴比例为上年度失业保险费的60%。\n某市人力资源和社会保障局\n2022年5月1日\n"),
+		"v2025.txt":  []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的75%。\n某市人力资源和社会保障局\n2025年6月1日\n"),
+		"other.txt":  []byte("某市创业担保贷款实施办法\n第一条 贷款额度最高30万元。\n某市人力资源和社会保障局\n2020年1月1日\n"),
+		"county.txt": []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的40%。\n某县人力资源和社会保障局\n2018年1月1日\n"),
 	})
 	lib, err := Load(Options{Dirs: []string{dir}}, nil)
 	if err != nil {
@@ -296,7 +297,7 @@ func TestNewer(t *testing.T) {
 	}
 	newest, _ := lib.Document("v2025")
 	for _, tt := range []struct{ id, want string }{
-		{"v2019", newest.Cite()}, {"v2022", newest.Cite()}, {"v2025", ""}, {"other", ""},
+		{"v2019", newest.Cite()}, {"v2022", newest.Cite()}, {"v2025", ""}, {"other", ""}, {"county", ""},
 	} {
 		if d, _ := lib.Document(tt.id); d.Newer != tt.want {
 			t.Errorf("%s: newer %q, want %q", tt.id, d.Newer, tt.want)
