@@ -887,6 +887,28 @@ func TestBrowserValidityBadges(t *testing.T) {
 	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("badges:\n got %+v\nwant %+v", got, want)
 	}
+
+	// Repealed by another document, the whole of it or the clause's
+	// article, and an article another rewrote.
+	const by = "《某省财政厅关于印发〈某省风险补偿资金管理办法〉的通知》（某财企〔2024〕5号）"
+	f.answerer.set(func(f *fakeAnswerer) {
+		a := richAnswer()
+		a.Citations = a.Citations[:3]
+		a.Citations[0].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true}
+		a.Citations[1].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true, Part: "第七条"}
+		a.Citations[2].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Amended: true, Part: "第五条"}
+		f.answer = a
+	})
+	p.do("ask a third time", chromedp.Click(chromedp.ID("regenerate")))
+	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 3`)
+	want = []badge{
+		{"badge expired", "已废止", white, red, "由某财企〔2024〕5号废止", "自2024年4月1日起"},
+		{"badge expired", "本条已废止", white, red, "由某财企〔2024〕5号废止", "自2024年4月1日起"},
+		{"badge expired", "本条已修改", white, red, "由某财企〔2024〕5号修改", "自2024年4月1日起"},
+	}
+	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("badges:\n got %+v\nwant %+v", got, want)
+	}
 }
 
 // TestBrowserLayout checks the page at desktop and phone width with a long

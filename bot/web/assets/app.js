@@ -346,6 +346,18 @@
       default:
         return out;
     }
+    if (v.repealed || v.amended) {
+      // Repealed or rewritten by another document, the whole of it or
+      // the clause's article: its own period no longer says where it
+      // stands.
+      var what = v.repealed ? '废止' : '修改';
+      out.badge = (v.part ? '本条已' : '已') + what;
+      out.cls = 'expired';
+      out.title = (v.part ? '本条（' + v.part + '）' : '该文件') + '已被' + (v.because || '其他文件') + what;
+      out.detail = v.until ? '自' + cnDate(v.until) + '起' : '';
+      out.because = v.because ? '由' + shortCite(v.because) + what : '';
+      return out;
+    }
     if (v.starts) {
       // A period yet to begin: what it offers cannot be had today.
       out.badge = cnDate(v.starts) + '起施行' + (v.until ? '，有效至' + cnDate(v.until) : '');
