@@ -62,8 +62,12 @@ type PartChange struct {
 // article another document rewrites (…第五条修改为：…, see amendsIn).
 func markRepeals(docs []Document) {
 	folded := make([]string, len(docs))
+	byTitle := map[string][]int{}
 	for i := range docs {
 		folded[i] = FoldDocNo(docs[i].DocNo)
+		if k := titleKey(docs[i].Title); k != "" {
+			byTitle[k] = append(byTitle[k], i)
+		}
 	}
 	for i := range docs {
 		d := &docs[i]
@@ -125,8 +129,8 @@ func markRepeals(docs []Document) {
 				if seen[named] {
 					continue
 				}
-				for j := range docs {
-					if j == i || docs[j].RepealedBy != "" || !sameTitle(docs[j].Title, r.title) || !before(docs[j], *d) {
+				for _, j := range byTitle[titleKey(r.title)] {
+					if j == i || docs[j].RepealedBy != "" || !before(docs[j], *d) {
 						continue
 					}
 					if !seen[named] {
@@ -210,26 +214,21 @@ func asBasis(lead string) bool {
 // docNoAfterRe: a 文号 right after a title, in brackets.
 var docNoAfterRe = regexp.MustCompile(`^\s*[（(]\s*(?:` + docNoPattern + `)`)
 
-// sameTitle says whether a document's title is the title a repeal quotes,
-// or issues the same measures (关于印发《某办法》的通知 and 《某办法》, or two
-// notices issuing it): the quoted forms 〈〉 and 《》 and spacing aside.
-func sameTitle(title, quoted string) bool {
-	norm := func(s string) string {
-		s = strings.NewReplacer("〈", "《", "〉", "》", " ", "", "\u3000", "").Replace(s)
-		return strings.TrimSuffix(strings.TrimPrefix(s, "《"), "》")
+// titleKey is what two titles share when one is the other, or both issue
+// the same measures (关于印发《某办法》的通知 and 《某办法》, or two notices
+// issuing it): the title of the measures, the quoted forms 〈〉 and 《》
+// and spacing aside; "" for none.
+func titleKey(title string) string {
+	s := titleFolder.Replace(title)
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "《"), "》")
+	if m := titleRe.FindStringSubmatch(s); m != nil {
+		return m[1]
 	}
-	a, b := norm(title), norm(quoted)
-	if a == "" || b == "" {
-		return false
-	}
-	inner := func(s string) string {
-		if m := titleRe.FindStringSubmatch(s); m != nil {
-			return m[1]
-		}
-		return s
-	}
-	return a == b || inner(a) == inner(b)
+	return s
 }
+
+// titleFolder makes the quoted forms and spacing of titles alike.
+var titleFolder = strings.NewReplacer("〈", "《", "〉", "》", " ", "", "\u3000", "")
 
 // before says whether a was issued before b, both dates known: a title
 // repeats from one version of measures to the next, and only the earlier
@@ -422,19 +421,32 @@ func articleNumberOf(s string) int {
 }
 
 // markNewer marks each document that a later loaded one of the same title
-// (sameTitle) and issuer follows without repealing it (see
-// Document.Newer).
-// Interpretations are left out: their titles repeat by department, not by
-// version.
+// (titleKey) and issuer follows without repealing it (see
+// Document.Newer). Interpretations are left out: their titles repeat by
+// department, not by version.
 func markNewer(docs []Document) {
-	for j := range docs {
+	byTitle := map[string][]int{}
+	for i := range docs {
+		if k := titleKey(docs[i].Title); k != "" && docs[i].Kind != "解读" {
+			byTitle[k] = append(byTitle[k], i)
+		}
+	}
+	for _, same := range byTitle {
+		markNewerOf(docs, same)
+	}
+}
+
+// markNewerOf marks, among documents of one title (by index), each that a
+// later one of its issuer follows.
+func markNewerOf(docs []Document, same []int) {
+	for _, j := range same {
 		d := &docs[j]
-		if d.Kind == "解读" || d.RepealedBy != "" {
+		if d.RepealedBy != "" {
 			continue
 		}
-		for k := range docs {
+		for _, k := range same {
 			n := &docs[k]
-			if k == j || n.Kind == "解读" || !before(*d, *n) || !sameTitle(d.Title, n.Title) {
+			if k == j || !before(*d, *n) {
 				continue
 			}
 			if d.Issuer != "" && n.Issuer != "" && d.Issuer != n.Issuer {
