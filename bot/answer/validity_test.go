@@ -436,37 +436,51 @@ func TestPeriodYetToBegin(t *testing.T) {
 	}
 }
 
-// TestPartRepealedAnswer: a clause of an article a later notice repealed
-// opens with 【已废止】 and says which article went; a clause of another
-// article of that notice stands, and the notes say what went beside it.
-func TestPartRepealedAnswer(t *testing.T) {
-	lib := vtLibrary(t, map[string]string{
-		"old.txt": "某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报附加税费。\n二、小型企业可享受附加税费减半征收。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n",
-		"new.txt": "某省税务局关于调整某事项的公告\n某省税务局公告2025年第1号\n一、纳税人按月申报附加税费。\n二、本公告自2025年7月1日起施行。《某省税务局关于某事项的公告》（某省税务局公告2022年第3号）第一条同时废止。\n某省税务局\n2025年6月1日\n",
-	})
+// TestChangedDocumentAnswer: a clause of an article a later notice
+// repealed or rewrote opens with 【已废止】 or 【已修改】 and says which
+// article and by whom; a clause of another article of that notice stands,
+// with a note of what went beside it; a clause of measures a later
+// version of the same title follows, without saying it repeals them, says
+// so in its status line and notes.
+func TestChangedDocumentAnswer(t *testing.T) {
+	const (
+		taxOld   = "某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报附加税费。\n二、小型企业可享受附加税费减半征收。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n"
+		taxNew   = "某省税务局关于调整某事项的公告\n某省税务局公告2025年第1号\n一、纳税人按月申报附加税费。\n二、本公告自2025年7月1日起施行。《某省税务局关于某事项的公告》（某省税务局公告2022年第3号）第一条同时废止。\n某省税务局\n2025年6月1日\n"
+		loanOld  = "某省财政厅关于印发某省中小企业贷款贴息办法的通知\n某财金〔2020〕3号\n第一条 为支持中小企业融资，制定本办法。\n第五条 贷款贴息比例不超过30%。\n第六条 本办法自2020年3月1日起施行，有效期至2027年12月31日。\n某省财政厅\n2020年2月20日\n"
+		loanNew  = "某省财政厅关于修改某省中小企业贷款贴息办法的通知\n某财金〔2025〕8号\n一、将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贷款贴息比例不超过50%。”\n二、本通知自2025年9月1日起施行。\n某省财政厅\n2025年8月1日\n"
+		jobs2019 = "某市稳岗补贴实施办法\n第一条 稳岗补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n"
+		jobs2025 = "某市稳岗补贴实施办法\n第一条 稳岗补贴标准按上年度实际缴纳失业保险费的75%返还。\n某市人力资源和社会保障局\n2025年6月1日\n"
+	)
+	tests := []struct {
+		name                          string
+		files                         map[string]string
+		doc, has, question, leadStart string // leadStart "" for no mark
+		want                          []string
+	}{
+		{"a repealed article", map[string]string{"old.txt": taxOld, "new.txt": taxNew}, "old", "按季度申报", "附加税费可以按季度申报吗？", "【已废止】",
+			[]string{"时效：[1]本条（第一条）已被", "本条（第一条）已被《某省税务局关于调整某事项的公告》（某省税务局公告2025年第1号）废止"}},
+		{"another article of its notice", map[string]string{"old.txt": taxOld, "new.txt": taxNew}, "old", "减半征收", "小型企业附加税费有减免吗？", "",
+			[]string{"有效至2027年12月31日", "该文件第一条已被"}},
+		{"an amended article", map[string]string{"old.txt": loanOld, "new.txt": loanNew}, "old", "不超过30%", "贷款贴息比例是多少？", "【已修改】",
+			[]string{"时效：[1]本条（第五条）已被", "本条（第五条）已被《某省财政厅关于修改某省中小企业贷款贴息办法的通知》（某财金〔2025〕8号）修改，现行规定以修改后的条文为准"}},
+		{"a later version", map[string]string{"v2019.txt": jobs2019, "v2025.txt": jobs2025}, "v2019", "50%", "稳岗补贴比例是多少？", "",
+			[]string{"时效：[1]未写明期限，请确认是否仍有效，另有2025年6月1日发布的同名文件", "[1]另有同名的较新文件《某市稳岗补贴实施办法》（2025年6月1日发布），请核对本文件是否已被取代。"}},
+	}
 	set, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
-	d, _ := lib.Document("old")
-	tests := []struct {
-		name, has, question, leadPrefix string
-		want                            []string
-	}{
-		{"the repealed article", "按季度申报", "附加税费可以按季度申报吗？", "【已废止】",
-			[]string{"时效：[1]本条（第一条）已被", "本条（第一条）已被《某省税务局关于调整某事项的公告》（某省税务局公告2025年第1号）废止"}},
-		{"another article", "减半征收", "小型企业附加税费有减免吗？", "",
-			[]string{"有效至2027年12月31日", "该文件第一条已被"}},
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			lib := vtLibrary(t, tt.files)
+			d, _ := lib.Document(tt.doc)
 			ans, err := answer.New(vtClause(t, d, tt.has), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.leadPrefix == "" && strings.HasPrefix(ans.Lead, "【") || tt.leadPrefix != "" && !strings.HasPrefix(ans.Lead, tt.leadPrefix) {
-				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.leadPrefix)
+			if tt.leadStart == "" && strings.HasPrefix(ans.Lead, "【") || tt.leadStart != "" && !strings.HasPrefix(ans.Lead, tt.leadStart) {
+				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.leadStart)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(ans.Text, w) {
@@ -474,59 +488,5 @@ func TestPartRepealedAnswer(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestPartAmendedAnswer: a clause of an article a later notice rewrote
-// opens with 【已修改】 and points to the rewriting notice.
-func TestPartAmendedAnswer(t *testing.T) {
-	lib := vtLibrary(t, map[string]string{
-		"old.txt": "某省财政厅关于印发某省中小企业贷款贴息办法的通知\n某财金〔2020〕3号\n第一条 为支持中小企业融资，制定本办法。\n第五条 贷款贴息比例不超过30%。\n第六条 本办法自2020年3月1日起施行，有效期至2027年12月31日。\n某省财政厅\n2020年2月20日\n",
-		"new.txt": "某省财政厅关于修改某省中小企业贷款贴息办法的通知\n某财金〔2025〕8号\n一、将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贷款贴息比例不超过50%。”\n二、本通知自2025年9月1日起施行。\n某省财政厅\n2025年8月1日\n",
-	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
-	d, _ := lib.Document("old")
-	ans, err := answer.New(vtClause(t, d, "不超过30%"), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "贷款贴息比例是多少？", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(ans.Lead, "【已修改】") {
-		t.Errorf("lead %q, want it opening with 【已修改】", ans.Lead)
-	}
-	for _, w := range []string{"时效：[1]本条（第五条）已被", "本条（第五条）已被《某省财政厅关于修改某省中小企业贷款贴息办法的通知》（某财金〔2025〕8号）修改，现行规定以修改后的条文为准"} {
-		if !strings.Contains(ans.Text, w) {
-			t.Errorf("answer lacks %q:\n%s", w, ans.Text)
-		}
-	}
-}
-
-// TestNewerVersionNote: a clause of measures a later version of the same
-// title follows, without saying it repeals them, says so in its status
-// line and carries a note to check.
-func TestNewerVersionNote(t *testing.T) {
-	lib := vtLibrary(t, map[string]string{
-		"v2019.txt": "某市稳岗补贴实施办法\n第一条 稳岗补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n",
-		"v2025.txt": "某市稳岗补贴实施办法\n第一条 稳岗补贴标准按上年度实际缴纳失业保险费的75%返还。\n某市人力资源和社会保障局\n2025年6月1日\n",
-	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := lib.Document("v2019")
-	ans, err := answer.New(vtClause(t, d, "50%"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), "稳岗补贴比例是多少？", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		"时效：[1]未写明期限，请确认是否仍有效，另有2025年6月1日发布的同名文件",
-		"[1]另有同名的较新文件《某市稳岗补贴实施办法》（2025年6月1日发布），请核对本文件是否已被取代。",
-	} {
-		if !strings.Contains(ans.Text, want) {
-			t.Errorf("answer lacks %q:\n%s", want, ans.Text)
-		}
 	}
 }
