@@ -865,50 +865,49 @@ func TestBrowserValidityBadges(t *testing.T) {
 		t.Errorf("badges: want each right under its citation")
 	}
 
+	// again asks for a draft whose citations have these validities, and
+	// checks their badges.
+	again := func(name string, vs []corpus.Validity, want []badge) {
+		t.Helper()
+		f.answerer.set(func(f *fakeAnswerer) {
+			a := richAnswer()
+			a.Citations = a.Citations[:len(vs)]
+			for i, v := range vs {
+				a.Citations[i].Validity = v
+			}
+			f.answer = a
+		})
+		p.do(name, chromedp.Click(chromedp.ID("regenerate")))
+		p.waitFor("answer", jsIdle+fmt.Sprintf(` && document.querySelectorAll('#sources .source').length === %d`, len(vs)))
+		if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s, badges:\n got %+v\nwant %+v", name, got, want)
+		}
+	}
 	// A period the clause states, a draft kept from before validity was
 	// sent (only the expired flag), and a period yet to begin.
-	f.answerer.set(func(f *fakeAnswerer) {
-		a := richAnswer()
-		a.Citations = a.Citations[:4]
-		a.Citations[0].Validity = corpus.Validity{}
-		a.Citations[1].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-06-30", Because: corpus.BecauseClause}
-		a.Citations[2].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2026-12-31", EndsSoon: true}
-		a.Citations[3].Validity = corpus.Validity{Status: corpus.StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"}
-		f.answer = a
-	})
-	p.do("ask again", chromedp.Click(chromedp.ID("regenerate")))
-	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 4`)
-	want = []badge{
+	again("ask again", []corpus.Validity{
+		{},
+		{Status: corpus.StatusInForce, Until: "2026-06-30", Because: corpus.BecauseClause},
+		{Status: corpus.StatusInForce, Until: "2026-12-31", EndsSoon: true},
+		{Status: corpus.StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"},
+	}, []badge{
 		{"badge expired", "已失效", white, red, "", ""},
 		{"badge in-force", "有效至2026年6月30日", green, paleGrn, "依本条所述期限", ""},
 		{"badge ends-soon", "有效至2026年12月31日，即将到期", amber, paleAmb, "", ""},
 		{"badge not-yet", "2027年1月1日起施行，有效至2029年12月31日", amber, paleAmb, "", "尚未生效"},
-	}
-	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("badges:\n got %+v\nwant %+v", got, want)
-	}
-
+	})
 	// Repealed by another document, the whole of it or the clause's
 	// article, and an article another rewrote.
 	const by = "《某省财政厅关于印发〈某省风险补偿资金管理办法〉的通知》（某财企〔2024〕5号）"
-	f.answerer.set(func(f *fakeAnswerer) {
-		a := richAnswer()
-		a.Citations = a.Citations[:3]
-		a.Citations[0].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true}
-		a.Citations[1].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true, Part: "第七条"}
-		a.Citations[2].Validity = corpus.Validity{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Amended: true, Part: "第五条"}
-		f.answer = a
-	})
-	p.do("ask a third time", chromedp.Click(chromedp.ID("regenerate")))
-	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 3`)
-	want = []badge{
+	again("ask a third time", []corpus.Validity{
+		{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true},
+		{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Repealed: true, Part: "第七条"},
+		{Status: corpus.StatusExpired, Until: "2024-04-01", Because: by, Amended: true, Part: "第五条"},
+	}, []badge{
 		{"badge expired", "已废止", white, red, "由某财企〔2024〕5号废止", "自2024年4月1日起"},
 		{"badge expired", "本条已废止", white, red, "由某财企〔2024〕5号废止", "自2024年4月1日起"},
 		{"badge expired", "本条已修改", white, red, "由某财企〔2024〕5号修改", "自2024年4月1日起"},
-	}
-	if got := read(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("badges:\n got %+v\nwant %+v", got, want)
-	}
+	})
 }
 
 // TestBrowserLayout checks the page at desktop and phone width with a long
