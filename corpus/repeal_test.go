@@ -9,44 +9,53 @@ import (
 	"unicode/utf8"
 )
 
-// TestRepealsIn: which documents a sentence ends, and whether all of each
-// or a part, in the wordings notices use.
-func TestRepealsIn(t *testing.T) {
+// TestRepealSentences: what a sentence ends or rewrites, read by 文号
+// (repealsIn), by title alone (titleRepealsIn) or as an amendment
+// (amendsIn): all of a document or a part, in the wordings notices use,
+// and what it names only as its basis or adjusts without naming an
+// article.
+func TestRepealSentences(t *testing.T) {
+	byDocNo, byTitle := repealsIn, titleRepealsIn
+	amends := func(s string, _ bool) []repeal { return amendsIn(s) }
 	tests := []struct {
 		name   string
+		read   func(s string, listed bool) []repeal
 		s      string
 		listed bool
 		want   []repeal
 	}{
-		{"whole, 同时废止", "本办法自2024年4月1日起施行。《某省财政厅关于印发〈某办法〉的通知》（某财企〔2021〕8号）同时废止。", false,
-			[]repeal{{docNo: "某财企〔2021〕8号", part: "", amended: false}}},
-		{"whole, 停止执行 with 文件", "自2019年1月1日起，某财税〔2016〕12号文件停止执行。", false,
-			[]repeal{{docNo: "某财税〔2016〕12号", part: "", amended: false}}},
-		{"whole, 不再执行", "《关于某事项的通知》（某财〔2014〕34号）不再执行。", false,
-			[]repeal{{docNo: "某财〔2014〕34号", part: "", amended: false}}},
-		{"whole, with its attachments", "《某办法》（某财〔2014〕3号）及其附件同时废止。", false,
-			[]repeal{{docNo: "某财〔2014〕3号", part: "", amended: false}}},
-		{"an article", "《国家税务总局关于某事项的公告》（国家税务总局公告2018年第6号）第七条同时废止。", false,
-			[]repeal{{docNo: "国家税务总局公告2018年第6号", part: "第七条", amended: false}}},
-		{"an article's paragraph", "某财〔2017〕43号文件第三条第二款停止执行。", false,
-			[]repeal{{docNo: "某财〔2017〕43号", part: "第三条第二款", amended: false}}},
-		{"an attachment's form", "国家税务总局公告2016年第13号附件1中的《某表》同时废止。", false,
-			[]repeal{{docNo: "国家税务总局公告2016年第13号", part: "附件1中的《某表》", amended: false}}},
-		{"two, one whole and one part, joined by 和", "《甲》（某财〔2015〕1号）和《乙》（某财〔2016〕2号）第五条同时废止。", false,
-			[]repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}, {docNo: "某财〔2016〕2号", part: "第五条", amended: false}}},
-		{"verb before", "决定废止《某办法》（某政发〔2010〕9号）。", false,
-			[]repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
-		{"its basis is not ended", "根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）同时废止。", false,
-			[]repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
-		{"a document named after the verb, not by it", "《甲》（某财〔2015〕1号）同时废止，某财〔2016〕2号继续执行。", false,
-			[]repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}}},
-		{"an item of a list", "2.《某办法》（某财〔2012〕7号）", true,
-			[]repeal{{docNo: "某财〔2012〕7号", part: "", amended: false}}},
+		{"whole, 同时废止", byDocNo, "本办法自2024年4月1日起施行。《某省财政厅关于印发〈某办法〉的通知》（某财企〔2021〕8号）同时废止。", false, []repeal{{docNo: "某财企〔2021〕8号", part: "", amended: false}}},
+		{"whole, 停止执行 with 文件", byDocNo, "自2019年1月1日起，某财税〔2016〕12号文件停止执行。", false, []repeal{{docNo: "某财税〔2016〕12号", part: "", amended: false}}},
+		{"whole, 不再执行", byDocNo, "《关于某事项的通知》（某财〔2014〕34号）不再执行。", false, []repeal{{docNo: "某财〔2014〕34号", part: "", amended: false}}},
+		{"whole, with its attachments", byDocNo, "《某办法》（某财〔2014〕3号）及其附件同时废止。", false, []repeal{{docNo: "某财〔2014〕3号", part: "", amended: false}}},
+		{"an article", byDocNo, "《国家税务总局关于某事项的公告》（国家税务总局公告2018年第6号）第七条同时废止。", false, []repeal{{docNo: "国家税务总局公告2018年第6号", part: "第七条", amended: false}}},
+		{"an article's paragraph", byDocNo, "某财〔2017〕43号文件第三条第二款停止执行。", false, []repeal{{docNo: "某财〔2017〕43号", part: "第三条第二款", amended: false}}},
+		{"an attachment's form", byDocNo, "国家税务总局公告2016年第13号附件1中的《某表》同时废止。", false, []repeal{{docNo: "国家税务总局公告2016年第13号", part: "附件1中的《某表》", amended: false}}},
+		{"two, one whole and one part, joined by 和", byDocNo, "《甲》（某财〔2015〕1号）和《乙》（某财〔2016〕2号）第五条同时废止。", false, []repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}, {docNo: "某财〔2016〕2号", part: "第五条", amended: false}}},
+		{"verb before", byDocNo, "决定废止《某办法》（某政发〔2010〕9号）。", false, []repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
+		{"its basis is not ended", byDocNo, "根据《某条例》（某政发〔2009〕1号）规定，《某办法》（某政发〔2010〕9号）同时废止。", false, []repeal{{docNo: "某政发〔2010〕9号", part: "", amended: false}}},
+		{"a document named after the verb, not by it", byDocNo, "《甲》（某财〔2015〕1号）同时废止，某财〔2016〕2号继续执行。", false, []repeal{{docNo: "某财〔2015〕1号", part: "", amended: false}}},
+		{"an item of a list", byDocNo, "2.《某办法》（某财〔2012〕7号）", true, []repeal{{docNo: "某财〔2012〕7号", part: "", amended: false}}},
+		{"the former measures", byTitle, "本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。", false, []repeal{{title: "某省风险补偿资金管理办法"}}},
+		{"two together", byTitle, "《甲办法》、《乙办法》同时废止。", false, []repeal{{title: "甲办法"}, {title: "乙办法"}}},
+		{"the verb before", byTitle, "决定废止《某省技改贴息办法》。", false, []repeal{{title: "某省技改贴息办法"}}},
+		{"an item of a list", byTitle, "2.《某省技改贴息办法》", true, []repeal{{title: "某省技改贴息办法"}}},
+		{"its 文号 follows", byTitle, "《某办法》（某财企〔2021〕8号）同时废止。", false, nil},
+		{"a part", byTitle, "《某办法》第七条同时废止。", false, []repeal{{title: "某办法", part: "第七条"}}},
+		{"a part of one, another whole", byTitle, "《甲办法》第三条、《乙办法》同时废止。", false, []repeal{{title: "甲办法", part: "第三条"}, {title: "乙办法"}}},
+		{"the basis", byTitle, "根据《某条例》，《某办法》同时废止。", false, []repeal{{title: "某办法"}}},
+		{"another clause's verb", byTitle, "按《某办法》执行，违规的停止执行。", false, nil},
+		{"rewritten", amends, "将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”", false, []repeal{{docNo: "某财金〔2020〕3号", part: "第五条", amended: true}}},
+		{"a paragraph's figure", amends, "某财金〔2020〕3号文件第三条第二款中的“50万元”调整为“100万元”。", false, []repeal{{docNo: "某财金〔2020〕3号", part: "第三条第二款", amended: true}}},
+		{"struck", amends, "删去《某办法》（某财金〔2020〕3号）第七条。", false, nil},
+		{"struck, article after the 文号", amends, "《某办法》（某财金〔2020〕3号）第七条删去。", false, []repeal{{docNo: "某财金〔2020〕3号", part: "第七条", amended: false}}},
+		{"a rate, no article", amends, "纳税人发生增值税应税销售行为，原适用17%和11%税率的，税率分别调整为16%、10%。", false, nil},
+		{"an article far from the 文号", amends, "按照《某办法》（某财金〔2020〕3号）的要求，本办法第五条修改为：…", false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := repealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("repealsIn(%q)\n got %+v\nwant %+v", tt.s, got, tt.want)
+			if got := tt.read(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%q (listed %v)\n got %+v\nwant %+v", tt.s, tt.listed, got, tt.want)
 			}
 		})
 	}
@@ -57,18 +66,13 @@ func TestRepealsIn(t *testing.T) {
 // from the day the later one takes effect, a whole repeal worded 停止执行
 // ends the whole document, and a list after 下列文件同时废止 ends every
 // document it names.
-func TestPartChanged(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{
+func TestPartRepealed(t *testing.T) {
+	lib := loadFiles(t, map[string][]byte{
 		"old.txt":    []byte("某省税务局关于某事项的公告\n某省税务局公告2022年第3号\n一、纳税人可按季度申报。\n二、小型企业可享受减免。\n三、本公告自2022年3月1日起施行，有效期至2027年12月31日。\n某省税务局\n2022年2月20日\n"),
 		"gone.txt":   []byte("某省财政厅关于某补助的通知\n某财企〔2020〕4号\n一、对企业给予补助。\n二、本通知自发布之日起施行。\n某省财政厅\n2020年5月6日\n"),
 		"listed.txt": []byte("某省财政厅关于某奖励的通知\n某财企〔2019〕2号\n一、对企业给予奖励。\n某省财政厅\n2019年5月6日\n"),
 		"new.txt":    []byte("某省税务局关于调整某事项的公告\n某省税务局公告2025年第1号\n一、纳税人按月申报。\n二、本公告自2025年7月1日起施行。《某省税务局关于某事项的公告》（某省税务局公告2022年第3号）第一条同时废止。某财企〔2020〕4号文件停止执行。下列文件同时废止：\n1.《某省财政厅关于某奖励的通知》（某财企〔2019〕2号）；\n2.《某省财政厅关于另一奖励的通知》（某财企〔2018〕9号）。\n某省税务局\n2025年6月1日\n"),
 	})
-	lib, err := Load(Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	newDoc, _ := lib.Document("new")
 	if want := []string{"某省税务局公告2022年第3号第一条", "某财企〔2020〕4号", "某财企〔2019〕2号", "某财企〔2018〕9号"}; !reflect.DeepEqual(newDoc.Repeals, want) {
 		t.Errorf("repeals %q, want %q", newDoc.Repeals, want)
@@ -165,42 +169,13 @@ func FuzzRepealsIn(f *testing.F) {
 	})
 }
 
-// TestAmendsIn: the articles of other documents a sentence rewrites or
-// strikes, and what it only adjusts without naming an article.
-func TestAmendsIn(t *testing.T) {
-	tests := []struct {
-		name string
-		s    string
-		want []repeal
-	}{
-		{"rewritten", "将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”", []repeal{{docNo: "某财金〔2020〕3号", part: "第五条", amended: true}}},
-		{"a paragraph's figure", "某财金〔2020〕3号文件第三条第二款中的“50万元”调整为“100万元”。", []repeal{{docNo: "某财金〔2020〕3号", part: "第三条第二款", amended: true}}},
-		{"struck", "删去《某办法》（某财金〔2020〕3号）第七条。", nil},
-		{"struck, article after the 文号", "《某办法》（某财金〔2020〕3号）第七条删去。", []repeal{{docNo: "某财金〔2020〕3号", part: "第七条", amended: false}}},
-		{"a rate, no article", "纳税人发生增值税应税销售行为，原适用17%和11%税率的，税率分别调整为16%、10%。", nil},
-		{"an article far from the 文号", "按照《某办法》（某财金〔2020〕3号）的要求，本办法第五条修改为：…", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := amendsIn(tt.s); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("amendsIn(%q)\n got %+v\nwant %+v", tt.s, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestPartAmended: an article another document rewrote reads as changed
 // from that document's start, its siblings and its document stand.
 func TestPartAmended(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{
+	lib := loadFiles(t, map[string][]byte{
 		"old.txt": []byte("某省财政厅关于印发某省中小企业贷款贴息办法的通知\n某财金〔2020〕3号\n第一条 为支持中小企业融资，制定本办法。\n第五条 贴息比例不超过30%。\n第六条 本办法自2020年3月1日起施行，有效期至2027年12月31日。\n某省财政厅\n2020年2月20日\n"),
 		"new.txt": []byte("某省财政厅关于修改某省中小企业贷款贴息办法的通知\n某财金〔2025〕8号\n一、将《某省中小企业贷款贴息办法》（某财金〔2020〕3号）第五条修改为：“贴息比例不超过50%。”\n二、本通知自2025年9月1日起施行。\n某省财政厅\n2025年8月1日\n"),
 	})
-	lib, err := Load(Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	old, _ := lib.Document("old")
 	newDoc, _ := lib.Document("new")
 	if want := []PartChange{{Part: "第五条", By: newDoc.Cite(), On: "2025-09-01", Amended: true}}; !reflect.DeepEqual(old.PartsChanged, want) {
@@ -219,49 +194,17 @@ func TestPartAmended(t *testing.T) {
 	}
 }
 
-// TestTitleRepealsIn: the documents a repeal takes by title alone.
-func TestTitleRepealsIn(t *testing.T) {
-	tests := []struct {
-		name   string
-		s      string
-		listed bool
-		want   []repeal
-	}{
-		{"the former measures", "本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止。", false, []repeal{{title: "某省风险补偿资金管理办法"}}},
-		{"two together", "《甲办法》、《乙办法》同时废止。", false, []repeal{{title: "甲办法"}, {title: "乙办法"}}},
-		{"the verb before", "决定废止《某省技改贴息办法》。", false, []repeal{{title: "某省技改贴息办法"}}},
-		{"an item of a list", "2.《某省技改贴息办法》", true, []repeal{{title: "某省技改贴息办法"}}},
-		{"its 文号 follows", "《某办法》（某财企〔2021〕8号）同时废止。", false, nil},
-		{"a part", "《某办法》第七条同时废止。", false, []repeal{{title: "某办法", part: "第七条"}}},
-		{"a part of one, another whole", "《甲办法》第三条、《乙办法》同时废止。", false, []repeal{{title: "甲办法", part: "第三条"}, {title: "乙办法"}}},
-		{"the basis", "根据《某条例》，《某办法》同时废止。", false, []repeal{{title: "某办法"}}},
-		{"another clause's verb", "按《某办法》执行，违规的停止执行。", false, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := titleRepealsIn(tt.s, tt.listed); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("titleRepealsIn(%q) = %+v, want %+v", tt.s, got, tt.want)
-			}
-		})
-	}
-}
-
 // TestRepealedByTitle: the earlier version of measures a later notice
 // repeals by title alone is repealed; the later one, and a still later
 // one of the same title, are not; an article taken by title is that
 // article only.
 func TestRepealedByTitle(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{
+	lib := loadFiles(t, map[string][]byte{
 		"v2021.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过30%。\n某省财政厅\n2021年3月15日\n"),
 		"v2024.txt": []byte("某省财政厅关于印发《某省风险补偿资金管理办法》的通知\n第一条 风险补偿比例不超过40%。\n第二条 本办法自2024年4月1日起施行，原《某省风险补偿资金管理办法》同时废止，《某省技改贴息办法》第三条同时废止。\n某省财政厅\n2024年3月20日\n"),
 		"tech.txt":  []byte("某省技改贴息办法\n第一条 对技改项目贷款贴息。\n第三条 贴息比例不超过30%。\n某省工业和信息化厅\n2022年6月1日\n"),
 		"v2026.txt": []byte("某省风险补偿资金管理办法\n第一条 风险补偿比例不超过50%。\n某省财政厅\n2026年5月1日\n"),
 	})
-	lib, err := Load(Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	by, _ := lib.Document("v2024")
 	for _, tt := range []struct {
 		id, want string
@@ -283,18 +226,13 @@ func TestRepealedByTitle(t *testing.T) {
 // repealing it is marked with the newest; the newest, and measures of the
 // same title by another issuer, are not.
 func TestNewer(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string][]byte{
+	lib := loadFiles(t, map[string][]byte{
 		"v2019.txt":  []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的50%。\n某市人力资源和社会保障局\n2019年4月1日\n"),
 		"v2022.txt":  []byte("某市人力资源和社会保障局关于印发《某市稳岗补贴实施办法》的通知\n第一条 补贴比例为上年度失业保险费的60%。\n某市人力资源和社会保障局\n2022年5月1日\n"),
 		"v2025.txt":  []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的75%。\n某市人力资源和社会保障局\n2025年6月1日\n"),
 		"other.txt":  []byte("某市创业担保贷款实施办法\n第一条 贷款额度最高30万元。\n某市人力资源和社会保障局\n2020年1月1日\n"),
 		"county.txt": []byte("某市稳岗补贴实施办法\n第一条 补贴比例为上年度失业保险费的40%。\n某县人力资源和社会保障局\n2018年1月1日\n"),
 	})
-	lib, err := Load(Options{Dirs: []string{dir}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	newest, _ := lib.Document("v2025")
 	for _, tt := range []struct{ id, want string }{
 		{"v2019", newest.Cite()}, {"v2022", newest.Cite()}, {"v2025", ""}, {"other", ""}, {"county", ""},
@@ -303,4 +241,17 @@ func TestNewer(t *testing.T) {
 			t.Errorf("%s: newer %q, want %q", tt.id, d.Newer, tt.want)
 		}
 	}
+}
+
+// loadFiles loads a users' folder holding files (name → text), without
+// the built-in corpus.
+func loadFiles(t *testing.T, files map[string][]byte) *Library {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	lib, err := Load(Options{Dirs: []string{dir}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib
 }
