@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/policybot/policybot/bot/answer"
+	"github.com/policybot/policybot/bot/chat"
 	"github.com/policybot/policybot/corpus"
 )
 
@@ -997,5 +999,43 @@ func TestBrowserLayout(t *testing.T) {
 			p.shot(name("-stale"), true)
 			t.Logf("screenshots saved in %s", dir)
 		})
+	}
+}
+
+// TestBrowserDocumentChanges: the document view says, beside the period,
+// what other documents did to the document: an article repealed, and a
+// later version of it.
+func TestBrowserDocumentChanges(t *testing.T) {
+	d := testDoc()
+	d.PartsChanged = []corpus.PartChange{{Part: "第二条", By: "《某省财政厅关于调整若干措施的通知》（某财〔2024〕5号）", On: "2024-04-01"}}
+	d.Newer, d.NewerIssued = "《关于进一步支持小微企业发展的若干措施》（某政办〔2025〕1号）", "2025-06-01"
+	f := newFixture(t, Options{}, false)
+	conv := chat.New(f.answerer, chat.Options{HistoryTurns: testHistoryTurns, MaxInputChars: testMaxInputChars, Channel: "web"}, nil)
+	f.srv = NewServer(conv, f.searcher, fakeLibrary{docs: []corpus.Document{d}}, Options{}, nil)
+
+	w := f.do(t, request{path: "/api/documents/" + testDocID})
+	got := decodeBody[docDetail](t, w)
+	want := []partJSON{{Part: "第二条", By: d.PartsChanged[0].By, On: "2024-04-01"}}
+	if !reflect.DeepEqual(got.PartsChanged, want) || got.Newer != d.Newer || got.NewerIssued != d.NewerIssued || got.RepealedBy != "" {
+		t.Errorf("document: got %+v, want its changed part and newer version", got.docMeta)
+	}
+
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	p := newBrowserPage(t, ts, "", 1280, 900)
+	p.do("ask",
+		chromedp.SendKeys(chromedp.ID("question"), "小微企业有什么税收优惠？"),
+		chromedp.Click(chromedp.ID("ask")),
+		chromedp.WaitVisible(chromedp.CSS("#sources .source .cite")),
+	)
+	p.do("open citation",
+		chromedp.Click(chromedp.CSS("#sources .cite"), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS("#doc-panel .chunk.cited")),
+	)
+	meta := p.evalString("document meta", `document.getElementById('doc-meta').textContent`)
+	for _, w := range []string{"第二条已被某财〔2024〕5号废止（2024-04-01起）", "另有较新同名文件 某政办〔2025〕1号（2025-06-01）"} {
+		if !strings.Contains(meta, w) {
+			t.Errorf("document meta %q lacks %q", meta, w)
+		}
 	}
 }

@@ -519,6 +519,22 @@ type docMeta struct {
 	Issued         string `json:"issued"`
 	EffectiveFrom  string `json:"effective_from"`
 	EffectiveUntil string `json:"effective_until"`
+	// What other loaded documents did to this one: repealed it, repealed
+	// or rewrote parts of it, or followed it as a later version (see
+	// corpus.Document), for staff reading it to see beside its period.
+	RepealedBy   string     `json:"repealed_by,omitempty"`
+	RepealedOn   string     `json:"repealed_on,omitempty"`
+	PartsChanged []partJSON `json:"parts_changed,omitempty"`
+	Newer        string     `json:"newer,omitempty"`
+	NewerIssued  string     `json:"newer_issued,omitempty"`
+}
+
+// partJSON is a part of a document another repealed or rewrote.
+type partJSON struct {
+	Part    string `json:"part"`
+	By      string `json:"by"`
+	On      string `json:"on,omitempty"`
+	Amended bool   `json:"amended,omitempty"`
 }
 
 type docSummary struct {
@@ -542,10 +558,15 @@ type chunkJSON struct {
 }
 
 func meta(d corpus.Document) docMeta {
-	return docMeta{
+	m := docMeta{
 		ID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Domain: d.Domain, Kind: d.Kind,
 		Issued: d.Issued, EffectiveFrom: d.EffectiveFrom, EffectiveUntil: d.EffectiveUntil,
+		RepealedBy: d.RepealedBy, RepealedOn: d.RepealedOn, Newer: d.Newer, NewerIssued: d.NewerIssued,
 	}
+	for _, p := range d.PartsChanged {
+		m.PartsChanged = append(m.PartsChanged, partJSON{Part: p.Part, By: p.By, On: p.On, Amended: p.Amended})
+	}
+	return m
 }
 
 func (s *Server) handleDocuments(w http.ResponseWriter, r *http.Request) {

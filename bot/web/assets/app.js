@@ -471,6 +471,17 @@
     if (doc.effective_from || doc.effective_until) {
       parts.push('有效期 ' + (doc.effective_from || '未注明') + ' 至 ' + (doc.effective_until || '未注明'));
     }
+    // What other documents did to this one: its period alone would read
+    // as current.
+    if (doc.repealed_by) {
+      parts.push('已被' + shortCite(doc.repealed_by) + '废止' + (doc.repealed_on ? '（' + doc.repealed_on + '起）' : ''));
+    }
+    (doc.parts_changed || []).forEach(function (p) {
+      parts.push(p.part + '已被' + shortCite(p.by) + (p.amended ? '修改' : '废止') + (p.on ? '（' + p.on + '起）' : ''));
+    });
+    if (doc.newer) {
+      parts.push('另有较新同名文件 ' + shortCite(doc.newer) + (doc.newer_issued ? '（' + doc.newer_issued + '）' : ''));
+    }
     return parts.join(' · ');
   }
 
