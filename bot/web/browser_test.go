@@ -25,7 +25,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/policybot/policybot/bot/answer"
-	"github.com/policybot/policybot/bot/chat"
 	"github.com/policybot/policybot/corpus"
 )
 
@@ -1010,8 +1009,7 @@ func TestBrowserDocumentChanges(t *testing.T) {
 	d.PartsChanged = []corpus.PartChange{{Part: "第二条", By: "《某省财政厅关于调整若干措施的通知》（某财〔2024〕5号）", On: "2024-04-01"}}
 	d.Newer, d.NewerIssued = "《关于进一步支持小微企业发展的若干措施》（某政办〔2025〕1号）", "2025-06-01"
 	f := newFixture(t, Options{}, false)
-	conv := chat.New(f.answerer, chat.Options{HistoryTurns: testHistoryTurns, MaxInputChars: testMaxInputChars, Channel: "web"}, nil)
-	f.srv = NewServer(conv, f.searcher, fakeLibrary{docs: []corpus.Document{d}}, Options{}, nil)
+	f.library.docs = []corpus.Document{d}
 
 	w := f.do(t, request{path: "/api/documents/" + testDocID})
 	got := decodeBody[docDetail](t, w)

@@ -161,6 +161,7 @@ func testResult() retrieval.Result {
 type fixture struct {
 	answerer   *fakeAnswerer
 	searcher   *fakeSearcher
+	library    *fakeLibrary   // testDoc() alone; a test may set others before its first request
 	journal    *journal.Files // nil when no record is kept
 	journalDir string
 	srv        *Server
@@ -207,6 +208,7 @@ func newChatFixture(t testing.TB, opts Options, co chat.Options, noJournal bool)
 			Text: testAnswer, Found: true, Query: "小微企业 税收优惠", Citations: []answer.Citation{testCitation()},
 		}},
 		searcher: &fakeSearcher{result: testResult()},
+		library:  &fakeLibrary{docs: []corpus.Document{testDoc()}},
 		logs:     &syncBuffer{},
 	}
 	if !noJournal {
@@ -229,7 +231,7 @@ func newChatFixture(t testing.TB, opts Options, co chat.Options, noJournal bool)
 	}
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	conv := chat.New(f.answerer, co, log)
-	f.srv = NewServer(conv, f.searcher, fakeLibrary{docs: []corpus.Document{testDoc()}}, opts, log)
+	f.srv = NewServer(conv, f.searcher, f.library, opts, log)
 	return f
 }
 
