@@ -27,8 +27,8 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string, 
 	}
 	query := map[string]string{}
 	for _, f := range firsts {
-		if _, ok := query[f.chunkID]; !ok {
-			query[f.chunkID] = f.query
+		if _, ok := query[f.hit.ChunkID]; !ok {
+			query[f.hit.ChunkID] = f.query
 		}
 	}
 	top := cites[0].score

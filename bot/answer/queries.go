@@ -150,7 +150,6 @@ func (p *Pipeline) searchAll(ctx context.Context, q retrieval.Query, queries, pa
 	}
 	lists := [][]retrieval.Hit{res.Hits}
 	var firsts []partFirst
-	var best []retrieval.Hit
 	for i, o := range others {
 		switch {
 		case errs[i] != nil:
@@ -158,24 +157,22 @@ func (p *Pipeline) searchAll(ctx context.Context, q retrieval.Query, queries, pa
 		case o.Found:
 			lists = append(lists, o.Hits)
 			if i >= len(queries) && len(o.Hits) > 0 {
-				best = append(best, o.Hits[0])
-				firsts = append(firsts, partFirst{chunkID: o.Hits[0].ChunkID, query: o.Query})
+				firsts = append(firsts, partFirst{hit: o.Hits[0], query: o.Query})
 			}
 		}
 	}
 	res.Hits = merge(lists, q.K)
-	if len(best) > 0 && len(res.Hits) > 0 {
+	if len(firsts) > 0 && len(res.Hits) > 0 {
 		// The message's own best clause stays first, and each question's
 		// best follows, in the order asked: a second question mostly
 		// refines the first (三免三减半从哪年开始算？是拿到第一笔收入那年吗),
 		// and the message's words, all of them, find its answer best.
-		hits := res.Hits[:1:1]
-		for _, h := range best {
-			if !slices.ContainsFunc(hits, func(m retrieval.Hit) bool { return m.ChunkID == h.ChunkID }) {
-				hits = append(hits, h)
-			}
+		next := make([]retrieval.Hit, 0, len(firsts)+len(res.Hits))
+		for _, f := range firsts {
+			next = append(next, f.hit)
 		}
-		for _, h := range res.Hits[1:] {
+		hits := res.Hits[:1:1]
+		for _, h := range append(next, res.Hits[1:]...) {
 			if !slices.ContainsFunc(hits, func(m retrieval.Hit) bool { return m.ChunkID == h.ChunkID }) {
 				hits = append(hits, h)
 			}
@@ -190,7 +187,10 @@ func (p *Pipeline) searchAll(ctx context.Context, q retrieval.Query, queries, pa
 
 // partFirst is the best clause of one question of a message holding
 // several, with that question as the search read it.
-type partFirst struct{ chunkID, query string }
+type partFirst struct {
+	hit   retrieval.Hit
+	query string
+}
 
 // merge fuses ranked lists of clauses by reciprocal rank, keyed by
 // clause, and keeps k of them (k <= 0: as many as the longest list). The
