@@ -257,11 +257,7 @@ func amendsIn(s string) []repeal {
 	var out []repeal
 	ms := docNoInTextRe.FindAllStringIndex(s, -1)
 	for k, m := range ms {
-		end := len(s)
-		if k+1 < len(ms) {
-			end = ms[k+1][0]
-		}
-		rest := s[m[1]:end]
+		rest := upToNext(s, ms, k)
 		a := partArticleRe.FindStringIndex(rest)
 		if a == nil || utf8.RuneCountInString(strings.TrimLeft(rest[:a[0]], "）)〕 ")) > 3 {
 			continue
@@ -275,6 +271,16 @@ func amendsIn(s string) []repeal {
 		out = append(out, repeal{docNo: trimJoin(strings.TrimSpace(s[m[0]:m[1]])), part: part, amended: verb != "删去" && verb != "删除"})
 	}
 	return out
+}
+
+// upToNext is what follows the k-th of the 文号 found in s (ms), up to the
+// next one: what the sentence says of that document.
+func upToNext(s string, ms [][]int, k int) string {
+	end := len(s)
+	if k+1 < len(ms) {
+		end = ms[k+1][0]
+	}
+	return s[ms[k][1]:end]
 }
 
 // repealsIn reads the documents a repeal sentence takes: those the verb
@@ -293,11 +299,7 @@ func repealsIn(s string, listed bool) []repeal {
 		if asBasis(lead) || !after && !before {
 			continue
 		}
-		end := len(s)
-		if k+1 < len(ms) {
-			end = ms[k+1][0]
-		}
-		rest := s[m[1]:end]
+		rest := upToNext(s, ms, k)
 		if v := repealVerbRe.FindStringIndex(rest); v != nil {
 			rest = rest[:v[0]]
 		}
