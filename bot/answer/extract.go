@@ -241,7 +241,8 @@ func splitSentencesKeep(text string) []string {
 }
 
 // cutAtSentence shortens s to at most max runes, at a sentence end when
-// one is near.
+// one is near, else never inside a figure: a cut there misstates it
+// (低于100万元 read as 低于10…).
 func cutAtSentence(s string, max int) string {
 	r := []rune(s)
 	if len(r) <= max {
@@ -253,5 +254,17 @@ func cutAtSentence(s string, max int) string {
 			return string(cut[:i+1])
 		}
 	}
-	return string(r[:max-1]) + "…"
+	end := max - 1
+	for end > max/2 && inFigure(r[end-1]) && inFigure(r[end]) {
+		end--
+	}
+	return string(r[:end]) + "…"
+}
+
+// inFigure reports whether c can belong to a figure or a Latin word, which
+// a cut between two such characters would break.
+func inFigure(c rune) bool {
+	return c >= '0' && c <= '9' || c == '.' || c == '%' || c == '‰' ||
+		c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' ||
+		strings.ContainsRune("〇一二三四五六七八九十百千万亿", c)
 }
