@@ -240,6 +240,96 @@ func splitSentencesKeep(text string) []string {
 	return out
 }
 
+// shortenLead fits a lead sentence into max runes: the first thing a user
+// reads must hold what was asked, and a sentence's opening alone often
+// stops before it (…再按照实际发生额…, where 的75%在税前加计扣除 followed).
+// A title quoted with its 文号 gives way to the 文号, which the 时效 and
+// 来源 lines resolve; a sentence still too long keeps the run of its
+// comma-separated parts holding the most of the question's words and of
+// figures, marked … where it was cut.
+func shortenLead(s, query string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	s = titledDocNoRe.ReplaceAllStringFunc(s, func(m string) string {
+		no := titledDocNoRe.FindStringSubmatch(m)[1]
+		if !docNoRe.MatchString(no) {
+			return m
+		}
+		return no
+	})
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	var parts []string
+	start := 0
+	for i, c := range s {
+		if c == '，' || c == '：' {
+			parts = append(parts, s[start:i+len(string(c))])
+			start = i + len(string(c))
+		}
+	}
+	parts = append(parts, s[start:])
+	qset := bigrams(query)
+	bi, bj, best := -1, -1, -1
+	for i := range parts {
+		size := 0
+		for j := i; j < len(parts); j++ {
+			size += utf8.RuneCountInString(parts[j])
+			// Room for the marks of the cuts.
+			if marks := btoi(i > 0) + btoi(j < len(parts)-1); size+marks > max {
+				if j == len(parts)-1 || size+1 > max {
+					break
+				}
+				continue
+			}
+			w := strings.Join(parts[i:j+1], "")
+			if score := covered(w, qset) + len(distinct(figureRe.FindAllString(w, -1))); score >= best {
+				bi, bj, best = i, j, score
+			}
+		}
+	}
+	if bi < 0 {
+		return cutAtSentence(s, max)
+	}
+	out := strings.Join(parts[bi:bj+1], "")
+	if bi > 0 {
+		out = "…" + out
+	}
+	if bj < len(parts)-1 {
+		out = strings.TrimRight(out, "，：") + "…"
+	}
+	return out
+}
+
+// titledDocNoRe is a title quoted with the 文号 after it, in brackets.
+var titledDocNoRe = regexp.MustCompile(`《[^《》]+》[（(]([^（）()]{4,40})[）)]`)
+
+// covered counts the distinct bigrams of set that s holds.
+func covered(s string, set map[string]bool) int {
+	seen := map[string]bool{}
+	r := []rune(s)
+	for j := 0; j+1 < len(r); j++ {
+		if b := string(r[j : j+2]); set[b] {
+			seen[b] = true
+		}
+	}
+	return len(seen)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// distinct returns ss without repeats.
+func distinct(ss []string) []string {
+	slices.Sort(ss)
+	return slices.Compact(ss)
+}
+
 // cutAtSentence shortens s to at most max runes, at a sentence end when
 // one is near, else never inside a figure: a cut there misstates it
 // (低于100万元 read as 低于10…).

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSplitSentencesKeep(t *testing.T) {
@@ -53,4 +54,50 @@ func TestCutAtSentence(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestShortenLead(t *testing.T) {
+	const deduction = "《关于提高研究开发费用税前加计扣除比例的通知》（财税〔2018〕99号）规定：企业实际发生的研发费用，在2018年1月1日至2020年12月31日期间，再按照实际发生额的75%在税前加计扣除；"
+	tests := []struct {
+		name, lead, query string
+		max               int
+		want              string
+	}{
+		{"short enough", "奖励50万元。", "奖励多少", 20, "奖励50万元。"},
+		{"the title gives way to its 文号", deduction, "研发费用加计扣除比例是多少", 80,
+			"财税〔2018〕99号规定：企业实际发生的研发费用，在2018年1月1日至2020年12月31日期间，再按照实际发生额的75%在税前加计扣除；"},
+		{"a title in brackets that are no 文号 stays", "《某某办法》（试行版本）规定：企业可以申请补助，补助不超过100万元，按季度拨付，由财政部门审核。", "某某办法规定补助多少", 40,
+			"《某某办法》（试行版本）规定：企业可以申请补助，补助不超过100万元…"},
+		{"the parts holding the answer, not the opening", "按照国家要求，本地积极探索实施承诺制改革，确定在东区、西区、南区开展试点工作，对目录外的备案项目实行承诺制。", "承诺制在哪几个地方试点", 36,
+			"…确定在东区、西区、南区开展试点工作，对目录外的备案项目实行承诺制。"},
+		{"one part too long falls back to a cut", "对年应纳税所得额低于100万元的小型微利企业其所得减按50%计入应纳税所得额", "小微企业所得税", 12, "对年应纳税所得额低于…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := shortenLead(tt.lead, tt.query, tt.max)
+			if got != tt.want {
+				t.Errorf("shortenLead(%q, %q, %d) =\n%q, want\n%q", tt.lead, tt.query, tt.max, got, tt.want)
+			}
+			if n := len([]rune(got)); n > tt.max {
+				t.Errorf("got %d runes, more than %d", n, tt.max)
+			}
+		})
+	}
+}
+
+func FuzzShortenLead(f *testing.F) {
+	f.Add("《关于某事的通知》（财税〔2018〕99号）规定：企业实际发生的研发费用，再按照实际发生额的75%在税前加计扣除；", "比例是多少", 30)
+	f.Add("甲，乙，丙，丁", "乙", 3)
+	f.Fuzz(func(t *testing.T, lead, query string, max int) {
+		if max < 2 || max > 500 || !utf8.ValidString(lead) {
+			return
+		}
+		got := shortenLead(lead, query, max)
+		if n := utf8.RuneCountInString(got); n > max {
+			t.Errorf("shortenLead(%q, %q, %d) = %q: %d runes", lead, query, max, got, n)
+		}
+		if !utf8.ValidString(got) {
+			t.Errorf("shortenLead(%q, %q, %d) = %q: not UTF-8", lead, query, max, got)
+		}
+	})
 }

@@ -199,7 +199,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 		ans.Note = offlineNote
 	}
 	lead := leadSentence(res.Query, cites)
-	shown := cutAtSentence(lead, 120)
+	shown := shortenLead(lead, res.Query, 120)
 	quoted := lead
 	if shown != lead {
 		// The lead is cut short: the extract quotes its sentence whole.
