@@ -88,7 +88,10 @@ func sortedTerms(q map[string]float64) []string {
 // first; its history is dropped when the evidence says the question is
 // about something else:
 //   - its best clause, searched alone, holds at least aloneCoverage of its
-//     informative weight (the coverage the judge computes); or
+//     informative weight (the coverage the judge computes), and it says
+//     at least coveredSays: a question of a word or two (最高给多少, 找哪个
+//     部门, 有上限吗) is covered by any clause holding them, a stranger's
+//     (最高给予…万元) as well as the one its history asks after; or
 //   - it says enough on its own (says ≥ aloneSays) and the clause the
 //     history leads to holds less than historyKeeps of the question's
 //     coverage that its own best clause holds: following the history would
@@ -101,6 +104,7 @@ func sortedTerms(q map[string]float64) []string {
 // for aloneCoverage 0.40–0.50, aloneSays 3.5–5 and historyKeeps 0.7–0.9.
 const (
 	aloneCoverage = 0.45
+	coveredSays   = 2.0
 	aloneSays     = 4.0
 	historyKeeps  = 0.8
 )
@@ -119,11 +123,11 @@ func (ix *Index) understand(question string, history []string, search func(map[s
 	if len(lexA) == 0 || len(lexH) == 0 {
 		return pq, lexH
 	}
-	covA := ix.judge.coverage(alone, lexA[0].doc)
-	if covA >= aloneCoverage {
+	covA, says := ix.judge.coverage(alone, lexA[0].doc), ix.judge.says(alone)
+	if covA >= aloneCoverage && says >= coveredSays {
 		return alone, lexA
 	}
-	if ix.judge.says(alone) >= aloneSays && ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA {
+	if says >= aloneSays && ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA {
 		return alone, lexA
 	}
 	return pq, lexH

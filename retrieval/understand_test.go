@@ -25,6 +25,9 @@ kind: 原文
 第三条 对新认定的高新技术企业，省财政给予一次性奖励资金30万元。
 第四条 对新认定的省级工业设计中心，奖励100万元。
 第五条 首台（套）保险补贴由企业向省财政厅提出申请。
+第六条 对参加境外展会的企业，按展位费给予补助，最高给予20万元。
+第七条 对开拓国际市场的企业，最高给予10万元补助。
+第八条 对参加国内展会的企业，最高给予5万元补助。
 `
 
 const followTax = `---
@@ -83,6 +86,16 @@ func TestFollowUpOrNewTopic(t *testing.T) {
 			question: "我们公司新认定为高新技术企业，有没有奖励？",
 			followUp: false,
 			top:      "一次性奖励资金30万元",
+		},
+		{
+			// Alone, a stranger's 最高给予 covers the question's few
+			// words as well as any clause: coverage says nothing of a
+			// question that says this little.
+			name:     "a follow-up of a word or two keeps its history",
+			history:  []string{"新认定的省级工业设计中心有奖励吗"},
+			question: "最高给多少",
+			followUp: true,
+			top:      "奖励100万元",
 		},
 		{
 			name:     "no history",
