@@ -2,6 +2,7 @@ package answer
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -53,6 +54,22 @@ func questionParts(message string) []string {
 		return nil
 	}
 	return parts[:min(len(parts), maxParts)]
+}
+
+// byQuestion is a conversation as retrieval reads it: of a last message
+// that asked several questions, a follow-up (最高给多少) follows the last
+// one asked. Kept as an earlier turn, at a quarter of the question's
+// weight, the first question of 研发费用加计扣除比例是多少？新三板挂牌有奖励吗？
+// still outweighed the second with its many words.
+func byQuestion(history []string) []string {
+	if len(history) == 0 {
+		return history
+	}
+	parts := questionParts(history[len(history)-1])
+	if parts == nil {
+		return history
+	}
+	return append(slices.Clone(history[:len(history)-1]), parts[len(parts)-1])
 }
 
 // asksRe finds the words that make a sentence a question without its

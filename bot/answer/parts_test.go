@@ -32,6 +32,25 @@ func TestQuestionParts(t *testing.T) {
 	}
 }
 
+func TestByQuestion(t *testing.T) {
+	tests := []struct {
+		name          string
+		history, want []string
+	}{
+		{"none", nil, nil},
+		{"one question a message", []string{"高企有奖励吗？", "要什么条件？"}, []string{"高企有奖励吗？", "要什么条件？"}},
+		{"the last message asked several", []string{"高企有奖励吗？", "研发费用加计扣除比例是多少？新三板挂牌有奖励吗？"}, []string{"高企有奖励吗？", "新三板挂牌有奖励吗？"}},
+		{"an earlier message asked several", []string{"研发费用加计扣除比例是多少？新三板挂牌有奖励吗？", "上市呢"}, []string{"研发费用加计扣除比例是多少？新三板挂牌有奖励吗？", "上市呢"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := byQuestion(tt.history); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("byQuestion(%q) = %q, want %q", tt.history, got, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzQuestionParts(f *testing.F) {
 	for _, s := range []string{"小微企业所得税有什么优惠？另外研发费用加计扣除比例是多少？", "？？？", "a?b?", "高企认定了有奖励吗？申请条件是什么"} {
 		f.Add(s)

@@ -231,7 +231,7 @@ func (p *Pipeline) finish(a Result) Result {
 // the question is searched as the offline path searches it: with its
 // history, alone.
 func (p *Pipeline) prepare(ctx context.Context, b budget, question string, history []string) (retrieval.Query, []string) {
-	q := retrieval.Query{Question: question, History: history, K: p.opts.K}
+	q := retrieval.Query{Question: question, History: byQuestion(history), K: p.opts.K}
 	if p.gen == nil {
 		return q, nil
 	}

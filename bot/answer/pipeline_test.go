@@ -1254,3 +1254,22 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// TestPipelineFollowUpAfterSeveralQuestions checks that a follow-up to a
+// message of several questions follows the last one asked.
+func TestPipelineFollowUpAfterSeveralQuestions(t *testing.T) {
+	env := plSetup(t)
+	history := []string{"研发费用加计扣除比例是多少？新三板挂牌有奖励吗？"}
+	const question, want = "最高给多少", "新三板"
+	whole, err := env.ix.Search(context.Background(), retrieval.Query{Question: question, History: history})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Hits) > 0 && strings.Contains(whole.Hits[0].Text, want) {
+		t.Fatalf("searched with the whole message as history, the first clause already holds %s: the case shows nothing", want)
+	}
+	ans := plAsk(t, plBuild(t, env, nil, nil, answer.Options{}, nil), question, history)
+	if len(ans.Citations) == 0 || !strings.Contains(ans.Citations[0].Text, want) {
+		t.Errorf("the first citation does not hold %s:\n%s", want, ans.Text)
+	}
+}
