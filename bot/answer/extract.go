@@ -276,12 +276,9 @@ func shortenLead(s, query string, max int) string {
 		size := 0
 		for j := i; j < len(parts); j++ {
 			size += utf8.RuneCountInString(parts[j])
-			// Room for the marks of the cuts.
-			if marks := btoi(i > 0) + btoi(j < len(parts)-1); size+marks > max {
-				if j == len(parts)-1 || size+1 > max {
-					break
-				}
-				continue
+			// Room for the marks of the cuts; a longer run fits no better.
+			if size+btoi(i > 0)+btoi(j < len(parts)-1) > max {
+				break
 			}
 			w := strings.Join(parts[i:j+1], "")
 			if score := covered(w, qset) + len(distinct(figureRe.FindAllString(w, -1))); score >= best {
