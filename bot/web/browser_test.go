@@ -367,9 +367,7 @@ func TestBrowserConsole(t *testing.T) {
 		scope = "我能查询的是《测试政策汇编》：省级政策，发布于2015—2016年。"
 	)
 	f := newFixture(t, Options{Token: token, Scope: scope}, false)
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, token, 375, 812)
+	p := f.browse(t, token, 375, 812)
 
 	loc, err := chromedp.Run(p.bctx, chromedp.Location())
 	p.must("location", err)
@@ -541,14 +539,10 @@ func TestBrowserConsole(t *testing.T) {
 // says so and cannot be copied; and that asking again makes it fresh.
 func TestBrowserStaleDraft(t *testing.T) {
 	f := newFixture(t, Options{}, false)
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, "", 375, 812)
+	p := f.browse(t, "", 375, 812)
 
 	const q1 = "小微企业有什么税收优惠？"
-	p.do("ask",
-		chromedp.SendKeys(chromedp.ID("question"), q1),
-		chromedp.Click(chromedp.ID("ask")),
+	p.ask(q1,
 		chromedp.WaitVisible(chromedp.CSS("#sources .source .cite")),
 	)
 	p.waitFor("fresh draft", jsFresh)
@@ -671,14 +665,9 @@ func TestBrowserFailedRequestStale(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.opts, false)
-			ts := httptest.NewServer(f.srv)
-			defer ts.Close()
-			p := newBrowserPage(t, ts, "", 375, 812)
+			p := f.browse(t, "", 375, 812)
 			p.allowLogError("status of " + tt.status)
-			p.do("ask",
-				chromedp.SendKeys(chromedp.ID("question"), "小微企业有什么税收优惠？"),
-				chromedp.Click(chromedp.ID("ask")),
-			)
+			p.ask("小微企业有什么税收优惠？")
 			p.waitFor("fresh draft", jsIdle+` && `+jsFresh)
 			f.answerer.set(tt.fail)
 			p.do("failing request", chromedp.Click(chromedp.ID("regenerate")))
@@ -695,14 +684,9 @@ func TestBrowserFailedRequestStale(t *testing.T) {
 // edited asks first, and that one without edits just regenerates.
 func TestBrowserRegenerateConfirm(t *testing.T) {
 	f := newFixture(t, Options{}, false)
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, "", 1280, 900)
+	p := f.browse(t, "", 1280, 900)
 
-	p.do("ask",
-		chromedp.SendKeys(chromedp.ID("question"), "小微企业有什么税收优惠？"),
-		chromedp.Click(chromedp.ID("ask")),
-	)
+	p.ask("小微企业有什么税收优惠？")
 	p.waitFor("answer", jsIdle+` && `+jsFresh)
 
 	// No edits: no question, a new draft.
@@ -808,14 +792,9 @@ func richAnswer() answer.Result {
 func TestBrowserValidityBadges(t *testing.T) {
 	f := newFixture(t, Options{}, false)
 	f.answerer.answer = richAnswer()
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, "", 1280, 900)
+	p := f.browse(t, "", 1280, 900)
 
-	p.do("ask",
-		chromedp.SendKeys(chromedp.ID("question"), "小微企业所得税有什么优惠？"),
-		chromedp.Click(chromedp.ID("ask")),
-	)
+	p.ask("小微企业所得税有什么优惠？")
 	p.waitFor("answer", jsIdle+` && document.querySelectorAll('#sources .source').length === 4`)
 
 	type badge struct {
@@ -926,9 +905,7 @@ func TestBrowserLayout(t *testing.T) {
 		t.Run(fmt.Sprint(size.w), func(t *testing.T) {
 			f := newFixture(t, Options{}, false)
 			f.answerer.answer = richAnswer()
-			ts := httptest.NewServer(f.srv)
-			defer ts.Close()
-			p := newBrowserPage(t, ts, "", size.w, size.h)
+			p := f.browse(t, "", size.w, size.h)
 			name := func(suffix string) string {
 				return filepath.Join(dir, fmt.Sprintf("console-%d%s.png", size.w, suffix))
 			}
@@ -1018,12 +995,8 @@ func TestBrowserDocumentChanges(t *testing.T) {
 		t.Errorf("document: got %+v, want its changed part and newer version", got.docMeta)
 	}
 
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, "", 1280, 900)
-	p.do("ask",
-		chromedp.SendKeys(chromedp.ID("question"), "小微企业有什么税收优惠？"),
-		chromedp.Click(chromedp.ID("ask")),
+	p := f.browse(t, "", 1280, 900)
+	p.ask("小微企业有什么税收优惠？",
 		chromedp.WaitVisible(chromedp.CSS("#sources .source .cite")),
 	)
 	p.do("open citation",
@@ -1036,4 +1009,23 @@ func TestBrowserDocumentChanges(t *testing.T) {
 			t.Errorf("document meta %q lacks %q", meta, w)
 		}
 	}
+}
+
+// browse serves the fixture's console on loopback for the length of the
+// test and opens it in a browser of the given size.
+func (f *fixture) browse(t *testing.T, token string, width, height int64) *browserPage {
+	t.Helper()
+	ts := httptest.NewServer(f.srv)
+	t.Cleanup(ts.Close)
+	return newBrowserPage(t, ts, token, width, height)
+}
+
+// ask types a question into the console and sends it, then runs then
+// (a wait for what the draft should show).
+func (p *browserPage) ask(question string, then ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	p.do("ask", append([]chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.ID("question"), question),
+		chromedp.Click(chromedp.ID("ask")),
+	}, then...)...)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -95,13 +94,9 @@ func TestBrowserTeach(t *testing.T) {
 	doc := testDoc()
 	cited, other := doc.Chunks[26].ID, doc.Chunks[27].ID
 	f.answerer.set(func(f *fakeAnswerer) { f.answer.Citations[0].ChunkID = cited })
-	ts := httptest.NewServer(f.srv)
-	defer ts.Close()
-	p := newBrowserPage(t, ts, "", 375, 812)
+	p := f.browse(t, "", 375, 812)
 
-	p.do("ask",
-		chromedp.SendKeys(chromedp.ID("question"), "小微企业有什么税收优惠？"),
-		chromedp.Click(chromedp.ID("ask")),
+	p.ask("小微企业有什么税收优惠？",
 		chromedp.WaitVisible(chromedp.CSS("#sources .source .cite")),
 	)
 	if !p.evalBool("teach hidden", `document.getElementById('teach').hidden`) {
