@@ -172,8 +172,10 @@ func (j *judge) region(q string, lex []scored) string {
 			return ReasonOtherRegion
 		}
 	}
-	if containsAny(q, j.scope.LocalPolicy) {
-		return ReasonLocalPolicy
+	for _, w := range j.scope.LocalPolicy {
+		if localAsked(q, w) {
+			return ReasonLocalPolicy
+		}
 	}
 	for _, c := range j.scope.Cities {
 		for _, tail := range cityTails {
@@ -198,6 +200,34 @@ var (
 	// turned away.
 	cityTails = []string{"市对", "市的", "市有", "市出台", "对新", "有什么", "出台"}
 )
+
+// localTails follow a locative word for the city or county (市里, 县里)
+// when it is the subject of the question (县里有没有补贴, 市里对…, 区里的政策)
+// rather than where the asker is (县里的小纺织厂, 在县里开发区投个项目).
+var localTails = []string{"对", "有", "出台", "给", "奖", "补", "政策", "规定", "自己", "能", "会", "怎么", "是不是",
+	"的政策", "的补", "的奖", "的规定", "的文件", "的办法", "的标准", "的扶持", "的支持"}
+
+// localAsked says whether q asks for a city's or county's own rules by the
+// phrase w. A locative (a phrase ending in 里) asks only as the subject,
+// by what follows it (localTails); another phrase (市级, 市政府自己) names
+// the city's own programme or government wherever it stands.
+func localAsked(q, w string) bool {
+	if !strings.HasSuffix(w, "里") {
+		return strings.Contains(q, w)
+	}
+	for rest := q; ; {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(w):]
+		for _, t := range localTails {
+			if strings.HasPrefix(rest, t) {
+				return true
+			}
+		}
+	}
+}
 
 // regionIsSubject says whether a question asks about a region's own
 // policy — 天津对…, 北京的…, 上海市有什么… — rather than naming it as a
