@@ -3,6 +3,7 @@ package retrieval
 import (
 	"cmp"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,13 +39,15 @@ type judge struct {
 	// national holds the documents no region issued that say who did (a
 	// ministry's notice): they apply in every region.
 	national map[string]bool
+	// issuedLaterRe is issuedLaterPattern of the scope.
+	issuedLaterRe *regexp.Regexp
 }
 
 // newJudge is built once per index, after its chunks and BM25 statistics.
 // regions gives each document's issuing region by ID, "" for none
 // (corpus.Library.Regions).
 func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []string) *judge {
-	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}}
+	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}, issuedLaterRe: issuedLaterPattern(scope)}
 	for i := range docs {
 		d := &docs[i]
 		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
@@ -126,9 +129,20 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	return ""
 }
 
-// issuedLaterRe finds a year said as when a policy came out: 2025年新出台的,
-// 2024年出的, 2022年那次 (generic Chinese, the same for every corpus).
-var issuedLaterRe = regexp.MustCompile(`((?:19|20)\d{2})年(?:\d{1,2}月份?)?(?:新出台|出台|新出的|新出|出的|发布|发的|印发|那次|那个|那轮|新政)`)
+// issuedLaterPattern finds a year said as when a policy came out:
+// 2025年新出台的, 2024年出的, 2022年那次, and with who issued it between
+// (2025年省里新出的, 2024年国家出台的): the levels of government, generic
+// Chinese, and the corpus's own region and cities, from its scope.
+func issuedLaterPattern(scope corpus.Scope) *regexp.Regexp {
+	issuers := append([]string{"国家", "中央", "国务院", "全国", "省里", "市里", "省", "市"}, scope.Home...)
+	issuers = append(issuers, scope.Cities...)
+	// Longest first, so that 省里 is tried before 省.
+	slices.SortFunc(issuers, func(a, b string) int { return len(b) - len(a) })
+	for i, w := range issuers {
+		issuers[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(`((?:19|20)\d{2})年(?:\d{1,2}月份?)?(?:` + strings.Join(issuers, "|") + `)?(?:新出台|出台|新出的|新出|出的|发布|发的|印发|那次|那个|那轮|新政)`)
+}
 
 // issuedLater says whether the question asks after a policy that came out
 // in a year later than the corpus's newest document (the scope's last year
@@ -140,7 +154,7 @@ func (j *judge) issuedLater(q string, lex []scored) bool {
 	if newest == 0 {
 		return false
 	}
-	for _, m := range issuedLaterRe.FindAllStringSubmatch(q, -1) {
+	for _, m := range j.issuedLaterRe.FindAllStringSubmatch(q, -1) {
 		y, _ := strconv.Atoi(m[1])
 		if y <= newest {
 			continue
