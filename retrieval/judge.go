@@ -131,12 +131,13 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 
 // issuedLaterPattern finds a year said as when a policy came out:
 // 2025年新出台的, 2024年出的, 2022年那次, and with who issued it between
-// (2025年省里新出的, 2024年国家出台的): the levels of government, generic
-// Chinese, and the corpus's own region and cities, from its scope.
+// (2025年国家新出的, 2024年省出台的): the levels of government, generic
+// Chinese, and the corpus's own region words and cities, from its scope.
 func issuedLaterPattern(scope corpus.Scope) *regexp.Regexp {
-	issuers := append([]string{"国家", "中央", "国务院", "全国", "省里", "市里", "省", "市"}, scope.Home...)
+	issuers := append([]string{"国家", "中央", "国务院", "全国", "省", "市"}, scope.Home...)
 	issuers = append(issuers, scope.Cities...)
-	// Longest first, so that 省里 is tried before 省.
+	// Longest first, so that a region word is tried before the level it
+	// begins with.
 	slices.SortFunc(issuers, func(a, b string) int { return len(b) - len(a) })
 	for i, w := range issuers {
 		issuers[i] = regexp.QuoteMeta(w)
