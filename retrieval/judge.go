@@ -230,43 +230,37 @@ func localAsked(q, w string) bool {
 	if !strings.HasSuffix(w, "里") {
 		return strings.Contains(q, w)
 	}
-	for rest := q; ; {
-		i := strings.Index(rest, w)
-		if i < 0 {
-			return false
-		}
-		rest = rest[i+len(w):]
-		for _, t := range localTails {
-			if strings.HasPrefix(rest, t) {
-				return true
-			}
-		}
-	}
+	return followedBy(q, w, nil, localTails)
 }
 
 // regionIsSubject says whether a question asks about a region's own
 // policy — 天津对…, 北京的…, 上海市有什么… — rather than naming it as a
 // place or partner (在北京能不能用, 和天津合作).
 func regionIsSubject(q, region string) bool {
-	for i := strings.Index(q, region); i >= 0; {
-		// After the region's full name (浙江省对…, 苏州市的…) as after its
-		// short one.
-		rest := q[i+len(region):]
-		for _, unit := range []string{"市", "省", "自治区"} {
-			rest = strings.TrimPrefix(rest, unit)
+	// After the region's full name (浙江省对…, 苏州市的…) as after its short
+	// one.
+	return followedBy(q, region, []string{"市", "省", "自治区"}, subjectTails)
+}
+
+// followedBy says whether w occurs in q followed, after any of units, by
+// one of tails.
+func followedBy(q, w string, units, tails []string) bool {
+	for rest := q; ; {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			return false
 		}
-		for _, w := range subjectTails {
-			if strings.HasPrefix(rest, w) {
+		rest = rest[i+len(w):]
+		after := rest
+		for _, u := range units {
+			after = strings.TrimPrefix(after, u)
+		}
+		for _, t := range tails {
+			if strings.HasPrefix(after, t) {
 				return true
 			}
 		}
-		j := strings.Index(q[i+len(region):], region)
-		if j < 0 {
-			break
-		}
-		i += len(region) + j
 	}
-	return false
 }
 
 // partnerIn says whether the best clause speaks of the region, by name or
