@@ -3,6 +3,7 @@ package corpus
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,6 +24,9 @@ type region struct {
 	// Cities are its capital and other large cities, which a question
 	// may name instead of it.
 	Cities []string `yaml:"cities"`
+	// Spoken is the word by which the mainland's documents speak of it
+	// when a measure reaches it (境外 for Hong Kong).
+	Spoken string `yaml:"spoken"`
 }
 
 // gazetteer is regions.yaml.
@@ -171,6 +175,33 @@ func deriveScope(docs []Document) (Scope, error) {
 		}
 	}
 	return sc, nil
+}
+
+// speakOf adds to s.Partners, for each other region the gazetteer says
+// documents speak of by a word of their own (香港 → 境外), that word,
+// unless the scope names one already.
+func speakOf(s Scope) (Scope, error) {
+	gz, err := readGazetteer()
+	if err != nil {
+		return Scope{}, err
+	}
+	for _, r := range gz.Regions {
+		if r.Spoken == "" {
+			continue
+		}
+		for _, n := range append(slices.Clone(r.Short), r.Cities...) {
+			if !slices.Contains(s.OtherRegions, n) || s.Partners[n] != "" {
+				continue
+			}
+			if s.Partners == nil {
+				s.Partners = map[string]string{}
+			} else {
+				s.Partners = maps.Clone(s.Partners)
+			}
+			s.Partners[n] = r.Spoken
+		}
+	}
+	return s, nil
 }
 
 // widenScope widens a corpus's scope s (the built-in one's) to hold users'

@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"maps"
 	"slices"
 	"testing"
 )
@@ -122,5 +123,42 @@ func TestWidenScope(t *testing.T) {
 	}
 	if !slices.Equal(same.OtherRegions, builtin.OtherRegions) || same.Summary() != builtin.Summary() {
 		t.Errorf("national documents changed the scope: %+v", same)
+	}
+}
+
+// TestSpeakOf: every scope, given or derived, learns the gazetteer's word
+// for the other regions the mainland's documents speak of by one (香港 →
+// 境外), and keeps the words it names itself.
+func TestSpeakOf(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Scope
+		want map[string]string
+	}{
+		{"none named", Scope{OtherRegions: []string{"北京", "香港", "澳门", "台湾"}}, map[string]string{"香港": "境外", "澳门": "境外", "台湾": "境外"}},
+		{"own word kept", Scope{OtherRegions: []string{"北京", "香港"}, Partners: map[string]string{"北京": "京津", "香港": "港澳"}}, map[string]string{"北京": "京津", "香港": "港澳"}},
+		{"held, not other", Scope{OtherRegions: []string{"北京"}, Home: []string{"香港"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			given := maps.Clone(tt.in.Partners)
+			got, err := speakOf(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got.Partners, tt.want) {
+				t.Errorf("Partners %v, want %v", got.Partners, tt.want)
+			}
+			if !maps.Equal(tt.in.Partners, given) {
+				t.Errorf("the scope given was changed: %v", tt.in.Partners)
+			}
+		})
+	}
+	lib, err := Load(Options{Builtin: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lib.Scope().Partners["香港"]; got != "境外" {
+		t.Errorf("built-in scope: 香港 spoken of as %q, want 境外", got)
 	}
 }

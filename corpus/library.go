@@ -46,7 +46,9 @@ type Scope struct {
 	// OtherRegions are regions whose policies the corpus does not hold.
 	OtherRegions []string `yaml:"other_regions"`
 	// Partners maps a region to the word by which the corpus speaks of
-	// working with it (北京 → 京津).
+	// it in a measure that reaches it: working with it (北京 → 京津), or,
+	// from the gazetteer unless given here, as the mainland's documents
+	// speak of Hong Kong, Macau and Taiwan (香港 → 境外).
 	Partners map[string]string `yaml:"partners"`
 	Contacts Contacts          `yaml:"contacts"`
 	// Added names the regions of users' documents loaded beside a named
@@ -217,6 +219,11 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 		}
 		lib.scope = sc
 	}
+	sc, err := speakOf(lib.scope)
+	if err != nil {
+		return nil, err
+	}
+	lib.scope = sc
 	// Years a user's scope file gives are kept: its author may know better
 	// than the dates the documents print.
 	if opts.ScopeFile == "" || lib.scope.Years[0] == 0 {

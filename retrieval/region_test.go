@@ -31,9 +31,9 @@ func TestRegionIsSubject(t *testing.T) {
 	}
 }
 
-// TestPartnerRegions: a region the corpus deals with jointly is in scope
-// when the clause found speaks of the partnership; its own policies are
-// not.
+// TestPartnerRegions: a region the corpus deals with jointly, or speaks
+// of by a word of its own, is in scope when the clause found uses that
+// word; its own policies are not.
 func TestPartnerRegions(t *testing.T) {
 	lib, err := corpus.Load(corpus.Options{Builtin: true}, nil)
 	if err != nil {
@@ -51,6 +51,10 @@ func TestPartnerRegions(t *testing.T) {
 		{"科技创新券在北京天津能不能用", true, ""},
 		{"北京的高新技术企业有什么奖励", false, ReasonOtherRegion},
 		{"山东的科技创新券能用吗", false, ReasonOtherRegion},
+		// Hong Kong named in passing, where the clause says 境外 (the
+		// gazetteer's word for it); its own policy is not here.
+		{"我们想去香港上市，有没有奖励", true, ""},
+		{"香港对内地企业有什么补贴", false, ReasonOtherRegion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
