@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	chromem "github.com/philippgille/chromem-go"
 
@@ -261,7 +262,12 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	// Whether the history belongs to the question is decided on the
 	// evidence of the question searched alone (see understand).
 	pq, lex := ix.understand(dn.question, q.History, ix.lexical(q.Question, allow, pool))
-	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}, Version: ix.version}
+	res := Result{Question: q.Question, Query: pq.text, Hits: []Hit{}, Version: ix.version, Terms: map[string]float64{}}
+	for t, w := range pq.weights {
+		if idf := ix.lex.idf(t); idf > 0 && utf8.RuneCountInString(t) == 2 {
+			res.Terms[t] = w * idf
+		}
+	}
 	if len(pq.weights) == 0 {
 		res.Reason = ReasonNoMatch
 		return res, nil

@@ -29,6 +29,11 @@ type Result struct {
 	// Version names the corpus that answered (see Version), so that a
 	// record of the answer says which documents it was judged against.
 	Version string `json:"corpus_version,omitempty"`
+	// Terms weighs the query's two-character terms that the corpus holds,
+	// vocabulary expansions included, as ranking did (weight × IDF): what
+	// a reader of the clauses looks for in them. Not part of the JSON
+	// contract: how ranking read a question is the index's own business.
+	Terms map[string]float64 `json:"-"`
 }
 
 // Hit is one ranked clause.

@@ -140,11 +140,16 @@ func TestBuiltinSearch(t *testing.T) {
 					t.Errorf("%q: hit %d keys %v, want %v", tt.question, i, got, hitKeys)
 				}
 			}
-			// And it reads back unchanged.
+			// And it reads back unchanged, but for the query's terms, which
+			// are the index's own and not in the contract.
 			var back Result
 			if err := json.Unmarshal(data, &back); err != nil {
 				t.Fatal(err)
 			}
+			if len(res.Terms) == 0 {
+				t.Errorf("%q: no query terms", tt.question)
+			}
+			res.Terms = nil
 			if !reflect.DeepEqual(back, res) {
 				t.Errorf("%q: round trip gives %+v, want %+v", tt.question, back, res)
 			}

@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -94,19 +95,34 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string, 
 // leadSentence is the offline answer's first sentence: the sentence of
 // the best clause that shares most with the query, a sentence stating a
 // figure (an amount, a rate, a limit) counting half again.
-func leadSentence(query string, cites []Citation) string {
+func leadSentence(query string, terms map[string]float64, cites []Citation) string {
 	if len(cites) == 0 {
 		return ""
 	}
 	c := cites[0]
-	qset := bigrams(query)
+	if len(terms) == 0 {
+		terms = map[string]float64{}
+		for b := range bigrams(query) {
+			terms[b] = 1
+		}
+	}
 	best, bestScore := "", -1.0
-	for _, line := range strings.Split(corpus.Informative(c.Text, c.Title), "\n") {
+	heading, headingScore := "", -1.0
+	lines := strings.Split(corpus.Informative(c.Text, c.Title), "\n")
+	for l, line := range lines {
 		// short is an answer's opening too short to lead alone (答：不需要。),
 		// which leads with the sentence after it.
 		short := ""
-		for _, s := range splitSentencesKeep(line) {
+		sents := splitSentencesKeep(line)
+		for i, s := range sents {
 			opens := answerMarkRe.MatchString(strings.TrimSpace(s))
+			// A line's short first sentence with more after it is the
+			// heading of what follows (16. 降低用人成本。继续执行…): it
+			// holds the topic's words densely and says nothing of the
+			// measure, so it leads only when nothing else can.
+			bare := strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
+			titled := i == 0 && (i+1 < len(sents) || l+1 < len(lines)) && utf8.RuneCountInString(bare) <= headingMax &&
+				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit)
 			s = strings.TrimSpace(answerMarkRe.ReplaceAllString(headingMarkRe.ReplaceAllString(s, ""), ""))
 			if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
 				// A question (问：…？, as a question-and-answer text
@@ -118,18 +134,25 @@ func leadSentence(query string, cites []Citation) string {
 				}
 				continue
 			}
-			score := float64(overlap(s, qset))
+			score := weighed(s, terms)
 			if strings.ContainsFunc(s, unicode.IsDigit) {
 				score *= 1.5
 			}
-			if score > bestScore {
+			switch {
+			case titled && score > headingScore:
+				heading, headingScore = short+s, score
+			case !titled && score > bestScore:
 				best, bestScore = short+s, score
 			}
 			short = ""
 		}
 	}
-	return best
+	return cmp.Or(best, heading)
 }
+
+// headingMax is the longest, in characters, a clause's first sentence may
+// be to be read as its heading.
+const headingMax = 16
 
 // answerMarkRe and questionRe are the marks of a question-and-answer
 // text: the 答： opening an answer, and a question, opened by 问： or
@@ -301,6 +324,20 @@ func shortenLead(s, query string, max int) string {
 
 // titledDocNoRe is a title quoted with the 文号 after it, in brackets.
 var titledDocNoRe = regexp.MustCompile(`《[^《》]+》[（(]([^（）()]{4,40})[）)]`)
+
+// weighed sums the weights of the distinct terms s holds.
+func weighed(s string, terms map[string]float64) float64 {
+	seen := map[string]bool{}
+	var sum float64
+	r := []rune(s)
+	for j := 0; j+1 < len(r); j++ {
+		if b := string(r[j : j+2]); !seen[b] {
+			seen[b] = true
+			sum += terms[b]
+		}
+	}
+	return sum
+}
 
 // covered counts the distinct bigrams of set that s holds.
 func covered(s string, set map[string]bool) int {

@@ -101,3 +101,62 @@ func FuzzShortenLead(f *testing.F) {
 		}
 	})
 }
+
+func TestLeadSentence(t *testing.T) {
+	const listing = "对沪、深交易所和境外主板首发上市企业，给予奖励300万元。对在“新三板”挂牌的企业，一次性奖励50万元，并按首次融资额1‰进行奖励，转入主板的按照主板奖励标准进行补差。"
+	tests := []struct {
+		name, query string
+		terms       map[string]float64
+		text        string
+		want        string
+	}{
+		{
+			// 奖励 three times does not outweigh the rarer 上市 once: each
+			// word counts once, by the weight ranking gave it.
+			name:  "a rare word over a common one repeated",
+			query: "我们想去香港上市，有没有奖励",
+			terms: map[string]float64{"上市": 3, "奖励": 1, "有没": 0.5},
+			text:  listing,
+			want:  "对沪、深交易所和境外主板首发上市企业，给予奖励300万元。",
+		},
+		{
+			// Without the index's weights, the question's bigrams count
+			// alike.
+			name:  "the question's words when ranking gave none",
+			query: "新三板挂牌有奖励吗",
+			text:  listing,
+			want:  "对在“新三板”挂牌的企业，一次性奖励50万元，并按首次融资额1‰进行奖励，转入主板的按照主板奖励标准进行补差。",
+		},
+		{
+			// The heading holds more of the question's words than the
+			// measure under it, and says nothing of it.
+			name:  "a heading does not lead",
+			query: "用人成本能降吗，社保呢",
+			terms: map[string]float64{"用人": 2, "成本": 2, "保险": 1},
+			text:  "16. 降低用人成本。继续执行国家和省阶段性降低社会保险和公积金政策。",
+			want:  "继续执行国家和省阶段性降低社会保险和公积金政策。",
+		},
+		{
+			name:  "a heading on its own line does not lead",
+			query: "涉企收费取消了哪些",
+			terms: map[string]float64{"涉企": 3, "收费": 2},
+			text:  "14. 清理规范涉企收费。\n贯彻国家行政事业性收费停征政策，巩固涉企“零收费”成果。",
+			want:  "贯彻国家行政事业性收费停征政策，巩固涉企“零收费”成果。",
+		},
+		{
+			name:  "a clause that is only a heading leads with it",
+			query: "涉企收费",
+			terms: map[string]float64{"涉企": 3, "收费": 2},
+			text:  "14. 清理规范涉企收费。",
+			want:  "清理规范涉企收费。",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := leadSentence(tt.query, tt.terms, []Citation{{Text: tt.text, Title: "某通知"}})
+			if got != tt.want {
+				t.Errorf("leadSentence(%q) = %q, want %q", tt.query, got, tt.want)
+			}
+		})
+	}
+}

@@ -198,7 +198,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	} else {
 		ans.Note = offlineNote
 	}
-	lead := leadSentence(res.Query, cites)
+	lead := leadSentence(res.Query, res.Terms, cites)
 	shown := shortenLead(lead, res.Query, 120)
 	quoted := lead
 	if shown != lead {
