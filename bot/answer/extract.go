@@ -74,11 +74,13 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string, 
 				text = before + text[at+len(lead):]
 			}
 		}
-		q := res.Query
+		q, terms := res.Query, res.Terms
 		if i > 0 && query[c.ChunkID] != "" {
-			q = query[c.ChunkID]
+			// Another question of the message: its own words, which
+			// ranking weighed in a search of its own.
+			q, terms = query[c.ChunkID], nil
 		}
-		quote := trimToQuery(text, q, max)
+		quote := trimToQuery(text, q, terms, max)
 		if strings.Trim(quote, "…。；，、 “”‘’\"") == "" {
 			continue
 		}
@@ -100,12 +102,7 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 		return ""
 	}
 	c := cites[0]
-	if len(terms) == 0 {
-		terms = map[string]float64{}
-		for b := range bigrams(query) {
-			terms[b] = 1
-		}
-	}
+	terms = orBigrams(terms, query)
 	best, bestScore := "", -1.0
 	heading, headingScore := "", -1.0
 	lines := strings.Split(corpus.Informative(c.Text, c.Title), "\n")
@@ -199,20 +196,20 @@ func overlap(s string, set map[string]bool) int {
 
 // trimToQuery keeps the sentences of a clause that share the most
 // characters with the query, in their original order, within max runes.
-func trimToQuery(text, query string, max int) string {
+func trimToQuery(text, query string, terms map[string]float64, max int) string {
 	text = strings.ReplaceAll(text, "\n", "")
 	if len([]rune(text)) <= max {
 		return text
 	}
 	sents := splitSentencesKeep(text)
-	qset := bigrams(query)
+	terms = orBigrams(terms, query)
 	type s struct {
 		i     int
 		score float64
 	}
 	var ss []s
 	for i, t := range sents {
-		ss = append(ss, s{i, float64(overlap(t, qset))})
+		ss = append(ss, s{i, weighed(t, terms)})
 	}
 	sort.SliceStable(ss, func(a, b int) bool { return ss[a].score > ss[b].score })
 	keep := map[int]bool{}
@@ -324,6 +321,19 @@ func shortenLead(s, query string, max int) string {
 
 // titledDocNoRe is a title quoted with the 文号 after it, in brackets.
 var titledDocNoRe = regexp.MustCompile(`《[^《》]+》[（(]([^（）()]{4,40})[）)]`)
+
+// orBigrams is terms, or when there are none (a question ranking did not
+// weigh) the query's character pairs, each weighing 1.
+func orBigrams(terms map[string]float64, query string) map[string]float64 {
+	if len(terms) > 0 {
+		return terms
+	}
+	terms = map[string]float64{}
+	for b := range bigrams(query) {
+		terms[b] = 1
+	}
+	return terms
+}
 
 // weighed sums the weights of the distinct terms s holds.
 func weighed(s string, terms map[string]float64) float64 {
