@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -9,7 +10,7 @@ import (
 
 // homophones repairs the commonest typo of typed Chinese: an input method
 // offering a character that sounds like the one meant (小危企业 for
-// 小微企业, 保线 for 保险, 高心技术 for 高新技术). It knows the corpus's
+// 小微企业, 保线 for 保险, 数字话车间 for 数字化车间). It knows the corpus's
 // own characters by their toneless readings and its bigrams, and replaces
 // a question's character with one of its homophones when that turns
 // bigrams the corpus never uses into bigrams it does. A word it lacks
@@ -59,10 +60,11 @@ func newHomophones(lex *bm25, texts []string) *homophones {
 // neither bigram it forms with them is one the corpus uses; its
 // replacement is the corpus's most frequent homophone that forms, with
 // both neighbours, three characters the corpus prints together (小危企 →
-// 小微企). Bigrams alone are too weak: the corpus's common characters
-// form known bigrams with nearly anything, and 是不是 became 施不是. A
-// character at the edge of a run has one neighbour only, too little
-// evidence (搞技改 would become 高技改).
+// 小微企), and four with the next character on either side where there is
+// one (see extends). Bigrams alone are too weak: the corpus's common
+// characters form known bigrams with nearly anything, and 是不是 became
+// 施不是. A character at the edge of a run has one neighbour only, too
+// little evidence (搞技改 would become 高技改).
 func (h *homophones) repair(text string) string {
 	if h == nil {
 		return text
@@ -74,7 +76,7 @@ func (h *homophones) repair(text string) string {
 		if !isHan(left) || !isHan(r) || !isHan(right) || h.fits(left, r, right) > 0 {
 			continue
 		}
-		if c, ok := h.replacement(left, r, right); ok {
+		if c, ok := h.replacement(left, r, right); ok && h.extends(rs, i, c) {
 			rs[i], changed = c, true
 		}
 	}
@@ -105,6 +107,28 @@ func (h *homophones) replacement(left, r, right rune) (rune, bool) {
 	return 0, false
 }
 
+// extends says whether c in place of rs[i] is printed in four characters
+// with the question's own: the three of replacement's evidence and one
+// more on either side, where there is a Han character there. Three alone
+// are too weak for a character of grammar: 是不是不用交 became 是不折不
+// (不折不扣), 买地的话工业用地 的化工业; a typo in a policy word is
+// printed with more of it (小危企业 → 小微企业).
+func (h *homophones) extends(rs []rune, i int, c rune) bool {
+	sides := 0
+	for _, four := range [][2]int{{i - 2, i + 2}, {i - 1, i + 3}} {
+		if four[0] < 0 || four[1] > len(rs) || !isHan(rs[four[0]]) || !isHan(rs[four[1]-1]) {
+			continue
+		}
+		sides++
+		w := slices.Clone(rs[four[0]:four[1]])
+		w[i-four[0]] = c
+		if h.printedRun(string(w)) {
+			return true
+		}
+	}
+	return sides == 0
+}
+
 // fits counts the bigrams c forms with its neighbours (0 for none) that
 // the corpus uses.
 func (h *homophones) fits(left, c, right rune) int {
@@ -124,13 +148,22 @@ const trigramScan = 200
 
 // printed says whether the corpus prints a, b and c together.
 func (h *homophones) printed(a, b, c rune) bool {
-	ab, bc := h.lex.postings[string([]rune{a, b})], h.lex.postings[string([]rune{b, c})]
-	if len(bc) < len(ab) {
-		ab = bc
+	return h.printedRun(string([]rune{a, b, c}))
+}
+
+// printedRun says whether the corpus prints run, of three or more Han
+// characters, looking in the chunks that hold its rarest bigram.
+func (h *homophones) printedRun(run string) bool {
+	rs := []rune(run)
+	var rarest []posting
+	for i := 0; i+1 < len(rs); i++ {
+		ps := h.lex.postings[string(rs[i:i+2])]
+		if i == 0 || len(ps) < len(rarest) {
+			rarest = ps
+		}
 	}
-	tri := string([]rune{a, b, c})
-	for _, p := range ab[:min(trigramScan, len(ab))] {
-		if strings.Contains(h.texts[p.doc], tri) {
+	for _, p := range rarest[:min(trigramScan, len(rarest))] {
+		if strings.Contains(h.texts[p.doc], run) {
 			return true
 		}
 	}

@@ -18,6 +18,14 @@ func TestHomophoneRepair(t *testing.T) {
 		{"企业引进高层次人才有补贴吗", "企业引进高层次人才有补贴吗"},
 		{"个体户经营所得个税怎么交", "个体户经营所得个税怎么交"},
 		{"搞技改，政府最多给补多少", "搞技改，政府最多给补多少"},
+		// Words of grammar the corpus's formal prose never prints, whose
+		// homophone it prints in three characters but not in four: left
+		// alone (是不折 of 不折不扣, 的化工 of 化工业, 用地占 of 用地).
+		{"增值税是不是不用交", "增值税是不是不用交"},
+		{"买地的话工业用地出让价能不能便宜点", "买地的话工业用地出让价能不能便宜点"},
+		{"研发费用得占收入多少", "研发费用得占收入多少"},
+		// A typo at a word's end, with no fourth character on one side.
+		{"评专经特新中小企业要满足哪些条件", "评专精特新中小企业要满足哪些条件"},
 		// A character at the edge of a run has one neighbour: left alone.
 		{"危企业", "危企业"},
 		{"", ""},
