@@ -15,6 +15,7 @@ import (
 const (
 	msgNonText      = "暂时只能看懂文字消息，请把问题用文字发给我。"
 	msgEmpty        = "请直接输入您想了解的政策问题，例如“小微企业有哪些减税政策？”。发送“帮助”查看用法。"
+	msgChineseOnly  = "我查询的是中文政策文件，请用中文提问，例如“小微企业有哪些减税政策？”。\nPlease ask in Chinese: the policy documents I search are in Chinese."
 	msgTooLong      = "您的问题有点长（%d 字），请精简到 %d 字以内再发给我。"
 	msgTooFast      = "您问得太快了，请稍等一分钟再问。"
 	msgPending      = "正在查询，请稍候…"
@@ -144,6 +145,21 @@ func wordless(text string) bool {
 		return unicode.IsLetter(r) || unicode.IsDigit(r)
 	})
 }
+
+// foreign says whether a message is a sentence in another script: three
+// or more words of letters and no Han character (what tax breaks are there
+// for small firms). The documents are Chinese, so nothing in it can match
+// them, and a follow-up would be read from the chat's last question alone;
+// a word or two of Latin letters (PPP, ok) is searched as usual.
+func foreign(text string) bool {
+	if strings.ContainsFunc(text, isHan) {
+		return false
+	}
+	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) })
+	return len(words) >= 3
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 // foldWidth maps full-width ASCII forms and the ideographic space to their
 // ASCII equivalents.

@@ -310,6 +310,9 @@ func (c *Conversations) text(ctx context.Context, m Message, text string, out ou
 	case cmdThanks:
 		return out.reply(ctx, msgThanks)
 	}
+	if foreign(text) {
+		return out.reply(ctx, msgChineseOnly)
+	}
 	if n := utf8.RuneCountInString(text); c.opts.MaxInputChars > 0 && n > c.opts.MaxInputChars {
 		return out.reply(ctx, fmt.Sprintf(msgTooLong, n, c.opts.MaxInputChars))
 	}
