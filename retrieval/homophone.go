@@ -38,7 +38,10 @@ func newHomophones(lex *bm25, texts []string) *homophones {
 	args.Heteronym = true
 	for r := range freq {
 		h.readings[r] = pinyin.SinglePinyin(r, args)
-		for _, rd := range h.readings[r] {
+		if len(h.readings[r]) > 0 {
+			// A character is offered for its usual reading only: an input
+			// method offers 和 for he, not for huo, so 或 is no typo of it.
+			rd := h.readings[r][0]
 			h.byReading[rd] = append(h.byReading[rd], r)
 		}
 	}
@@ -57,8 +60,9 @@ func newHomophones(lex *bm25, texts []string) *homophones {
 
 // repair returns text with each character that is likely a homophone typo
 // replaced. A character between two Han characters is a suspect when
-// neither bigram it forms with them is one the corpus uses; its
-// replacement is the corpus's most frequent homophone that forms, with
+// neither bigram it forms with them is one the corpus uses, or one is
+// and the three are not printed together (高心技术: 核心技术 prints 心技);
+// its replacement is the corpus's most frequent homophone that forms, with
 // both neighbours, three characters the corpus prints together (小危企 →
 // 小微企), and four with the next character on either side where there is
 // one (see extends). Bigrams alone are too weak: the corpus's common
@@ -73,10 +77,14 @@ func (h *homophones) repair(text string) string {
 	changed := false
 	for i := 1; i+1 < len(rs); i++ {
 		left, r, right := rs[i-1], rs[i], rs[i+1]
-		if !isHan(left) || !isHan(r) || !isHan(right) || h.fits(left, r, right) > 0 {
+		if !isHan(left) || !isHan(r) || !isHan(right) {
 			continue
 		}
-		if c, ok := h.replacement(left, r, right); ok && h.extends(rs, i, c) {
+		f := h.fits(left, r, right)
+		if f == 2 || f == 1 && h.printed(left, r, right) {
+			continue
+		}
+		if c, ok := h.replacement(left, r, right); ok && h.extends(rs, i, c, f == 0) {
 			rs[i], changed = c, true
 		}
 	}
@@ -112,8 +120,10 @@ func (h *homophones) replacement(left, r, right rune) (rune, bool) {
 // more on either side, where there is a Han character there. Three alone
 // are too weak for a character of grammar: 是不是不用交 became 是不折不
 // (不折不扣), 买地的话工业用地 的化工业; a typo in a policy word is
-// printed with more of it (小危企业 → 小微企业).
-func (h *homophones) extends(rs []rune, i int, c rune) bool {
+// printed with more of it (小危企业 → 小微企业). With no fourth character
+// on either side, three do only for a strong suspect, one forming no
+// bigram the corpus uses with either neighbour.
+func (h *homophones) extends(rs []rune, i int, c rune, strong bool) bool {
 	sides := 0
 	for _, four := range [][2]int{{i - 2, i + 2}, {i - 1, i + 3}} {
 		if four[0] < 0 || four[1] > len(rs) || !isHan(rs[four[0]]) || !isHan(rs[four[1]-1]) {
@@ -126,7 +136,7 @@ func (h *homophones) extends(rs []rune, i int, c rune) bool {
 			return true
 		}
 	}
-	return sides == 0
+	return sides == 0 && strong
 }
 
 // fits counts the bigrams c forms with its neighbours (0 for none) that

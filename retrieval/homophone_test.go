@@ -26,6 +26,13 @@ func TestHomophoneRepair(t *testing.T) {
 		{"研发费用得占收入多少", "研发费用得占收入多少"},
 		// A typo at a word's end, with no fourth character on one side.
 		{"评专经特新中小企业要满足哪些条件", "评专精特新中小企业要满足哪些条件"},
+		// A typo forming one bigram the corpus uses (心技, of 核心技术),
+		// where the three are not printed together and 高新技术 is.
+		{"高心技术企业认定奖励多少", "高新技术企业认定奖励多少"},
+		// Sound words of the same kind: 或 is read huo, 和 is offered for
+		// he; 试行 with no fourth character beside it.
+		{"销售货物或劳务月销售额不超过3万元", "销售货物或劳务月销售额不超过3万元"},
+		{"该意见2022-07-01起试行2年", "该意见2022-07-01起试行2年"},
 		// A character at the edge of a run has one neighbour: left alone.
 		{"危企业", "危企业"},
 		{"", ""},
