@@ -185,22 +185,23 @@ func speakOf(s Scope) (Scope, error) {
 	if err != nil {
 		return Scope{}, err
 	}
+	// The caller's map is not written to: a scope is a value.
+	partners := maps.Clone(s.Partners)
 	for _, r := range gz.Regions {
 		if r.Spoken == "" {
 			continue
 		}
 		for _, n := range append(slices.Clone(r.Short), r.Cities...) {
-			if !slices.Contains(s.OtherRegions, n) || s.Partners[n] != "" {
+			if !slices.Contains(s.OtherRegions, n) || partners[n] != "" {
 				continue
 			}
-			if s.Partners == nil {
-				s.Partners = map[string]string{}
-			} else {
-				s.Partners = maps.Clone(s.Partners)
+			if partners == nil {
+				partners = map[string]string{}
 			}
-			s.Partners[n] = r.Spoken
+			partners[n] = r.Spoken
 		}
 	}
+	s.Partners = partners
 	return s, nil
 }
 
