@@ -95,8 +95,11 @@ func (p *Pipeline) extract(res retrieval.Result, cites []Citation, lead string, 
 }
 
 // leadSentence is the offline answer's first sentence: the sentence of
-// the best clause that shares most with the query, a sentence stating a
-// figure (an amount, a rate, a limit) counting half again.
+// the best clause holding most of the query's terms, each counted once by
+// its weight (terms, as ranking weighed them; with none, the query's
+// character pairs alike), a sentence stating a figure (an amount, a rate,
+// a limit) counting half again. A clause's heading leads only when
+// nothing else can.
 func leadSentence(query string, terms map[string]float64, cites []Citation) string {
 	if len(cites) == 0 {
 		return ""
@@ -120,7 +123,7 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 			bare := strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
 			titled := i == 0 && (i+1 < len(sents) || l+1 < len(lines)) && utf8.RuneCountInString(bare) <= headingMax &&
 				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit)
-			s = strings.TrimSpace(answerMarkRe.ReplaceAllString(headingMarkRe.ReplaceAllString(s, ""), ""))
+			s = strings.TrimSpace(answerMarkRe.ReplaceAllString(bare, ""))
 			if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
 				// A question (问：…？, as a question-and-answer text
 				// prints it) shares the most words with the user's and
