@@ -166,7 +166,8 @@ func refusalRows(t *testing.T, ix *Index) []refusalRow {
 			}
 			pq, lex := ix.understand(dn.question, q.History, ix.lexical(q.Question, ix.allow(q), 50))
 			if len(lex) > 0 {
-				r.m["coverage"] = ix.judge.coverage(pq, lex[0].doc)
+				r.m["coverage"] = ix.judge.held(pq, lex[0].doc, true)
+				r.m["coverage, seams counted"] = ix.judge.coverage(pq, lex[0].doc)
 				r.m["coverage, known terms"] = ix.judge.coverageKnown(pq, lex[0].doc)
 				r.m["rarest 3 terms in top 3"] = ix.judge.rareCover(pq, lex, 3, 3)
 				if len(lex) > 1 {
@@ -253,7 +254,7 @@ func TestEvidenceRefusal(t *testing.T) {
 	ix := evidenceIndex(t)
 	rows := refusalRows(t, ix)
 	var b strings.Builder
-	for _, meas := range []string{"coverage", "coverage, known terms", "rarest 3 terms in top 3", "BM25 margin", "BM25 top score"} {
+	for _, meas := range []string{"coverage", "coverage, seams counted", "coverage, known terms", "rarest 3 terms in top 3", "BM25 margin", "BM25 top score"} {
 		fmt.Fprintf(&b, "== %s\n", meas)
 		for _, g := range refusalGroups {
 			var ans, un []float64
@@ -293,7 +294,7 @@ func TestEvidenceRefusal(t *testing.T) {
 		fmt.Fprintf(&b, " | %-9s unanswerable refused, answerable refused", g.name)
 	}
 	b.WriteString("\n")
-	for _, th := range []float64{0.05, 0.075, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50} {
+	for _, th := range []float64{0.05, 0.075, 0.09, 0.10, 0.11, 0.12, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50} {
 		fmt.Fprintf(&b, "%-5.3g", th)
 		for _, g := range refusalGroups {
 			var u, ur, a, ar int

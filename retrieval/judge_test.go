@@ -63,7 +63,7 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	// The notice names no region; the measures are the province's.
 	j, lex := judgeOver(scope, []corpus.Document{doc, notice}, map[string]string{doc.ID: "南岭省"}, judgeTopics)
 	// An empty vocabulary: the questions are judged on their own words.
-	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}, lex: lex}
 	return func(question string) string {
 		pq := ix.rewrite(question, nil)
 		// The questions are asked in 2030.
@@ -102,6 +102,7 @@ func TestJudge(t *testing.T) {
 		{"later year the best clause speaks of", "2020年出台的高新技术企业数量目标", ""},
 		{"later year, not said as a policy's", "2020年高新技术企业数量能翻一番吗", ""},
 		{"nothing in common", "hello world", ReasonNoMatch},
+		{"a word the corpus lacks, standing apart", "驾照到期了去哪换", ReasonNoMatch},
 	}
 	ask := asker(t, judgeScope)
 	for _, tt := range tests {
@@ -147,7 +148,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
 	}
 	j, lex := judgeOver(corpus.Scope{Years: [2]int{2009, 2014}}, docs, nil, nil)
-	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}, lex: lex}
 	tests := []struct {
 		name, question, want string
 	}{

@@ -146,3 +146,47 @@ func TestAnchor(t *testing.T) {
 		t.Errorf("anchorTerms = %v", got)
 	}
 }
+
+// TestSeams: the pairs of characters between the words of a question in
+// everyday words are seams, not words the corpus lacks; a long question
+// of such words is judged on what it asks.
+func TestSeams(t *testing.T) {
+	ix, err := Build(context.Background(), loadBuiltin(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text     string
+		seams    []string
+		notSeams []string
+	}{
+		// 备政 straddles 设备 and 政府; 工中 加工 and 中心.
+		{"买设备政府给补贴吗", []string{"备政"}, []string{"设备", "政府"}},
+		{"上了一台加工中心", []string{"工中"}, []string{"加工", "中心"}},
+		// A word the corpus never prints, with no word it knows beside it.
+		{"驾照", nil, []string{"驾照"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got := ix.seams(tt.text)
+			for _, s := range tt.seams {
+				if !got[s] {
+					t.Errorf("seams(%q) = %v, want %s among them", tt.text, got, s)
+				}
+			}
+			for _, s := range tt.notSeams {
+				if got[s] {
+					t.Errorf("seams(%q) = %v, want no %s", tt.text, got, s)
+				}
+			}
+		})
+	}
+	q := "我们是唐山丰润做轴承的小厂，前年被环保要求关停整改，现在想搬到开发区去，有没有搬迁方面的扶持"
+	res, err := ix.Search(context.Background(), Query{Question: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Found {
+		t.Errorf("%s: not found (%s); its seams counted as words the corpus lacks", q, res.Reason)
+	}
+}
