@@ -15,7 +15,7 @@ func ablSets(t *testing.T) map[string][]EvalItem {
 	for name, p := range map[string]string{
 		"dev": "../../shared/eval/dev.jsonl", "probe": "testdata/probe.jsonl", "fresh_a": "testdata/fresh_a.jsonl",
 		"fresh_b": "testdata/fresh_b.jsonl", "switch": "testdata/switch.jsonl", "fresh_c": "testdata/fresh_c.jsonl", "switch_c": "testdata/switch_c.jsonl",
-		"fresh_d": "testdata/fresh_d.jsonl", "fresh_e": "testdata/fresh_e.jsonl",
+		"fresh_d": "testdata/fresh_d.jsonl", "fresh_e": "testdata/fresh_e.jsonl", "fresh_f": "testdata/fresh_f.jsonl",
 	} {
 		f, err := os.Open(p)
 		if err != nil {
@@ -33,7 +33,7 @@ func ablSets(t *testing.T) map[string][]EvalItem {
 
 // ablOrder puts the sets retrieval was tuned on first, the held-out
 // fresh_b last.
-var ablOrder = []string{"dev", "probe", "fresh_a", "switch", "fresh_c", "switch_c", "fresh_b", "fresh_d", "fresh_e"}
+var ablOrder = []string{"dev", "probe", "fresh_a", "switch", "fresh_c", "switch_c", "fresh_b", "fresh_d", "fresh_e", "fresh_f"}
 
 // TestAblation prints, for every question set here, the figures with
 // each part of retrieval taken away: the vectors, the vocabulary entries

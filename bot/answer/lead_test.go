@@ -32,6 +32,7 @@ func TestExtractHoldsGold(t *testing.T) {
 		"../../retrieval/testdata/fresh_c.jsonl",
 		"../../retrieval/testdata/fresh_d.jsonl",
 		"../../retrieval/testdata/fresh_e.jsonl",
+		"../../retrieval/testdata/fresh_f.jsonl",
 		"../../retrieval/testdata/switch.jsonl",
 		"../../retrieval/testdata/switch_c.jsonl",
 		"../../retrieval/testdata/ellipsis.jsonl",
