@@ -177,28 +177,9 @@ var (
 	trailingMarkRe = regexp.MustCompile(itemMark + `\s*$`)
 )
 
-func bigrams(s string) map[string]bool {
-	set := map[string]bool{}
-	r := []rune(s)
-	for i := 0; i+1 < len(r); i++ {
-		set[string(r[i:i+2])] = true
-	}
-	return set
-}
-
-func overlap(s string, set map[string]bool) int {
-	r := []rune(s)
-	n := 0
-	for j := 0; j+1 < len(r); j++ {
-		if set[string(r[j:j+2])] {
-			n++
-		}
-	}
-	return n
-}
-
-// trimToQuery keeps the sentences of a clause that share the most
-// characters with the query, in their original order, within max runes.
+// trimToQuery keeps the sentences of a clause holding most of the
+// query's terms, weighed as leadSentence weighs them, in their original
+// order, within max runes.
 func trimToQuery(text, query string, terms map[string]float64, max int) string {
 	text = strings.ReplaceAll(text, "\n", "")
 	if len([]rune(text)) <= max {
@@ -293,8 +274,8 @@ func shortenLead(s, query string, max int) string {
 		}
 	}
 	parts = append(parts, s[start:])
-	qset := bigrams(query)
-	bi, bj, best := -1, -1, -1
+	pairs := orBigrams(nil, query)
+	bi, bj, best := -1, -1, -1.0
 	for i := range parts {
 		size := 0
 		for j := i; j < len(parts); j++ {
@@ -304,7 +285,7 @@ func shortenLead(s, query string, max int) string {
 				break
 			}
 			w := strings.Join(parts[i:j+1], "")
-			if score := covered(w, qset) + len(distinct(figureRe.FindAllString(w, -1))); score >= best {
+			if score := weighed(w, pairs) + float64(len(distinct(figureRe.FindAllString(w, -1)))); score >= best {
 				bi, bj, best = i, j, score
 			}
 		}
@@ -332,8 +313,9 @@ func orBigrams(terms map[string]float64, query string) map[string]float64 {
 		return terms
 	}
 	terms = map[string]float64{}
-	for b := range bigrams(query) {
-		terms[b] = 1
+	r := []rune(query)
+	for i := 0; i+1 < len(r); i++ {
+		terms[string(r[i:i+2])] = 1
 	}
 	return terms
 }
@@ -350,18 +332,6 @@ func weighed(s string, terms map[string]float64) float64 {
 		}
 	}
 	return sum
-}
-
-// covered counts the distinct bigrams of set that s holds.
-func covered(s string, set map[string]bool) int {
-	seen := map[string]bool{}
-	r := []rune(s)
-	for j := 0; j+1 < len(r); j++ {
-		if b := string(r[j : j+2]); set[b] {
-			seen[b] = true
-		}
-	}
-	return len(seen)
 }
 
 func btoi(b bool) int {
