@@ -156,6 +156,41 @@ func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report,
 	return rep, nil
 }
 
+// ShowsGold says, for an answer citing clause first and showing shown
+// of it first (its lead), whether that clause is one of the item's gold
+// clauses, and if so whether shown is a gold sentence of it: holds at
+// least half of the gold excerpt's distinct character pairs. Another
+// sentence of the clause may answer too, so a share of these is a floor.
+func ShowsGold(it EvalItem, clause, shown string) (gold, shows bool) {
+	text := squeeze(clause)
+	pairs := func(s string) map[string]bool {
+		r := []rune(squeeze(s))
+		m := map[string]bool{}
+		for i := 0; i+1 < len(r); i++ {
+			m[string(r[i:i+2])] = true
+		}
+		return m
+	}
+	got := pairs(shown)
+	for _, g := range it.Gold {
+		if g.Clause == "" || !strings.Contains(text, squeeze(g.Clause)) {
+			continue
+		}
+		gold = true
+		want := pairs(g.Clause)
+		have := 0
+		for p := range want {
+			if got[p] {
+				have++
+			}
+		}
+		if len(want) > 0 && 2*have >= len(want) {
+			return true, true
+		}
+	}
+	return gold, false
+}
+
 func docMatches(h Hit, doc string) bool {
 	if doc == "" {
 		return false

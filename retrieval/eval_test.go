@@ -304,3 +304,29 @@ func TestReportWrite(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestShowsGold(t *testing.T) {
+	it := EvalItem{Gold: []EvalGold{
+		{Doc: "某通知", Clause: "对认定为省级数字化车间的企业给予40万元奖励"},
+		{Doc: "另一通知", Clause: "按实际发生额的75%在税前加计扣除"},
+	}}
+	const clause = "一、鼓励智能化改造。对认定为省级数字化车间的企业给予40万元奖励，省级专项资金列支。"
+	tests := []struct {
+		name, clause, shown string
+		gold, shows         bool
+	}{
+		{"the gold sentence", clause, "对认定为省级数字化车间的企业给予40万元奖励，省级专项资金列支。", true, true},
+		{"cut but holding most of it", clause, "…省级数字化车间的企业给予40万元奖励…", true, true},
+		{"another sentence of the gold clause", clause, "鼓励智能化改造。", true, false},
+		{"a clause holding no gold", "二、其他事项另行通知。", "其他事项另行通知。", false, false},
+		{"spaces do not count", "按 实际发生额的75% 在税前加计扣除", "按实际发生额的75%在税前加计扣除", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gold, shows := ShowsGold(it, tt.clause, tt.shown)
+			if gold != tt.gold || shows != tt.shows {
+				t.Errorf("ShowsGold(%q, %q) = %v, %v; want %v, %v", tt.clause, tt.shown, gold, shows, tt.gold, tt.shows)
+			}
+		})
+	}
+}

@@ -248,7 +248,7 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	k := fs.Int("k", 10, "results searched per question (at least 10)")
 	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
 	anchor := fs.Bool("anchor", false, "also print, beside each line, the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
-	answers := fs.Bool("answers", false, "measure the answers instead: each question goes through the whole pipeline (with a model: its rewrite, restatement and judgement that no clause answers), found is the answer's, and the ranks are of the clauses the answer cites")
+	answers := fs.Bool("answers", false, "measure the answers instead: each question goes through the whole pipeline (with a model: its rewrite, restatement and judgement that no clause answers), found is the answer's, the ranks are of the clauses the answer cites, and a last line counts the answers whose lead is a gold sentence of the gold clause they cite first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -274,12 +274,14 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 	var measured interface {
 		Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error)
 	}
+	var given answerSearch
 	if *answers {
 		p, live, err := g.pipeline(ctx)
 		if err != nil {
 			return err
 		}
-		ix, measured = live, answerSearch{p, live}
+		given = answerSearch{p: p, lib: live, given: map[string]answer.Result{}}
+		ix, measured = live, given
 	} else {
 		live, err := g.live(ctx)
 		if err != nil {
@@ -310,6 +312,10 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 			if err := rep.Write(g.stdout); err != nil {
 				return err
 			}
+			if *answers {
+				shown, of := given.leads(items)
+				fmt.Fprintf(g.stdout, "%-14s a gold sentence for %d of %d answers citing a gold clause first\n", "lead", shown, of)
+			}
 			continue
 		}
 		arep, err := retrieval.Evaluate(ctx, ix.Anchor(), items, *k)
@@ -324,12 +330,20 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 }
 
 // answerSearch measures answers as eval measures searches: found is the
-// answer's, and the hits are the clauses it cites, in its order.
+// answer's, and the hits are the clauses it cites, in its order. It keeps
+// each answer, by question and history, for what a search does not
+// carry: the lead.
 type answerSearch struct {
 	p   *answer.Pipeline
 	lib interface {
 		Document(id string) (corpus.Document, bool)
 	}
+	given map[string]answer.Result
+}
+
+// asked keys an answer by its question and history.
+func asked(question string, history []string) string {
+	return strings.Join(append([]string{question}, history...), "\x00")
 }
 
 func (a answerSearch) Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error) {
@@ -337,6 +351,7 @@ func (a answerSearch) Search(ctx context.Context, q retrieval.Query) (retrieval.
 	if err != nil {
 		return retrieval.Result{}, err
 	}
+	a.given[asked(q.Question, q.History)] = ans
 	res := retrieval.Result{Question: q.Question, Query: ans.Query, Found: ans.Found, Reason: ans.Reason}
 	for i, c := range ans.Citations {
 		d, _ := a.lib.Document(c.DocID)
@@ -346,6 +361,25 @@ func (a answerSearch) Search(ctx context.Context, q retrieval.Query) (retrieval.
 		})
 	}
 	return res, nil
+}
+
+// leads counts, of the answerable items whose answer cites a gold clause
+// first, those whose lead is a gold sentence of it (retrieval.ShowsGold):
+// what the first line a user reads shows of the answer.
+func (a answerSearch) leads(items []retrieval.EvalItem) (shown, of int) {
+	for _, it := range items {
+		ans, ok := a.given[asked(it.Question, it.History)]
+		if !it.Answerable || !ok || !ans.Found || len(ans.Citations) == 0 {
+			continue
+		}
+		if gold, shows := retrieval.ShowsGold(it, ans.Citations[0].Text, ans.Lead); gold {
+			of++
+			if shows {
+				shown++
+			}
+		}
+	}
+	return shown, of
 }
 
 // readEvalFile reads one evaluation file, naming it in any error.

@@ -463,6 +463,7 @@ func TestEvalAnswers(t *testing.T) {
 	}{
 		{"retrieval", []string{"--config", cfg, "eval", file}, "hit@1 1.00  hit@5 1.00  doc hit@5 1.00  MRR@10 1.00  not-found: unanswerable 0.00 (0)  answerable 0.00"},
 		{"answers", []string{"--config", cfg, "eval", "--answers", file}, "hit@1 0.00  hit@5 0.00  doc hit@5 0.00  MRR@10 0.00  not-found: unanswerable 0.00 (0)  answerable 1.00"},
+		{"no lead measured of an answer not found", []string{"--config", cfg, "eval", "--answers", file}, "a gold sentence for 0 of 0 answers"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, stderr, err := c.run(t, "", tt.args...)
@@ -494,7 +495,7 @@ func TestEval(t *testing.T) {
 		{name: "bad line", args: []string{"eval", bad}, wantErr: "line 3"},
 		{name: "a bad file among good ones is named", args: []string{"eval", file, bad}, wantErr: "bad.jsonl"},
 		{name: "several sets, anchor beside", args: []string{"eval", "--anchor", file, file}, want: []string{"== " + file, "overall        n=2", "| anchor hit@1"}},
-		{name: "answers", args: []string{"eval", "--answers", file}, want: []string{"overall        n=2", "hit@1 1.00", "not-found: unanswerable 1.00 (1)  answerable 0.00"}},
+		{name: "answers", args: []string{"eval", "--answers", file}, want: []string{"overall        n=2", "hit@1 1.00", "not-found: unanswerable 1.00 (1)  answerable 0.00", "lead           a gold sentence for 1 of 1 answers citing a gold clause first"}},
 		{name: "answers and anchor", args: []string{"eval", "--answers", "--anchor", file}, wantErr: "give one"},
 	}
 	for _, tt := range tests {
