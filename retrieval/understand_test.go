@@ -190,3 +190,21 @@ func TestSeams(t *testing.T) {
 		t.Errorf("%s: not found (%s); its seams counted as words the corpus lacks", q, res.Reason)
 	}
 }
+
+// TestCityIsWhere: one of the corpus's own cities, whose local rules it
+// does not hold, says where the asker is; it does not pick the clause of a
+// plan that names the city.
+func TestCityIsWhere(t *testing.T) {
+	ix, err := Build(context.Background(), loadBuiltin(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "沧州做化工的小厂，被要求搬进园区，搬迁有什么补助"
+	res, err := ix.Search(context.Background(), Query{Question: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Found || len(res.Hits) == 0 || !strings.Contains(res.Hits[0].Text, "退城搬迁") {
+		t.Errorf("%s: first clause %+v, want the one on relocating out of town", q, res.Hits[:min(1, len(res.Hits))])
+	}
+}
