@@ -315,6 +315,10 @@ func (j *judge) coverage(pq parsedQuery, doc int) float64 { return j.held(pq, do
 // question's own topic and its history's, and the figures fell without.
 func (j *judge) held(pq parsedQuery, doc int, unseamed bool) float64 {
 	text := j.entries[doc].text
+	var seams map[string]bool
+	if unseamed {
+		seams = j.seams(pq.text)
+	}
 	var have, total float64
 	for _, t := range sortedTerms(pq.weights) {
 		w := pq.weights[t]
@@ -323,7 +327,7 @@ func (j *judge) held(pq parsedQuery, doc int, unseamed bool) float64 {
 		}
 		idf := j.lex.idf(t)
 		if idf == 0 {
-			if unseamed && pq.seams[t] {
+			if seams[t] {
 				continue
 			}
 			// A word the corpus never uses counts fully against it.
@@ -343,4 +347,29 @@ func (j *judge) held(pq parsedQuery, doc int, unseamed bool) float64 {
 // maxIDF is the IDF of a term held by a single chunk, the rarest there is.
 func (j *judge) maxIDF() float64 {
 	return j.lex.idfN(1, float64(len(j.lex.lengths)))
+}
+
+// seams finds in text the pairs of Han characters the corpus never
+// prints that share a character with a pair it does, on either side: in
+// 设备政府, 备政 between 设备 and 政府. A question in everyday words is
+// full of them, one between every two words, and counted as words the
+// corpus lacks they made a long question look unanswerable (我们是做轴承的
+// 小厂，前年被要求关停整改，现在想搬到开发区去…). A word the corpus lacks
+// that stands apart from the words it knows (驾照 in 驾照到期了) is no
+// seam.
+func (j *judge) seams(text string) map[string]bool {
+	rs := []rune(text)
+	known := func(i int) bool {
+		return i >= 0 && i+1 < len(rs) && isHan(rs[i]) && isHan(rs[i+1]) && j.lex.idf(string(rs[i:i+2])) > 0
+	}
+	seams := map[string]bool{}
+	for i := 0; i+1 < len(rs); i++ {
+		if !isHan(rs[i]) || !isHan(rs[i+1]) || known(i) {
+			continue
+		}
+		if known(i-1) || known(i+1) {
+			seams[string(rs[i:i+2])] = true
+		}
+	}
+	return seams
 }

@@ -63,7 +63,7 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	// The notice names no region; the measures are the province's.
 	j, lex := judgeOver(scope, []corpus.Document{doc, notice}, map[string]string{doc.ID: "南岭省"}, judgeTopics)
 	// An empty vocabulary: the questions are judged on their own words.
-	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}, lex: lex}
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	return func(question string) string {
 		pq := ix.rewrite(question, nil)
 		// The questions are asked in 2030.
@@ -148,7 +148,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
 	}
 	j, lex := judgeOver(corpus.Scope{Years: [2]int{2009, 2014}}, docs, nil, nil)
-	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}, lex: lex}
+	ix := &Index{vocab: &Vocabulary{stop: map[string]bool{}}}
 	tests := []struct {
 		name, question, want string
 	}{

@@ -20,10 +20,6 @@ type parsedQuery struct {
 	text      string             // the standalone query, shown as "query"
 	embedText string             // what is embedded
 	weights   map[string]float64 // lexical terms and their weights
-	// seams are the pairs of characters the corpus never prints that
-	// straddle the edge of a word it does (工中 of 加工中心, 备政 of
-	// 设备政府): the seams between words, not words of their own.
-	seams map[string]bool
 }
 
 // rewrite turns a question and its history into a standalone query by the
@@ -85,34 +81,8 @@ func (ix *Index) rewrite(question string, history []string) parsedQuery {
 	exp := ix.vocab.expand(question)
 	add(strings.Join(exp, " "), weightExpansion)
 	pq.text = strings.TrimSpace(strings.Join(append(context, question), " "))
-	pq.seams = ix.seams(pq.text)
 	pq.embedText = strings.TrimSpace(pq.text + " " + strings.Join(exp, " "))
 	return pq
-}
-
-// seams finds in text the pairs of Han characters the corpus never
-// prints that share a character with a pair it does, on either side: in
-// 设备政府, 备政 between 设备 and 政府. A question in everyday words is
-// full of them, one between every two words, and counted as words the
-// corpus lacks they made a long question look unanswerable (我们是做轴承的
-// 小厂，前年被要求关停整改，现在想搬到开发区去…). A word the corpus lacks
-// that stands apart from the words it knows (驾照 in 驾照到期了) is no
-// seam.
-func (ix *Index) seams(text string) map[string]bool {
-	rs := []rune(text)
-	known := func(i int) bool {
-		return i >= 0 && i+1 < len(rs) && isHan(rs[i]) && isHan(rs[i+1]) && ix.lex.idf(string(rs[i:i+2])) > 0
-	}
-	seams := map[string]bool{}
-	for i := 0; i+1 < len(rs); i++ {
-		if !isHan(rs[i]) || !isHan(rs[i+1]) || known(i) {
-			continue
-		}
-		if known(i-1) || known(i+1) {
-			seams[string(rs[i:i+2])] = true
-		}
-	}
-	return seams
 }
 
 // cities are the corpus's own cities, whose local rules it does not hold.

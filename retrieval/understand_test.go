@@ -168,7 +168,7 @@ func TestSeams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			got := ix.seams(tt.text)
+			got := ix.judge.seams(tt.text)
 			for _, s := range tt.seams {
 				if !got[s] {
 					t.Errorf("seams(%q) = %v, want %s among them", tt.text, got, s)
