@@ -61,10 +61,29 @@ type Metrics struct {
 	Misses                      []string
 }
 
-// Report is the overall metrics and the metrics per kind.
+// Report is the overall metrics, the metrics per kind, and what the
+// history did to the items asked with one.
 type Report struct {
-	Overall Metrics
-	Kinds   map[string]Metrics
+	Overall      Metrics
+	Kinds        map[string]Metrics
+	Conversation Conversation
+}
+
+// Conversation compares the items asked with history (kinds topic_switch
+// and followup) with the same questions asked alone, which is what tells
+// whether the history was used as it should be, apart from how well the
+// question alone is answered: a topic switch should be answered as if
+// nothing came before it, and a follow-up better than alone.
+type Conversation struct {
+	// Switches counts the topic switches; AsAlone those whose first
+	// clause, and whether anything was found, are the question alone's;
+	// Stayed those whose first clause is instead one the earlier message
+	// finds among its first five: the answer stayed on the old topic.
+	Switches, AsAlone, Stayed int
+	// Followups counts the answerable follow-ups; Hit1 and AloneHit1 are
+	// their clause hit@1 with the history and without it.
+	Followups       int
+	Hit1, AloneHit1 float64
 }
 
 type searcher interface {
@@ -83,23 +102,51 @@ func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report,
 		id                string
 	}
 	var outs []outcome
+	var conv Conversation
 	for _, it := range items {
 		res, err := s.Search(ctx, Query{Question: it.Question, History: it.History, K: k})
 		if err != nil {
 			return Report{}, fmt.Errorf("evaluate %s: %w", it.ID, err)
 		}
 		o := outcome{kind: it.Kind, answerable: it.Answerable, found: res.Found, id: it.ID}
-		for _, h := range res.Hits {
-			for _, g := range it.Gold {
-				if o.rank == 0 && g.Clause != "" && strings.Contains(squeeze(h.Text), squeeze(g.Clause)) {
-					o.rank = h.Rank
-				}
-				if o.docRank == 0 && docMatches(h, g.Doc) {
-					o.docRank = h.Rank
-				}
-			}
-		}
+		o.rank, o.docRank = goldRanks(it, res.Hits)
 		outs = append(outs, o)
+		switchAsked := it.Kind == "topic_switch"
+		followAsked := it.Kind == "followup" && it.Answerable
+		if len(it.History) == 0 || !switchAsked && !followAsked {
+			continue
+		}
+		alone, err := s.Search(ctx, Query{Question: it.Question, K: k})
+		if err != nil {
+			return Report{}, fmt.Errorf("evaluate %s alone: %w", it.ID, err)
+		}
+		if switchAsked {
+			conv.Switches++
+			if sameFirst(res, alone) {
+				conv.AsAlone++
+				continue
+			}
+			last := len(it.History) - 1
+			before, err := s.Search(ctx, Query{Question: it.History[last], History: it.History[:last], K: k})
+			if err != nil {
+				return Report{}, fmt.Errorf("evaluate %s's history: %w", it.ID, err)
+			}
+			if stayed(res, before) {
+				conv.Stayed++
+			}
+			continue
+		}
+		conv.Followups++
+		if o.rank == 1 {
+			conv.Hit1++
+		}
+		if r, _ := goldRanks(it, alone.Hits); r == 1 {
+			conv.AloneHit1++
+		}
+	}
+	if conv.Followups > 0 {
+		conv.Hit1 /= float64(conv.Followups)
+		conv.AloneHit1 /= float64(conv.Followups)
 	}
 	score := func(os []outcome) Metrics {
 		var m Metrics
@@ -145,7 +192,7 @@ func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report,
 		}
 		return m
 	}
-	rep := Report{Overall: score(outs), Kinds: map[string]Metrics{}}
+	rep := Report{Overall: score(outs), Kinds: map[string]Metrics{}, Conversation: conv}
 	byKind := map[string][]outcome{}
 	for _, o := range outs {
 		byKind[o.kind] = append(byKind[o.kind], o)
@@ -154,6 +201,48 @@ func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report,
 		rep.Kinds[k] = score(os)
 	}
 	return rep, nil
+}
+
+// goldRanks gives the rank of the first hit holding one of the item's gold
+// clauses and of the first hit of a gold document, 0 for none.
+func goldRanks(it EvalItem, hits []Hit) (rank, docRank int) {
+	for _, h := range hits {
+		for _, g := range it.Gold {
+			if rank == 0 && g.Clause != "" && strings.Contains(squeeze(h.Text), squeeze(g.Clause)) {
+				rank = h.Rank
+			}
+			if docRank == 0 && docMatches(h, g.Doc) {
+				docRank = h.Rank
+			}
+		}
+	}
+	return rank, docRank
+}
+
+// sameFirst says whether two searches found alike and put the same clause
+// first.
+func sameFirst(a, b Result) bool {
+	if a.Found != b.Found || len(a.Hits) == 0 || len(b.Hits) == 0 {
+		return a.Found == b.Found && len(a.Hits) == len(b.Hits)
+	}
+	return a.Hits[0].ChunkID == b.Hits[0].ChunkID && a.Hits[0].Text == b.Hits[0].Text
+}
+
+// stayed says whether a topic switch's first clause is one of the first
+// five the earlier message found.
+func stayed(res, before Result) bool {
+	if !res.Found || len(res.Hits) == 0 {
+		return false
+	}
+	for i, h := range before.Hits {
+		if i == 5 {
+			break
+		}
+		if h.ChunkID == res.Hits[0].ChunkID && h.Text == res.Hits[0].Text {
+			return true
+		}
+	}
+	return false
 }
 
 // ShowsGold says, for an answer citing clause first and showing shown
@@ -225,8 +314,25 @@ func (r Report) Write(w io.Writer) error {
 		b.WriteString(line(k, r.Kinds[k]))
 	}
 	b.WriteString(line("overall", r.Overall))
+	b.WriteString(r.Conversation.line())
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// line is the conversation's figures as a line of the report, "" when the
+// set asks nothing with history.
+func (c Conversation) line() string {
+	var parts []string
+	if c.Switches > 0 {
+		parts = append(parts, fmt.Sprintf("topic switches answered on the new topic %d of %d (%d as asked alone)", c.Switches-c.Stayed, c.Switches, c.AsAlone))
+	}
+	if c.Followups > 0 {
+		parts = append(parts, fmt.Sprintf("follow-ups (n=%d) clause hit@1 %.2f with history, %.2f alone", c.Followups, c.Hit1, c.AloneHit1))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%-14s %s\n", "conversation", strings.Join(parts, "; "))
 }
 
 // WriteBeside prints the report as Write does, with each line's clause
@@ -252,6 +358,7 @@ func (r Report) WriteBeside(w io.Writer, anchor Report) error {
 		b.WriteString(line(k, r.Kinds[k], a, ok))
 	}
 	b.WriteString(line("overall", r.Overall, anchor.Overall, true))
+	b.WriteString(r.Conversation.line())
 	_, err := io.WriteString(w, b.String())
 	return err
 }

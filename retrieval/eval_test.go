@@ -330,3 +330,60 @@ func TestShowsGold(t *testing.T) {
 		})
 	}
 }
+
+// historySearcher answers by question and history together.
+type historySearcher map[string]Result
+
+func (s historySearcher) Search(_ context.Context, q Query) (Result, error) {
+	return s[strings.Join(append(append([]string{}, q.History...), q.Question), "|")], nil
+}
+
+func TestEvaluateConversation(t *testing.T) {
+	clause := func(id string) Hit { return Hit{ChunkID: id, Title: "通知", Text: "条款" + id} }
+	items := []EvalItem{
+		// A switch answered as alone, one that stayed on the earlier
+		// message's clause, and one moved to another clause of its own.
+		{ID: "s1", Question: "s1", History: []string{"h1"}, Kind: "topic_switch"},
+		{ID: "s2", Question: "s2", History: []string{"h0", "h2"}, Kind: "topic_switch"},
+		{ID: "s3", Question: "s3", History: []string{"h3"}, Kind: "topic_switch", Answerable: true, Gold: []EvalGold{{Clause: "条款C"}}},
+		// Follow-ups: one the history helps, one it does not; an
+		// unanswerable one and one asked alone count in neither.
+		{ID: "f1", Question: "f1", History: []string{"h1"}, Kind: "followup", Answerable: true, Gold: []EvalGold{{Clause: "条款F"}}},
+		{ID: "f2", Question: "f2", History: []string{"h1"}, Kind: "followup", Answerable: true, Gold: []EvalGold{{Clause: "条款G"}}},
+		{ID: "f3", Question: "f3", History: []string{"h1"}, Kind: "followup"},
+		{ID: "f4", Question: "f4", Kind: "followup", Answerable: true, Gold: []EvalGold{{Clause: "条款G"}}},
+	}
+	s := historySearcher{
+		"h1|s1": ranked(true, clause("A")), "s1": ranked(true, clause("A")),
+		"h0|h2|s2": ranked(true, clause("OLD")), "s2": ranked(true, clause("B")), "h0|h2": ranked(true, clause("X"), clause("OLD")),
+		"h3|s3": ranked(true, clause("C")), "s3": ranked(true, clause("D")), "h3": ranked(true, clause("E")),
+		"h1|f1": ranked(true, clause("F")), "f1": ranked(true, clause("E"), clause("F")),
+		"h1|f2": ranked(true, clause("E"), clause("G")), "f2": ranked(true, clause("G")),
+		"f4": ranked(true, clause("G")),
+	}
+	rep, err := Evaluate(context.Background(), s, items, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Conversation{Switches: 3, AsAlone: 1, Stayed: 1, Followups: 2, Hit1: 0.5, AloneHit1: 0.5}
+	if rep.Conversation != want {
+		t.Errorf("got %+v, want %+v", rep.Conversation, want)
+	}
+	var b strings.Builder
+	if err := rep.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, piece := range []string{"topic switches answered on the new topic 2 of 3 (1 as asked alone)", "follow-ups (n=2) clause hit@1 0.50 with history, 0.50 alone"} {
+		if !strings.Contains(b.String(), piece) {
+			t.Errorf("report lacks %q:\n%s", piece, b.String())
+		}
+	}
+	items, cs := evalFixture()
+	rep, err = Evaluate(context.Background(), cs, items, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Conversation != (Conversation{}) {
+		t.Errorf("a set of no switches or follow-ups measured %+v", rep.Conversation)
+	}
+}
