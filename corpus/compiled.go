@@ -59,9 +59,13 @@ func headerLine(l string) bool {
 }
 
 // salutation is the line a notice addresses its recipients on:
-// 各区、县（市）人民政府，市政府各部门：
+// 各区、县（市）人民政府，市政府各部门：. A sentence of the text that
+// ends in a colon is none: one stating its basis or purpose (根据《…》…，
+// 自2015年1月1日起：, 为…，作如下修改：), quoting a title, or announcing
+// what follows (须同时满足以下条件：).
 func salutation(l string) bool {
-	return (strings.HasSuffix(l, "：") || strings.HasSuffix(l, ":")) && len([]rune(l)) <= 120 && headingLevel(l) < 0
+	return (strings.HasSuffix(l, "：") || strings.HasSuffix(l, ":")) && len([]rune(l)) <= 120 && headingLevel(l) < 0 &&
+		!strings.Contains(l, "《") && !purposeRe.MatchString(l) && !strings.Contains(l, "如下") && !strings.Contains(l, "以下")
 }
 
 // bareTitle is a title without its brackets and spaces, for comparing a

@@ -80,6 +80,33 @@ func TestSplitCompiled(t *testing.T) {
 	}
 }
 
+// TestSalutation: the line a notice addresses its recipients on confirms
+// a title above it; a sentence of the text ending in a colon does not,
+// or an interpretation's numbered heading (二、固定资产加速折旧政策) over
+// 根据《…》（…96号），自2015年1月1日起： reads as a document's title.
+func TestSalutation(t *testing.T) {
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{"各市州、县市区人民政府，省政府各厅委、各直属机构：", true},
+		{"各省、自治区、直辖市、计划单列市财政厅（局）、国家税务局、地方税务局：", true},
+		{"各有关单位：", true},
+		{"根据《财政部 国家税务总局关于进一步完善固定资产加速折旧企业所得税政策的通知》（财税〔2015〕96号），自2015年1月1日起：", false},
+		{"为加大对化解过剩产能企业稳定岗位的支持，对有关规定作如下修改：", false},
+		{"申请认定的企业须同时满足以下条件：", false},
+		{"一、总体要求：", false},
+		{"各市州人民政府", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			if got := salutation(tt.line); got != tt.want {
+				t.Errorf("salutation = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCompiledYear(t *testing.T) {
 	docs := []Document{{Issued: "2017-05-02"}, {DocNo: "某财〔2018〕3号"}, {}}
 	tests := []struct {
@@ -239,6 +266,86 @@ func FuzzSplitCompiled(f *testing.F) {
 			at = k + len(d)
 		}
 	})
+}
+
+// TestCompiledThirdCorpus reads a compilation of another province and
+// period (corpus/testdata/hunan2016, written for the purpose by someone
+// who had not seen this code) against its writer's own list: six
+// departments' interpretations, then twenty documents with their 文号,
+// issue dates and stated ends, and the articles one amends of another.
+func TestCompiledThirdCorpus(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/hunan2016/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := lib.Documents()
+	want := []struct{ docNo, issued, until string }{
+		{"国发〔2016〕45号", "2016-08-05", ""},
+		{"湘政发〔2016〕23号", "2016-09-26", "2018-12-31"},
+		{"湘政办发〔2016〕51号", "2016-07-18", ""},
+		{"湘财综〔2016〕15号", "2016-04-22", ""},
+		{"财税〔2015〕27号", "2015-03-13", "2017-12-31"},
+		{"财税〔2015〕86号", "2015-09-02", "2017-12-31"},
+		{"财税〔2015〕96号", "2015-09-17", ""},
+		{"财税〔2015〕107号", "2015-11-02", ""},
+		{"湖南省国家税务局公告2016年第4号", "2016-04-25", ""},
+		{"湘科发〔2016〕61号", "2016-05-20", ""},
+		{"湘财企〔2016〕18号", "2016-06-12", "2021-06-30"},
+		{"湘财金〔2015〕41号", "2015-11-20", "2018-11-30"},
+		{"湘政金发〔2016〕19号", "2016-08-22", "2019-08-31"},
+		// Its two years are each measure's own, from 2016-05-01.
+		{"人社部发〔2016〕31号", "2016-04-14", ""},
+		{"湘人社发〔2016〕38号", "2016-04-28", "2018-04-30"},
+		{"湘人社发〔2015〕40号", "2015-07-10", "2020-12-31"},
+		{"湘人社发〔2016〕52号", "2016-07-26", ""},
+		{"湘人社发〔2016〕58号", "2016-08-16", "2020-12-31"},
+		{"湘经信投资〔2016〕112号", "2016-04-18", ""},
+		{"湘政办发〔2016〕29号", "2016-04-06", "2017-12-31"},
+	}
+	const interpretations = 6
+	if len(docs) != interpretations+len(want) {
+		var titles []string
+		for _, d := range docs {
+			titles = append(titles, d.Title)
+		}
+		t.Fatalf("%d documents, want %d: %q", len(docs), interpretations+len(want), titles)
+	}
+	for i, d := range docs[:interpretations] {
+		if d.Kind != "解读" || !strings.HasSuffix(d.Title, "解读") || !strings.HasPrefix(d.Title, "湖南省") {
+			t.Errorf("document %d is %s %q, want a department's interpretation", i, d.Kind, d.Title)
+		}
+	}
+	byNo := map[string]Document{}
+	for i, w := range want {
+		d := docs[interpretations+i]
+		byNo[w.docNo] = d
+		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
+			t.Errorf("document %d is %s issued %q until %q, want %s issued %q until %q", interpretations+i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
+		}
+	}
+	parts := func(d Document) []string {
+		var out []string
+		for _, p := range d.PartsChanged {
+			out = append(out, p.Part+" by "+p.By)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		doc, by string
+		parts   []string
+	}{
+		{"湘人社发〔2015〕40号", "湘人社发〔2016〕52号", []string{"第五条第（二）项", "第六条"}},
+		{"财税〔2015〕27号", "财税〔2015〕86号", []string{"第一条"}},
+	} {
+		var w []string
+		by := byNo[c.by]
+		for _, p := range c.parts {
+			w = append(w, p+" by "+by.Cite())
+		}
+		if got := parts(byNo[c.doc]); !slices.Equal(got, w) {
+			t.Errorf("%s: parts changed %q, want %q", c.doc, got, w)
+		}
+	}
 }
 
 // Documents printed as other provinces and earlier years print them

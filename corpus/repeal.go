@@ -80,20 +80,27 @@ func markRepeals(docs []Document) {
 			on = d.Issued
 		}
 		seen := map[string]bool{}
+		amend := func(r repeal) {
+			f := FoldDocNo(r.docNo)
+			key := f + "\x00" + r.part
+			if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
+				return
+			}
+			seen[key] = true
+			for j := range docs {
+				if j != i && folded[j] != "" && strings.HasSuffix(f, folded[j]) {
+					docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on, Amended: r.amended})
+				}
+			}
+		}
 		inList := false
+		var items amendList
 		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
 			for _, r := range amendsIn(s) {
-				f := FoldDocNo(r.docNo)
-				key := f + "\x00" + r.part
-				if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
-					continue
-				}
-				seen[key] = true
-				for j := range docs {
-					if j != i && folded[j] != "" && strings.HasSuffix(f, folded[j]) {
-						docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on, Amended: r.amended})
-					}
-				}
+				amend(r)
+			}
+			if r, ok := items.read(s); ok {
+				amend(r)
 			}
 			verb := repealVerbRe.FindStringIndex(s)
 			switch {
@@ -271,6 +278,58 @@ func amendsIn(s string) []repeal {
 		out = append(out, repeal{docNo: trimJoin(strings.TrimSpace(s[m[0]:m[1]])), part: part, amended: verb != "删去" && verb != "删除"})
 	}
 	return out
+}
+
+// amendLeadRe is how a document says it rewrites another in the items
+// that follow: 对《…》（…40号）作如下修改：.
+var amendLeadRe = regexp.MustCompile(`(?:作|做)出?(?:如下|以下)(?:修改|修订)|(?:修改|修订)如下`)
+
+// amendItemRe is one of those items: （一）第五条第（二）项修改为：…,
+// 2. 第六条增加一款…, （三）删去第八条.
+var amendItemRe = regexp.MustCompile(`^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}\s*[.．、])\s*(?:(` + partArticleRe.String() + `)[^。；“]{0,12}?(修改为|修订为|调整为|改为|删去|删除|增加)|(删去|删除)\s*(` + partArticleRe.String() + `))`)
+
+// amendList follows, sentence by sentence, a list of amendments to one
+// document named once above it (对《…》（…40号）作如下修改：（一）第五条
+// 第（二）项修改为：“…”；（二）第六条增加一款…), which amendsIn, reading a
+// sentence at a time, cannot see: the items name only articles. The list
+// ends at the first sentence that is no item, outside the quoted new text.
+type amendList struct {
+	docNo string // the document amended; "" outside a list
+	quote int    // quotation marks opened and not yet closed
+}
+
+// read takes the body's next sentence and returns the amendment it makes,
+// if it is an item of a list.
+func (l *amendList) read(s string) (repeal, bool) {
+	defer func() { l.quote = max(l.quote+strings.Count(s, "“")-strings.Count(s, "”"), 0) }()
+	if l.quote > 0 {
+		return repeal{}, false
+	}
+	if lead := amendLeadRe.FindStringIndex(s); lead != nil {
+		l.docNo = ""
+		if ms := docNoInTextRe.FindAllStringIndex(s[:lead[0]], -1); len(ms) > 0 {
+			last := ms[len(ms)-1]
+			l.docNo = trimJoin(strings.TrimSpace(s[last[0]:last[1]]))
+		}
+		// The first item may follow the lead's colon in one sentence.
+		s = strings.TrimLeft(s[lead[1]:], "：: ")
+	}
+	if l.docNo == "" {
+		return repeal{}, false
+	}
+	m := amendItemRe.FindStringSubmatch(s)
+	if m == nil {
+		if s != "" {
+			l.docNo = ""
+		}
+		return repeal{}, false
+	}
+	// partArticleRe holds one group: the article's number.
+	part, verb := m[1], m[3]
+	if part == "" {
+		part, verb = m[5], m[4]
+	}
+	return repeal{docNo: l.docNo, part: strings.Join(strings.Fields(part), ""), amended: verb != "删去" && verb != "删除"}, true
 }
 
 // upToNext is what follows the k-th of the 文号 found in s (ms), up to the

@@ -194,6 +194,29 @@ func TestPartAmended(t *testing.T) {
 	}
 }
 
+// TestAmendmentList: a notice that names a document once and then lists
+// its changes item by item (作如下修改：（一）第五条第（二）项修改为：“…”；
+// （二）第六条增加一款…) changes each article it lists, and nothing after
+// the list ends.
+func TestAmendmentList(t *testing.T) {
+	lib := loadFiles(t, map[string][]byte{
+		"old.txt": []byte("某省人力资源和社会保障厅关于印发某省稳岗补贴办法的通知\n某人社发〔2015〕40号\n第五条 企业应当符合以下条件。\n第六条 补贴不超过50%。\n第七条 由经办机构审核。\n第八条 本办法自印发之日起施行。\n某省人力资源和社会保障厅\n2015年7月10日\n"),
+		"new.txt": []byte("某省人力资源和社会保障厅关于做好职工安置工作的通知\n某人社发〔2016〕52号\n一、做好安置。各地要妥善安置职工。\n二、修改稳岗补贴有关规定\n为加大支持，对《某省稳岗补贴办法》（某人社发〔2015〕40号）作如下修改：（一）第五条第（二）项修改为：“（二）上年度未裁员；化解过剩产能的企业，裁员率不高于2倍的，视为符合本项条件；”\n（二）第六条增加一款，作为第二款：“化解过剩产能的企业，补贴可以提高到60%。”\n三、第七条规定的审核由各地统筹。\n本通知自印发之日起执行。\n某省人力资源和社会保障厅\n2016年7月26日\n"),
+	})
+	old, _ := lib.Document("old")
+	newDoc, _ := lib.Document("new")
+	want := []PartChange{
+		{Part: "第五条第（二）项", By: newDoc.Cite(), On: "2016-07-26", Amended: true},
+		{Part: "第六条", By: newDoc.Cite(), On: "2016-07-26", Amended: true},
+	}
+	if !reflect.DeepEqual(old.PartsChanged, want) {
+		t.Errorf("parts changed %+v, want %+v", old.PartsChanged, want)
+	}
+	if len(newDoc.Repeals) != 0 || old.RepealedBy != "" {
+		t.Errorf("an amendment read as a repeal: repeals %q, repealed by %q", newDoc.Repeals, old.RepealedBy)
+	}
+}
+
 // TestRepealedByTitle: the earlier version of measures a later notice
 // repeals by title alone is repealed; the later one, and a still later
 // one of the same title, are not; an article taken by title is that

@@ -201,6 +201,12 @@ var (
 	untilMonthRe = regexp.MustCompile(untilLead + yearPattern + `\s*年\s*(?:` + monthPattern + `\s*月\s*(?:底|末)?|年?(?:底|末))(?:[^0-9一二三四五六七八九十日]|$)`)
 	// untilStopRe: 自2011年3月1日起施行，至2015年12月31日止.
 	untilStopRe = regexp.MustCompile(`起\s*(?:施行|执行|实施)\s*[，,]?\s*至\s*` + datePattern + `\s*止`)
+	// untilRunRe: 本办法自印发之日起施行，执行至2020年12月31日.
+	untilRunRe = regexp.MustCompile(`起\s*(?:施行|执行|实施)\s*[，,]\s*(?:执行|实施|施行)\s*(?:至|到)\s*` + datePattern)
+	// clauseTermRe: 从2016年5月1日起，…降低费率的期限暂按两年执行 — a
+	// measure's start and its term in one sentence, which end the day
+	// before the term's anniversary.
+	clauseTermRe = regexp.MustCompile(`[自从]\s*` + datePattern + `\s*起[^。；]*?(?:期限)?暂按\s*([0-9]{1,2}|[一二两三四五六七八九十]{1,3})\s*年\s*(?:执行|实施)`)
 	// termRangeRe: 有效期为2023年1月1日至2025年12月31日 / 执行期限自…至… /
 	// 有效期：2015年1月1日—2017年12月31日.
 	termRangeRe = regexp.MustCompile(periodNoun + `\s*(?:为|是|[：:])?\s*自?\s*` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + datePattern)
@@ -237,7 +243,7 @@ func clauseEnds(text string) []string {
 		until string
 	}
 	var ends []end
-	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe} {
+	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
 			// The end date is the last three groups.
 			n := len(m)
@@ -245,6 +251,12 @@ func clauseEnds(text string) []string {
 			if u := isoDate(g(n-6), g(n-4), g(n-2)); u != "" {
 				ends = append(ends, end{m[0], u})
 			}
+		}
+	}
+	for _, m := range clauseTermRe.FindAllStringSubmatchIndex(text, -1) {
+		g := func(i int) string { return text[m[2*i]:m[2*i+1]] }
+		if u := termEnd(isoDate(g(1), g(2), g(3)), g(4)); u != "" {
+			ends = append(ends, end{m[0], u})
 		}
 	}
 	for _, m := range untilMonthRe.FindAllStringSubmatchIndex(text, -1) {
@@ -275,6 +287,17 @@ func lastDay(year, month string) string {
 		return ""
 	}
 	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+}
+
+// termEnd is the last day (ISO) of a term of n years (3, 两) from start
+// (ISO), "" when either is unreadable.
+func termEnd(start, n string) string {
+	years := smallNumber(n)
+	t, err := time.Parse(time.DateOnly, start)
+	if years <= 0 || err != nil {
+		return ""
+	}
+	return t.AddDate(years, 0, -1).Format(time.DateOnly)
 }
 
 // smallNumber reads a term's count of years: 3, 三, 两, 十二; 0 for
@@ -332,6 +355,9 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 	m := ownMatch(untilRe, body)
 	if m == nil {
 		m = ownMatch(untilStopRe, body)
+	}
+	if m == nil {
+		m = ownMatch(untilRunRe, body)
 	}
 	if m != nil {
 		if u := isoDate(m[1], m[2], m[3]); u != "" {

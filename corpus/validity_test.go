@@ -59,6 +59,7 @@ func TestPeriod(t *testing.T) {
 		{"执行期至 a date", "某办法", "本办法自2016年1月1日起执行，执行期至2018年12月31日。", "", 0, "2016-01-01", "2018-12-31"},
 		{"有效期两年", "某措施", "本措施自印发之日起施行，有效期两年。", "2015-06-01", 0, "2015-06-01", "2017-05-31"},
 		{"施行…至…止", "某规定", "本规定自2011年3月1日起施行，至2015年12月31日止。", "", 0, "2011-03-01", "2015-12-31"},
+		{"施行，执行至", "某办法", "第十三条 本办法自印发之日起施行，执行至2020年12月31日。", "2015-07-10", 0, "2015-07-10", "2020-12-31"},
 		{"有效期至 a year's end", "某意见", "本意见自2018年1月1日起施行，有效期至2020年底。", "", 0, "2018-01-01", "2020-12-31"},
 		{"执行至 a month's end", "某通知", "本通知相关政策执行至2025年6月底。", "", 0, "", "2025-06-30"},
 		{"有效期至 a month", "某办法", "本办法有效期至2024年2月。", "", 0, "", "2024-02-29"},
@@ -181,6 +182,12 @@ func TestClauseValidity(t *testing.T) {
 				{Status: StatusExpired, Until: "2020-04-30", Because: BecauseClause},
 				{Status: StatusInForce, Until: "2028-12-31", Because: BecauseClause},
 			},
+		},
+		{
+			name: "a measure's start and term", doc: "c",
+			text: "一、从2016年5月1日起，失业保险总费率可以阶段性降至1%至1.5%，降低费率的期限暂按两年执行。",
+			now:  now,
+			want: []Validity{{Status: StatusExpired, Until: "2018-04-30", Because: BecauseClause}},
 		},
 		{
 			name: "its document's own period is not repeated", doc: "a",
