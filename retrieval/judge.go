@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/policybot/policybot/corpus"
 )
@@ -169,15 +170,24 @@ func (j *judge) issuedLater(q string, lex []scored) bool {
 }
 
 // region applies the scope's rules: a question naming the corpus's own
-// region is in scope; one asking about another region's policy, or a
-// city's own rules, is not. Each rule fires only on the words the scope
-// lists, so with no scope data none does.
+// region is in scope, unless it opens on another region's policy and
+// names its own only after (广东那边的社保减免跟湖南一样吗: the topic comes
+// first); one asking about another region's policy, or a city's own
+// rules, is not. Each rule fires only on the words the scope lists, so
+// with no scope data none does.
 func (j *judge) region(q string, lex []scored) string {
-	if containsAny(q, j.scope.Home) {
-		return ""
-	}
+	home := firstOf(q, j.scope.Home)
 	for _, r := range j.scope.OtherRegions {
-		if !strings.Contains(q, r) {
+		at := strings.Index(q, r)
+		if at < 0 {
+			continue
+		}
+		if home >= 0 {
+			// A place one goes to or is in (搬到苏州的企业本省还奖励吗)
+			// is no topic.
+			if at < home && regionIsSubject(q[:home], r) && !placed(q[:at]) {
+				return ReasonOtherRegion
+			}
 			continue
 		}
 		// Named in passing (在苏州注册的公司能享受…吗), another region is
@@ -186,6 +196,9 @@ func (j *judge) region(q string, lex []scored) string {
 		if regionIsSubject(q, r) || !j.partnerIn(r, lex) && !j.nationalBest(lex) {
 			return ReasonOtherRegion
 		}
+	}
+	if home >= 0 {
+		return ""
 	}
 	for _, w := range j.scope.LocalPolicy {
 		if localAsked(q, w) {
@@ -231,6 +244,24 @@ func localAsked(q, w string) bool {
 		return strings.Contains(q, w)
 	}
 	return followedBy(q, w, nil, localTails)
+}
+
+// placed says whether what comes before a region's name makes it a
+// place: 在, 到, 去, 从, 往.
+func placed(before string) bool {
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune("在到去从往", r)
+}
+
+// firstOf is where the first of words occurs in q, -1 for none.
+func firstOf(q string, words []string) int {
+	first := -1
+	for _, w := range words {
+		if i := strings.Index(q, w); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	return first
 }
 
 // regionIsSubject says whether a question asks about a region's own
