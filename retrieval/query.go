@@ -134,6 +134,11 @@ const (
 	historyKeeps  = 0.8
 )
 
+// shiftRe is how a message says it turns to another matter (另外问下,
+// 对了, 还有个事, 顺便问一下, 换个问题): what it asks then is its own,
+// unless it says too little to stand alone (对了，那要什么条件).
+var shiftRe = regexp.MustCompile(`^\s*(?:[哦噢诶哎]\s*[，,]?\s*)?(?:另外|对了|还有(?:一|个|一个)?(?:事|件事|问题)|顺便(?:再)?问|换个(?:问题|话题)|再问(?:一|个|一个)(?:下|问题))`)
+
 // understand reads a question with its history, as a follow-up or as a
 // question of its own (see aloneCoverage), and ranks the chunks for it
 // with search.
@@ -149,7 +154,7 @@ func (ix *Index) understand(question string, history []string, search func(map[s
 		return pq, lexH
 	}
 	covA, says := ix.judge.coverage(alone, lexA[0].doc), ix.judge.says(alone)
-	if covA >= aloneCoverage && says >= coveredSays {
+	if covA >= aloneCoverage && says >= coveredSays || shiftRe.MatchString(question) && says >= coveredSays {
 		return alone, lexA
 	}
 	if says >= aloneSays && ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA {

@@ -98,6 +98,22 @@ func TestFollowUpOrNewTopic(t *testing.T) {
 			top:      "奖励100万元",
 		},
 		{
+			// Without 另外问下 it reads as a follow-up, and the history's
+			// 首台套 clause comes first.
+			name:     "a message turning to another matter drops the history",
+			history:  []string{"首台套重大技术装备保险补偿是怎么回事"},
+			question: "另外问下，去德国参展的展位费能给补助吗，我们明年要去",
+			followUp: false,
+			top:      "按展位费给予补助",
+		},
+		{
+			name:     "turning to a matter it does not name keeps the history",
+			history:  []string{"首台套重大技术装备保险补偿是怎么回事"},
+			question: "对了，保费能补多少",
+			followUp: true,
+			top:      "实际投保年度保费的80%",
+		},
+		{
 			name:     "no history",
 			question: "小型微利企业从业人数有什么要求",
 			followUp: false,
