@@ -124,10 +124,30 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// Coverage: the share of the question's informative weight that the
 	// best clause holds, leaving out the seams between its words.
 	// Unrelated questions match only scattered characters.
-	if len(lex) == 0 || j.held(pq, lex[0].doc, true) < minCoverage {
+	if len(lex) == 0 || j.held(pq, lex[0].doc, true) < minCoverage && j.held(asked(pq), lex[0].doc, true) < minCoverage {
 		return ReasonNoMatch
 	}
 	return ""
+}
+
+// asked is the part of a query its last sentence asks: a message telling
+// its firm's story over several sentences (我们是…的公司，今年…。现在有没有
+// 政策能…？) asks in its last, and the story's words, which no clause holds,
+// are no measure of whether the corpus answers. A query of one sentence is
+// asked whole.
+func asked(pq parsedQuery) parsedQuery {
+	parts := strings.FieldsFunc(pq.text, func(r rune) bool { return strings.ContainsRune("。！？?!", r) })
+	if len(parts) < 2 {
+		return pq
+	}
+	last := parts[len(parts)-1]
+	out := parsedQuery{text: last, weights: map[string]float64{}}
+	for t, w := range pq.weights {
+		if strings.Contains(last, t) {
+			out.weights[t] = w
+		}
+	}
+	return out
 }
 
 // issuedLaterPattern finds a year said as when a policy came out:

@@ -105,6 +105,8 @@ func TestJudge(t *testing.T) {
 		{"later year, not said as a policy's", "2020年高新技术企业数量能翻一番吗", ""},
 		{"nothing in common", "hello world", ReasonNoMatch},
 		{"a word the corpus lacks, standing apart", "驾照到期了去哪换", ReasonNoMatch},
+		{"a firm's story, then what it asks", "我们厂在城郊做铸件和阀门，去年外贸订单掉了一半多，熟练工人走了不少，原材料涨价，老板天天发愁睡不着，银行也催着还贷款，账上现金撑不过三个月。现在评上高新技术企业有奖励吗", ""},
+		{"a story, then a question the corpus lacks", "我们厂做铸件的，去年订单掉了一半，工人走了不少。驾照到期了去哪换", ReasonNoMatch},
 	}
 	ask := asker(t, judgeScope)
 	for _, tt := range tests {
