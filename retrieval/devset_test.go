@@ -102,3 +102,20 @@ func TestSecondCorpusFloor(t *testing.T) {
 	}
 	checkTargets(t, loadDir(t, "../corpus/testdata/otherregion/docs"), items, targets{hit1: 0.54, hit5: 0.90, mrr: 0.75, unansweredMin: 8, answerableMax: 1})
 }
+
+// TestThirdCorpusFloor holds hn.jsonl, written blind and labelled apart
+// on a compilation of another province and period
+// (corpus/testdata/hunan2016), to its first measurement less a question
+// (retrieval/testdata/HN.md).
+func TestThirdCorpusFloor(t *testing.T) {
+	f, err := os.Open("testdata/hn.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := ReadEval(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, loadDir(t, "../corpus/testdata/hunan2016/docs"), items, targets{hit1: 0.57, hit5: 0.90, mrr: 0.72, unansweredMin: 4, answerableMax: 3})
+}
