@@ -37,11 +37,32 @@ const (
 )
 
 // titleLine says whether l can be (part of) a title: short, no sentence
-// punctuation, no numbering, no date or 文号.
+// punctuation, no numbering, no date or 文号, no line of a notice's 版记.
 func titleLine(l string) bool {
 	n := len([]rune(l))
 	return n >= 2 && n <= maxTitleLine && !strings.ContainsAny(l, "。；，？?！!：:") &&
-		headingLevel(l) < 0 && !dateLineRe.MatchString(l) && !docNoRe.MatchString(l)
+		headingLevel(l) < 0 && !dateLineRe.MatchString(l) && !docNoRe.MatchString(l) && !endMarkRe.MatchString(l)
+}
+
+// endMarkRe is a line printed after a notice's signature, in its 版记:
+// whether it is published (（此件公开发布）), whom it was copied to, its
+// subject words, and who printed it when (…办公厅 2010年9月27日印发).
+// Like the signature's date, it ends a document.
+var endMarkRe = regexp.MustCompile(`^(?:[（(]此件(?:公开发布|不予公开|主动公开|依申请公开)[）)]|(?:抄送|抄报|主题词)\s*[：:].*|.{0,40}` + datePattern + `\s*印发)$`)
+
+// docNoLine says whether l is a 文号 alone, bare or in brackets
+// (（川办发〔2011〕15号）).
+func docNoLine(l string) bool {
+	if t, ok := strings.CutPrefix(l, "（"); ok {
+		if t, ok = strings.CutSuffix(t, "）"); ok {
+			l = strings.TrimSpace(t)
+		}
+	} else if t, ok := strings.CutPrefix(l, "("); ok {
+		if t, ok = strings.CutSuffix(t, ")"); ok {
+			l = strings.TrimSpace(t)
+		}
+	}
+	return docNoRe.MatchString(l)
 }
 
 // headerLine says whether l belongs to a document's header above its
@@ -134,8 +155,8 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 	// (its signature date, or the file's start).
 	confirmed := start < first ||
 		start == 0 ||
-		dateLineRe.MatchString(lines[start-1]) ||
-		i+1 < len(lines) && (docNoRe.MatchString(lines[i+1]) || announceNoRe.MatchString(lines[i+1]) || salutation(lines[i+1]) ||
+		dateLineRe.MatchString(lines[start-1]) || endMarkRe.MatchString(lines[start-1]) ||
+		i+1 < len(lines) && (docNoLine(lines[i+1]) || announceNoRe.MatchString(lines[i+1]) || salutation(lines[i+1]) ||
 			purposeRe.MatchString(lines[i+1]) || issueNoteRe.MatchString(lines[i+1]) ||
 			// An interpretation's author under its title; over a date,
 			// the line would be a signature instead.
@@ -326,7 +347,7 @@ func splitCompiled(lines []string) (front []string, docs [][]string) {
 // (its sentences, perhaps a note in brackets after them), a signature
 // date, a signing body.
 func closes(l string) bool {
-	return strings.ContainsAny(l, "。！？") || dateLineRe.MatchString(l) || isIssuer(l)
+	return strings.ContainsAny(l, "。！？") || dateLineRe.MatchString(l) || isIssuer(l) || endMarkRe.MatchString(l)
 }
 
 // substantial says whether a document's lines hold a body.
