@@ -301,7 +301,8 @@ type amendList struct {
 // read takes the body's next sentence and returns the amendment it makes,
 // if it is an item of a list.
 func (l *amendList) read(s string) (repeal, bool) {
-	defer func() { l.quote = max(l.quote+strings.Count(s, "“")-strings.Count(s, "”"), 0) }()
+	opened := strings.Count(s, "“") - strings.Count(s, "”")
+	defer func() { l.quote = max(l.quote+opened, 0) }()
 	if l.quote > 0 {
 		return repeal{}, false
 	}
