@@ -434,6 +434,30 @@ func (ix *Index) allow(q Query) func(int) bool {
 // applies.
 var validityRe = regexp.MustCompile(`有效|过期|失效|还执行|还能享受|到什么时候|到哪年|期限|截止|哪天起|什么时候起|何时起|什么时候开始|哪天开始|从什么时候|何时施行|开始执行|开始实施`)
 
+// applyRe is what one does to obtain a measure: when a question's words
+// of time are said of it (什么时候开始申报, 申请截止到哪天), it asks when
+// to apply, which a period does not answer.
+var applyRe = regexp.MustCompile(`^(?:申报|申请|报名|受理|办理|报送|提交|兑现|拨付|领取)|(?:申报|申请|报名|受理|办理|报送|提交|兑现|拨付|领取)$`)
+
+// asksValidity says whether a question asks whether, or until when, a
+// policy applies: words of validity not said of applying for it.
+func asksValidity(q string) bool {
+	for _, m := range validityRe.FindAllStringIndex(q, -1) {
+		before := q[:m[0]]
+		if r := []rune(before); len(r) > 2 {
+			before = string(r[len(r)-2:])
+		}
+		after := q[m[1]:]
+		if r := []rune(after); len(r) > 2 {
+			after = string(r[:2])
+		}
+		if !applyRe.MatchString(after) && !applyRe.MatchString(before) {
+			return true
+		}
+	}
+	return false
+}
+
 // periodBoost favours, for a question about validity, the clauses that
 // state a period over those that only share its words.
 const periodBoost = 1.5

@@ -115,7 +115,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// later one, in a question whether a policy still holds (2026年还能享受
 	// 吗, asked in 2026), means now: the answer is the policy's own period,
 	// ended or not, which the corpus does give.
-	validity := validityRe.MatchString(q)
+	validity := asksValidity(q)
 	for _, y := range corpus.Years(q) {
 		if !j.years[y] && !(validity && y >= thisYear) {
 			return ReasonYear

@@ -183,7 +183,7 @@ func (j *judge) says(pq parsedQuery) float64 {
 // and for a question about validity the clauses stating a period
 // favoured. It keeps the best pool.
 func (ix *Index) lexical(question string, allow func(int) bool, pool int) func(weights map[string]float64) []scored {
-	validity := validityRe.MatchString(question)
+	validity := asksValidity(question)
 	wants := answerTypes(question)
 	boost := func(i int) float64 {
 		w := 1.0

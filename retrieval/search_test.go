@@ -586,3 +586,29 @@ func TestBackendDownSearchesByKeywords(t *testing.T) {
 		})
 	}
 }
+
+// TestAsksValidity: words of time said of the policy ask whether, or until
+// when, it applies; said of applying for it, they ask when to apply,
+// which a stated period does not answer.
+func TestAsksValidity(t *testing.T) {
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"这个政策现在还有效吗", true},
+		{"小微企业所得税减半执行到什么时候", true},
+		{"新办法什么时候开始实施", true},
+		{"稳岗补贴一般每年什么时候开始申报", false},
+		{"专项资金申报截止到哪天", false},
+		{"申请期限是多久，过了还能申请吗", false},
+		{"技改资金什么时候开始申报，这个政策还有效吗", true},
+		{"研发费用加计扣除比例是多少", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			if got := asksValidity(tt.q); got != tt.want {
+				t.Errorf("asksValidity = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
