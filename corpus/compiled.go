@@ -44,6 +44,9 @@ func titleLine(l string) bool {
 		headingLevel(l) < 0 && !dateLineRe.MatchString(l) && !docNoRe.MatchString(l) && !endMarkRe.MatchString(l)
 }
 
+// partRe is a compilation's own division: 第一部分 市级政策, 第二编.
+var partRe = regexp.MustCompile(`^第\s*[一二三四五六七八九十\d]{1,3}\s*(?:部分|编|篇)`)
+
 // endMarkRe is a line printed after a notice's signature, in its 版记:
 // whether it is published (（此件公开发布）), whom it was copied to, its
 // subject words, and who printed it when (…办公厅 2010年9月27日印发).
@@ -120,7 +123,9 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 		}
 		return docStart{line: start, title: t, numbered: t, titleAt: i}, true
 	}
-	if !titleLine(lines[i]) || !endsTitle(lines[i]) {
+	// A compilation's part (第一部分 市级政策) may end like a title; it
+	// names no document.
+	if !titleLine(lines[i]) || !endsTitle(lines[i]) || partRe.MatchString(lines[i]) {
 		return docStart{}, false
 	}
 	first := titleFrom(lines, i)
@@ -204,13 +209,21 @@ func metadataLine(l string) bool {
 // that end no title of their own.
 func titleFrom(lines []string, i int) int {
 	first := i
-	for first > 0 && i-first+1 < maxTitleLines && !strings.Contains(lines[first], "关于") {
+	for first > 0 && i-first+1 < maxTitleLines && !strings.HasPrefix(lines[first], "关于") {
 		above := lines[first-1]
 		// A line opening with a bracket is a note (（此件公开发布）) or a
 		// title's last part (（2018－2020年）), never its first.
 		if !titleLine(above) || headerLine(above) || strings.HasPrefix(above, "（") || strings.HasPrefix(above, "(") ||
 			endsTitle(above) && balanced(above) && !strings.Contains(above, "关于") {
 			break
+		}
+		// Issuers before 关于 may have wrapped on to the line above
+		// (…宁波市财政局 国家 / 税务总局宁波市税务局关于…), when that
+		// line opens the document: right after the one before ended.
+		if strings.Contains(lines[first], "关于") {
+			if strings.Contains(above, "关于") || first >= 2 && !dateLineRe.MatchString(lines[first-2]) && !endMarkRe.MatchString(lines[first-2]) && !headerLine(lines[first-2]) {
+				break
+			}
 		}
 		first--
 	}

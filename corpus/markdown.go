@@ -109,7 +109,7 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		body = after
 	}
 	var lines []string
-	for _, l := range strings.Split(body, "\n") {
+	for _, l := range strings.Split(unwrap(body), "\n") {
 		// A Markdown heading (## 第一章 总则) is the document's own
 		// division: its marks go, its text is the heading line.
 		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
