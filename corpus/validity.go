@@ -162,6 +162,10 @@ func StatesPeriod(text string) bool {
 // datePattern is a date as printed, capturing year, month and day: in
 // Arabic digits (2018年1月1日), or in Chinese numerals as documents printed
 // them before GB/T 9704-2012 (二〇一二年五月八日, isoDate reads both).
+// sameYearDate is a range's end, whose year may go unsaid when it is the
+// start's (2020年3月1日至5月31日); its year group is then empty.
+const sameYearDate = `(?:` + yearPattern + `\s*年\s*)?` + monthPattern + `\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日`
+
 const datePattern = yearPattern + `\s*年\s*` + monthPattern + `\s*月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日`
 
 // The parts of a date, each captured: a year, a month.
@@ -183,7 +187,10 @@ const untilLead = `(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)` + 
 var (
 	// rangeRe: 自2018年1月1日至2020年12月31日 / 在2018年1月1日至2020年12月31日期间
 	// / 自2019年1月1日起至2021年12月31日止.
-	rangeRe = regexp.MustCompile(`[自在从]\s*` + datePattern + `\s*起?\s*至\s*` + datePattern)
+	rangeRe = regexp.MustCompile(`[自在从]\s*` + datePattern + `\s*起?\s*至\s*` + sameYearDate)
+	// openRangeRe: 一、2020年3月1日至5月31日期间，… — a first provision
+	// opening on its range.
+	openRangeRe = regexp.MustCompile(`(?m)^\s*(?:[一二三四五六七八九十]{1,3}、|\d{1,2}\s*[.、．])?\s*` + datePattern + `\s*起?\s*至\s*` + sameYearDate + `\s*(?:期间|止)`)
 	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
 	fromRe = regexp.MustCompile(`本` + textNoun + `[^。；]{0,12}?(?:自|从)?\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
@@ -220,7 +227,7 @@ var (
 	titleRangeRe = regexp.MustCompile(`[（(]\s*(\d{4})\s*[-－—–]\s*(\d{4})\s*年\s*[）)]`)
 	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日
 	// or 2017年1月1日—2019年12月31日.
-	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + datePattern)
+	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + sameYearDate)
 	// extendedRe: 执行期限延长至2020年4月30日.
 	extendedRe = regexp.MustCompile(`期(?:限)?延长至\s*` + datePattern)
 	// periodCueRe spots looser wording about a period: a date something
@@ -245,10 +252,20 @@ func clauseEnds(text string) []string {
 	var ends []end
 	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			// The end date is the last three groups.
+			// The end date is the last three groups; a range's end
+			// without its year has the start's (the first group).
 			n := len(m)
-			g := func(i int) string { return text[m[i]:m[i+1]] }
-			if u := isoDate(g(n-6), g(n-4), g(n-2)); u != "" {
+			g := func(i int) string {
+				if m[i] < 0 {
+					return ""
+				}
+				return text[m[i]:m[i+1]]
+			}
+			year := g(n - 6)
+			if year == "" {
+				year = g(2)
+			}
+			if u := isoDate(year, g(n-4), g(n-2)); u != "" {
 				ends = append(ends, end{m[0], u})
 			}
 		}
@@ -434,9 +451,13 @@ func firstRange(body string, headerLines int) (from, until string) {
 		return "", ""
 	}
 	first := []rune(strings.Join(lines[headerLines:], "\n"))
-	m := rangeRe.FindStringSubmatch(string(first[:min(len(first), 400)]))
+	opening := string(first[:min(len(first), 400)])
+	m := rangeRe.FindStringSubmatch(opening)
+	if m == nil {
+		m = openRangeRe.FindStringSubmatch(opening)
+	}
 	if m == nil {
 		return "", ""
 	}
-	return isoDate(m[1], m[2], m[3]), isoDate(m[4], m[5], m[6])
+	return isoDate(m[1], m[2], m[3]), isoDate(cmp.Or(m[4], m[1]), m[5], m[6])
 }

@@ -59,6 +59,7 @@ func TestPeriod(t *testing.T) {
 		{"执行期至 a date", "某办法", "本办法自2016年1月1日起执行，执行期至2018年12月31日。", "", 0, "2016-01-01", "2018-12-31"},
 		{"有效期两年", "某措施", "本措施自印发之日起施行，有效期两年。", "2015-06-01", 0, "2015-06-01", "2017-05-31"},
 		{"施行…至…止", "某规定", "本规定自2011年3月1日起施行，至2015年12月31日止。", "", 0, "2011-03-01", "2015-12-31"},
+		{"a first provision opening on its range, the end's year unsaid", "某公告", "为支持个体工商户复工复业，现公告如下：\n一、2020年3月1日至5月31日期间，小规模纳税人免征增值税。\n二、其他。", "2020-02-28", 0, "2020-03-01", "2020-05-31"},
 		{"施行，执行至", "某办法", "第十三条 本办法自印发之日起施行，执行至2020年12月31日。", "2015-07-10", 0, "2015-07-10", "2020-12-31"},
 		{"有效期至 a year's end", "某意见", "本意见自2018年1月1日起施行，有效期至2020年底。", "", 0, "2018-01-01", "2020-12-31"},
 		{"执行至 a month's end", "某通知", "本通知相关政策执行至2025年6月底。", "", 0, "", "2025-06-30"},
@@ -182,6 +183,12 @@ func TestClauseValidity(t *testing.T) {
 				{Status: StatusExpired, Until: "2020-04-30", Because: BecauseClause},
 				{Status: StatusInForce, Until: "2028-12-31", Because: BecauseClause},
 			},
+		},
+		{
+			name: "a range whose end's year goes unsaid", doc: "c",
+			text: "（二）自2020年2月1日至6月30日，免征中小微企业基本养老保险单位缴费。",
+			now:  now,
+			want: []Validity{{Status: StatusExpired, Until: "2020-06-30", Because: BecauseClause}},
 		},
 		{
 			name: "a measure's start and term", doc: "c",
