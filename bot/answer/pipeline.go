@@ -208,6 +208,15 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	if lead != "" {
 		cites[0] = p.focus(cites[0], lead, true)
 	}
+	if asksDocuments(question) {
+		if list, listed := listDocuments(cites); list != "" {
+			// The best clause is quoted whole below the list, which is
+			// the answer.
+			ans.Body, ans.Citations = p.extract(res, cites, "", firsts)
+			ans.Lead, ans.Citations = list, withListed(ans.Citations, listed)
+			return p.finish(ans), nil
+		}
+	}
 	ans.Body, ans.Citations = p.extract(res, cites, quoted, firsts)
 	if lead != "" {
 		ans.Lead = endedMark(cites[0], shown) + fmt.Sprintf("%s[%d]", shown, cites[0].N)

@@ -1273,3 +1273,33 @@ func TestPipelineFollowUpAfterSeveralQuestions(t *testing.T) {
 		t.Errorf("the first citation does not hold %s:\n%s", want, ans.Text)
 	}
 }
+
+// TestPipelineListsDocuments checks that a question asking which
+// documents there are is answered, offline, with the documents its
+// clauses come from, each cited, so that the status and 来源 lines cover
+// every one; any other question leads with a sentence.
+func TestPipelineListsDocuments(t *testing.T) {
+	env := plSetup(t)
+	p := plBuild(t, env, nil, nil, answer.Options{}, nil)
+	ans := plAsk(t, p, "融资担保方面都出过哪些文件", nil)
+	if !strings.HasPrefix(ans.Lead, "相关文件") {
+		t.Fatalf("lead %q, want the list of documents", ans.Lead)
+	}
+	docs := map[string]bool{}
+	for _, c := range ans.Citations {
+		docs[c.DocID] = true
+	}
+	lines := strings.Split(ans.Lead, "\n")[1:]
+	if len(lines) < 2 || len(lines) != len(docs) {
+		t.Errorf("%d documents listed for %d cited:\n%s", len(lines), len(docs), ans.Text)
+	}
+	head := ans.Head()
+	for _, c := range ans.Citations {
+		if !strings.Contains(head, fmt.Sprintf("[%d]", c.N)) {
+			t.Errorf("the head does not cover [%d]:\n%s", c.N, head)
+		}
+	}
+	if other := plAsk(t, p, "融资担保费有补贴吗", nil); strings.HasPrefix(other.Lead, "相关文件") {
+		t.Errorf("a question about a measure was answered with a list: %q", other.Lead)
+	}
+}
