@@ -306,6 +306,8 @@ func TestHeadingLevel(t *testing.T) {
 		{"附件2", levelAnnex, "附件2"},
 		{"附件 3", levelAnnex, "附件3"},
 		{"附件", levelAnnex, "附件"},
+		{"附：湖南省中小企业发展专项资金项目申报表（主要内容）", levelAnnex, "附"},
+		{"附：本办法所称小型微利企业，是指符合条件的企业。", -1, ""},
 		{"第二章 支持的对象和标准", levelChapter, "第二章"},
 		{"第十二条 材料审核。", levelArticle, "第十二条"},
 		{"三、构建现代工业产业链体系", levelCN, "三"},

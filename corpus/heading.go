@@ -19,7 +19,7 @@ const (
 )
 
 var headingRes = []*regexp.Regexp{
-	levelAnnex:    regexp.MustCompile(`^附件\s*([0-9０-９]+)?$`),
+	levelAnnex:    regexp.MustCompile(`^附件\s*([0-9０-９]+)?$|^附\s*[：:]\s*[^。；，：:]{2,40}$`),
 	levelChapter:  regexp.MustCompile(`^第[一二三四五六七八九十百]+章`),
 	levelArticle:  regexp.MustCompile(`^第[一二三四五六七八九十百零]+条`),
 	levelCN:       regexp.MustCompile(`^[一二三四五六七八九十]+、`),
@@ -56,7 +56,12 @@ func headingMark(line string, lvl int) string {
 	case levelCN:
 		return strings.TrimSuffix(m, "、")
 	case levelAnnex:
-		return strings.ReplaceAll(m, " ", "")
+		if strings.HasPrefix(m, "附件") {
+			return strings.ReplaceAll(m, " ", "")
+		}
+		// 附：…申报表, what a text attaches at its end, under a name
+		// of its own.
+		return "附"
 	}
 	return m
 }
