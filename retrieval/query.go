@@ -117,6 +117,8 @@ func sortedTerms(q map[string]float64) []string {
 //     at least coveredSays: a question of a word or two (最高给多少, 找哪个
 //     部门, 有上限吗) is covered by any clause holding them, a stranger's
 //     (最高给予…万元) as well as the one its history asks after; or
+//   - it says at least coveredSays and opens by turning to another matter
+//     (shiftRe: 另外问下, 对了); or
 //   - it says enough on its own (says ≥ aloneSays) and the clause the
 //     history leads to holds less than historyKeeps of the question's
 //     coverage that its own best clause holds: following the history would
@@ -154,7 +156,7 @@ func (ix *Index) understand(question string, history []string, search func(map[s
 		return pq, lexH
 	}
 	covA, says := ix.judge.coverage(alone, lexA[0].doc), ix.judge.says(alone)
-	if covA >= aloneCoverage && says >= coveredSays || shiftRe.MatchString(question) && says >= coveredSays {
+	if says >= coveredSays && (covA >= aloneCoverage || shiftRe.MatchString(question)) {
 		return alone, lexA
 	}
 	if says >= aloneSays && ix.judge.coverage(alone, lexH[0].doc) < historyKeeps*covA {
