@@ -126,11 +126,13 @@ func columns(s string) int {
 // without ending a sentence there.
 func wrapWidth(lines []string) int {
 	counts := map[int]int{}
-	var widths []int
-	for _, l := range lines {
+	widths := make([]int, len(lines))
+	long := 0
+	for i, l := range lines {
 		w := columns(strings.TrimSpace(l))
+		widths[i] = w
 		if w >= minWrapWidth/2 {
-			widths = append(widths, w)
+			long++
 		}
 		if w >= minWrapWidth {
 			counts[w]++
@@ -148,16 +150,15 @@ func wrapWidth(lines []string) int {
 	}
 	// A line of ASCII digits may run a column or two past the width.
 	full, open := 0, 0
-	for _, l := range lines {
-		t := strings.TrimSpace(l)
-		if w := columns(t); w >= width-wrapSlack && w <= width+2 {
+	for i, w := range widths {
+		if w >= width-wrapSlack && w <= width+2 {
 			full++
-			if !strings.ContainsAny(lastRune(t), lineEnds) {
+			if !strings.ContainsAny(lastRune(strings.TrimSpace(lines[i])), lineEnds) {
 				open++
 			}
 		}
 	}
-	if full < minWrapLines || float64(full) < minFullShare*float64(len(widths)) || 2*open < full {
+	if full < minWrapLines || float64(full) < minFullShare*float64(long) || 2*open < full {
 		return 0
 	}
 	return width

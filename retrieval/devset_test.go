@@ -91,16 +91,7 @@ func checkTargets(t *testing.T, lib *corpus.Library, items []EvalItem, want targ
 // set zj_a written before its documents were read (testdata/ZJ.md). The
 // floor is its first measurement less a question.
 func TestSecondCorpusFloor(t *testing.T) {
-	f, err := os.Open("testdata/zj_a.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	items, err := ReadEval(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkTargets(t, loadDir(t, "../corpus/testdata/otherregion/docs"), items, targets{hit1: 0.54, hit5: 0.90, mrr: 0.75, unansweredMin: 8, answerableMax: 1})
+	checkTargets(t, loadDir(t, "../corpus/testdata/otherregion/docs"), readSet(t, "testdata/zj_a.jsonl"), targets{hit1: 0.54, hit5: 0.90, mrr: 0.75, unansweredMin: 8, answerableMax: 1})
 }
 
 // TestThirdCorpusFloor holds hn.jsonl, written blind and labelled apart
@@ -108,7 +99,13 @@ func TestSecondCorpusFloor(t *testing.T) {
 // (corpus/testdata/hunan2016), to its first measurement less a question
 // (retrieval/testdata/HN.md).
 func TestThirdCorpusFloor(t *testing.T) {
-	f, err := os.Open("testdata/hn.jsonl")
+	checkTargets(t, loadDir(t, "../corpus/testdata/hunan2016/docs"), readSet(t, "testdata/hn.jsonl"), targets{hit1: 0.57, hit5: 0.90, mrr: 0.72, unansweredMin: 4, answerableMax: 3})
+}
+
+// readSet reads an evaluation set that ships with the tests.
+func readSet(t *testing.T, path string) []EvalItem {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,5 +114,5 @@ func TestThirdCorpusFloor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTargets(t, loadDir(t, "../corpus/testdata/hunan2016/docs"), items, targets{hit1: 0.57, hit5: 0.90, mrr: 0.72, unansweredMin: 4, answerableMax: 3})
+	return items
 }

@@ -55,14 +55,8 @@ func evidenceSet(t *testing.T, path string) []EvalItem {
 
 // goldRank is the rank of an item's gold clause among hits, 0 for none.
 func goldRank(it EvalItem, hits []Hit) int {
-	for _, h := range hits {
-		for _, g := range it.Gold {
-			if g.Clause != "" && strings.Contains(squeeze(h.Text), squeeze(g.Clause)) {
-				return h.Rank
-			}
-		}
-	}
-	return 0
+	r, _ := goldRanks(it, hits)
+	return r
 }
 
 // TestEvidenceSets prints each tuning set's figures and, per pair type,
