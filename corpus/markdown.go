@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -109,11 +110,24 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		body = after
 	}
 	var lines []string
+	var header []string // the open table's column names
 	for _, l := range strings.Split(unwrap(body), "\n") {
 		// A Markdown heading (## 第一章 总则) is the document's own
 		// division: its marks go, its text is the heading line.
 		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
 			l = t
+		}
+		if cells := tableCells(l); cells != nil {
+			if header == nil && !rowNumberRe.MatchString(cells[0]) {
+				// A table's first row, unless it is numbered, names its
+				// columns: it is kept to name each row's cells, not read
+				// as text of its own.
+				header = cells
+				continue
+			}
+			l = tableRow(cells, header)
+		} else if strings.TrimSpace(l) != "" {
+			header = nil
 		}
 		if l = normLine(l); l != "" {
 			lines = append(lines, l)
@@ -210,4 +224,50 @@ func slug(name, body string) string {
 		s = "doc-" + hashHex(base + "\x00" + body)[:10]
 	}
 	return s
+}
+
+// rowNumberRe is a table row's number: 1, 12.
+var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
+
+// tableCells splits a line of a table saved as text, its cells separated
+// by tabs (a 惠企政策清单 kept in a spreadsheet, one policy a row: 序号,
+// 政策名称, 政策内容, 政策依据, 责任单位…), into its cells; nil for a
+// line of text.
+func tableCells(l string) []string {
+	if strings.Count(l, "\t") < 2 {
+		return nil
+	}
+	var cells []string
+	for _, c := range strings.Split(l, "\t") {
+		if c = strings.Trim(normLine(c), "。；;，, "); c != "" {
+			cells = append(cells, c)
+		}
+	}
+	if len(cells) < 3 {
+		return nil
+	}
+	return cells
+}
+
+// tableRow reads a table's row as text. Normalised as a line, its cells
+// would run into one another; each is set apart by ；, named by its
+// column (政策依据：…, 责任单位：…) when the header gives as many, and a
+// row that opens with its number (1, 2…) reads as a numbered item (1. …),
+// which the chunker keeps as a clause of its own, cited by that number.
+// The first cell after the number is the row's name, left unnamed.
+func tableRow(cells, header []string) string {
+	named := slices.Clone(cells)
+	if len(header) == len(cells) {
+		from := 1
+		if rowNumberRe.MatchString(cells[0]) {
+			from = 2
+		}
+		for i := from; i < len(cells); i++ {
+			named[i] = header[i] + "：" + cells[i]
+		}
+	}
+	if rowNumberRe.MatchString(cells[0]) {
+		return named[0] + ". " + strings.Join(named[1:], "；") + "。"
+	}
+	return strings.Join(named, "；") + "。"
 }

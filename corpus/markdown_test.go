@@ -193,6 +193,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("国家税务总局关于调整\n增值税纳税申报有关事项的公告\n国家税务总局公告2018年第17号\n"))
 	f.Add(gbk(f, "河北省人民政府\r\n关于加快推进工业转型升级\r\n冀政发〔2018〕4号\r\n一、总体要求\r\n"))
 	f.Add([]byte("\xef\xbb\xbf\u3000\u00a0正文\t\u3000"))
+	f.Add([]byte("某市惠企政策清单\n序号\t名称\t内容\t依据\n1\t甲\t乙。\t某发〔2021〕1号\n2\t\t\t\n\t\t\t\n"))
 	f.Add([]byte("\xff\xfe\xfd"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -241,5 +242,52 @@ func TestOrigin(t *testing.T) {
 	want := map[string]string{"title": OriginFrontMatter, "issued": OriginFrontMatter, "doc_no": OriginText, "kind": OriginText}
 	if !reflect.DeepEqual(d.Origin, want) {
 		t.Errorf("Origin = %v, want %v", d.Origin, want)
+	}
+}
+
+// TestTableRows: a table saved as text, its cells separated by tabs (a
+// 惠企政策清单, one policy a row), reads as one clause a numbered row,
+// each cell named by its column, cited by the row's number; its header
+// is neither text nor part of the title; a table without a header keeps
+// its first row.
+func TestTableRows(t *testing.T) {
+	list := "某市惠企政策清单\n\n序号\t政策名称\t政策内容\t政策依据\t责任单位\n" +
+		"1\t技术改造补助\t对设备投资500万元以上的项目按10%给予补助。\t某政发〔2021〕8号\t市经信局\n" +
+		"2\t高新技术企业奖励\t对首次认定的高新技术企业奖励30万元。\t某科发〔2021〕6号\t市科技局\n" +
+		"说明：以上政策以原文为准。\n"
+	docs, err := parseFile("qingdan.txt", []byte(list))
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("%d documents, err %v", len(docs), err)
+	}
+	d := docs[0]
+	if d.Title != "某市惠企政策清单" {
+		t.Errorf("title %q, want the list's own", d.Title)
+	}
+	want := map[string]string{
+		"1": "1. 技术改造补助；政策内容：对设备投资500万元以上的项目按10%给予补助；政策依据：某政发〔2021〕8号；责任单位：市经信局。",
+		"2": "2. 高新技术企业奖励；政策内容：对首次认定的高新技术企业奖励30万元；政策依据：某科发〔2021〕6号；责任单位：市科技局。",
+	}
+	got := map[string]string{}
+	for _, c := range Cut(&d, DefaultChunkSize) {
+		got[c.Label] = c.Text
+	}
+	for label, text := range want {
+		if !strings.Contains(got[label], text) {
+			t.Errorf("clause %s is %q, want it to hold %q", label, got[label], text)
+		}
+	}
+	if strings.Contains(d.Body, "序号") {
+		t.Errorf("the header was read as text:\n%s", d.Body)
+	}
+
+	bare, err := parseFile("bare.txt", []byte("某市惠企政策清单\n1\t技术改造补助\t按10%给予补助\n2\t人才奖励\t奖励30万元\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bare[0].Body, "1. 技术改造补助；按10%给予补助。") {
+		t.Errorf("a table without a header lost its first row:\n%s", bare[0].Body)
+	}
+	if tableCells("一句话\t两格") != nil {
+		t.Error("a line of two cells read as a table row")
 	}
 }
