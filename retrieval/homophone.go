@@ -69,6 +69,12 @@ func newHomophones(lex *bm25, texts []string) *homophones {
 // characters form known bigrams with nearly anything, and 是不是 became
 // 施不是. A character at the edge of a run has one neighbour only, too
 // little evidence (搞技改 would become 高技改).
+// spoken are characters of the spoken language's grammar that a question
+// types as meant and formal prose seldom prints beside its words: 我是科技
+// 人员 is no typo of 我市科技 (which a corpus of a city's documents
+// prints), nor 有吗 of anything.
+const spoken = "是的了吗呢吧啊呀我你"
+
 func (h *homophones) repair(text string) string {
 	if h == nil {
 		return text
@@ -77,7 +83,7 @@ func (h *homophones) repair(text string) string {
 	changed := false
 	for i := 1; i+1 < len(rs); i++ {
 		left, r, right := rs[i-1], rs[i], rs[i+1]
-		if !isHan(left) || !isHan(r) || !isHan(right) {
+		if !isHan(left) || !isHan(r) || !isHan(right) || strings.ContainsRune(spoken, r) {
 			continue
 		}
 		f := h.fits(left, r, right)

@@ -72,3 +72,18 @@ func BenchmarkHomophoneRepair(b *testing.B) {
 		})
 	}
 }
+
+// TestHomophoneSpoken: the spoken language's grammar (我是, 有吗) is typed
+// as meant. The second corpus prints 我市科技, so 我是科技人员 read as a
+// typo of it before.
+func TestHomophoneSpoken(t *testing.T) {
+	ix, err := Build(context.Background(), loadDir(t, "../corpus/testdata/otherregion/docs"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"我是科技人员，个人创业有补贴吗", "我是做外贸的，出口退税快吗"} {
+		if got := ix.homophones.repair(q); got != q {
+			t.Errorf("repair(%q) = %q, want it as typed", q, got)
+		}
+	}
+}
