@@ -56,16 +56,8 @@ var endMarkRe = regexp.MustCompile(`^(?:[（(]此件(?:公开发布|不予公开
 // docNoLine says whether l is a 文号 alone, bare or in brackets
 // (（川办发〔2011〕15号）).
 func docNoLine(l string) bool {
-	if t, ok := strings.CutPrefix(l, "（"); ok {
-		if t, ok = strings.CutSuffix(t, "）"); ok {
-			l = strings.TrimSpace(t)
-		}
-	} else if t, ok := strings.CutPrefix(l, "("); ok {
-		if t, ok = strings.CutSuffix(t, ")"); ok {
-			l = strings.TrimSpace(t)
-		}
-	}
-	return docNoRe.MatchString(l)
+	m := titleDocNoRe.FindStringIndex(l)
+	return docNoRe.MatchString(l) || m != nil && m[0] == 0
 }
 
 // headerLine says whether l belongs to a document's header above its

@@ -358,14 +358,9 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		return from, m[1] + "-12-31"
 	}
 	if m := ownMatch(trialTermRe, body); m != nil {
-		start := from
-		if start == "" {
-			start = issued
-		}
-		if n := smallNumber(m[1]); n > 0 && start != "" {
-			if t, err := time.Parse(time.DateOnly, start); err == nil {
-				return start, t.AddDate(n, 0, -1).Format(time.DateOnly)
-			}
+		start := cmp.Or(from, issued)
+		if u := termEnd(start, m[1]); u != "" {
+			return start, u
 		}
 	}
 	firstFrom, firstUntil := firstRange(body, headerLines)
@@ -392,14 +387,9 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 		}
 	}
 	if m := ownMatch(termRe, body); m != nil {
-		start := from
-		if start == "" {
-			start = issued
-		}
-		if n := smallNumber(m[1]); n > 0 && start != "" {
-			if t, err := time.Parse(time.DateOnly, start); err == nil {
-				return start, t.AddDate(n, 0, -1).Format(time.DateOnly)
-			}
+		start := cmp.Or(from, issued)
+		if u := termEnd(start, m[1]); u != "" {
+			return start, u
 		}
 	}
 	if (firstFrom != "" || firstUntil != "") && (from == "" || from == firstFrom) {
