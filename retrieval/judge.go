@@ -334,15 +334,6 @@ func (j *judge) nationalBest(lex []scored) bool {
 	return len(lex) > 0 && j.national[j.entries[lex[0].doc].doc.ID]
 }
 
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
-}
-
 // minCoverage is the least coverage of a question by its best clause, the
 // seams between its words left out (held), for the corpus to be judged to
 // answer it. It was chosen on the refusal curve over every set
