@@ -58,7 +58,10 @@ type Metrics struct {
 	DocHit5, MRR10              float64 // share of answerable items
 	NotFoundUnanswerable        float64 // share of unanswerable items with found=false
 	NotFoundAnswerable          float64 // share of answerable items with found=false
-	Misses                      []string
+	// Misses names the answerable items whose gold clause was not first
+	// (id@rank, 0 when not within the cut); Unrefused the unanswerable
+	// items something was found for.
+	Misses, Unrefused []string
 }
 
 // Report is the overall metrics, the metrics per kind, and what the
@@ -156,6 +159,8 @@ func Evaluate(ctx context.Context, s searcher, items []EvalItem, k int) (Report,
 				m.Unanswerable++
 				if !o.found {
 					m.NotFoundUnanswerable++
+				} else {
+					m.Unrefused = append(m.Unrefused, o.id)
 				}
 				continue
 			}

@@ -246,7 +246,7 @@ func cmdRetrieve(ctx context.Context, g *global, args []string) error {
 func cmdEval(ctx context.Context, g *global, args []string) error {
 	fs := newFlags(g, "eval", "FILE...", "Measure retrieval on files shaped like dev.jsonl: clause hit@1, hit@5, doc hit@5, MRR@10 and the not-found rates, per set, per kind and overall.")
 	k := fs.Int("k", 10, "results searched per question (at least 10)")
-	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first")
+	misses := fs.Bool("misses", false, "also list the answerable items whose gold clause was not first, and the unanswerable items something was found for")
 	anchor := fs.Bool("anchor", false, "also print, beside each line, the figures of plain BM25 over the same chunks (no vocabulary, vectors or rules; never refuses)")
 	answers := fs.Bool("answers", false, "measure the answers instead: each question goes through the whole pipeline (with a model: its rewrite, restatement and judgement that no clause answers), found is the answer's, the ranks are of the clauses the answer cites, and a last line counts the answers whose lead is a gold sentence of the gold clause they cite first")
 	if err := fs.Parse(args); err != nil {
@@ -307,6 +307,7 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 		}
 		if *misses {
 			fmt.Fprintln(g.stdout, "not first:", strings.Join(rep.Overall.Misses, " "))
+			fmt.Fprintln(g.stdout, "unanswerable, answered:", strings.Join(rep.Overall.Unrefused, " "))
 		}
 		if !*anchor {
 			if err := rep.Write(g.stdout); err != nil {

@@ -491,7 +491,7 @@ func TestEval(t *testing.T) {
 		want    []string
 		wantErr string
 	}{
-		{name: "report with misses", args: []string{"eval", "--misses", "-k", "10", file}, want: []string{"not first:", "number", "unanswerable", "overall        n=2", "hit@1 1.00"}},
+		{name: "report with misses", args: []string{"eval", "--misses", "-k", "10", file}, want: []string{"not first:", "unanswerable, answered:", "number", "overall        n=2", "hit@1 1.00"}},
 		{name: "bad line", args: []string{"eval", bad}, wantErr: "line 3"},
 		{name: "a bad file among good ones is named", args: []string{"eval", file, bad}, wantErr: "bad.jsonl"},
 		{name: "several sets, anchor beside", args: []string{"eval", "--anchor", file, file}, want: []string{"== " + file, "overall        n=2", "| anchor hit@1"}},
