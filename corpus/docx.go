@@ -22,7 +22,8 @@ const (
 
 // readDOCX returns a Word document's text: one line per paragraph in
 // document order, a heading on a line of its own, each table row on one
-// line with its cells separated by a space, and the numbers Word prints
+// line with its cells separated by tabs (read as tableCells reads a table
+// saved as text), and the numbers Word prints
 // for automatically numbered paragraphs (一、（一）1.) written into the
 // text, since the chunker finds clauses by those numbers.
 func readDOCX(data []byte) (string, error) {
@@ -439,8 +440,10 @@ func (w *docxWalker) walk(doc []byte) error {
 					p.hidden = true
 				}
 			case "tab", "ptab":
+				// A space: a tab inside a paragraph is layout, and a tab
+				// in a line sets a table's cells apart (tableCells).
 				if p != nil && inPPr == 0 && !p.hidden {
-					p.text.WriteByte('\t')
+					p.text.WriteByte(' ')
 				}
 			case "br", "cr":
 				if p != nil && !p.hidden {
@@ -483,7 +486,7 @@ func (w *docxWalker) walk(doc []byte) error {
 						cells = append(cells, c)
 					}
 				}
-				w.emit(strings.Join(cells, " "))
+				w.emit(strings.Join(cells, "\t"))
 			}
 		case xml.CharData:
 			// Only w:t (and math's m:t) hold text; the rest is layout, and
@@ -512,6 +515,7 @@ func (w *docxWalker) emit(s string) {
 		return
 	}
 	if len(w.cells) > 0 {
+		// A nested table's row is text of its cell.
 		c := &w.cells[len(w.cells)-1]
 		*c = append(*c, strings.Join(strings.Fields(s), " "))
 		return

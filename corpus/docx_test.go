@@ -130,10 +130,10 @@ func TestReadDOCX(t *testing.T) {
 			want: "总则",
 		},
 		{
-			name: "tables: a row per line, nested tables inline",
+			name: "tables: a row per line, cells apart by tabs, nested tables inline",
 			body: `<w:tbl><w:tr><w:tc><w:p><w:r><w:t>序号</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>事项</w:t></w:r></w:p></w:tc><w:tc><w:p/></w:tc></w:tr>` +
 				`<w:tr><w:tc><w:p><w:r><w:t>1</w:t></w:r></w:p></w:tc><w:tc><w:tbl><w:tr><w:tc><w:p><w:r><w:t>甲</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>乙</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:t>备注</w:t></w:r></w:p></w:tc></w:tr></w:tbl>` + wp("表后"),
-			want: "序号 事项\n1 甲 乙 备注\n表后",
+			want: "序号\t事项\n1\t甲 乙 备注\n表后",
 		},
 		{
 			name: "revisions, hidden text, field codes and drawings' labels are not text",

@@ -113,9 +113,25 @@ func readPlainText(data []byte) (string, error) {
 func formatLines(text string) string {
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
-		if l = normLine(l); l != "" {
+		if l = formatLine(l); l != "" {
 			out = append(out, l)
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// formatLine normalises a line; a table's row (a Word or web page table's,
+// its cells separated by tabs) keeps its non-empty cells apart by tabs, for
+// tableCells to read.
+func formatLine(l string) string {
+	if !strings.Contains(l, "\t") {
+		return normLine(l)
+	}
+	var cells []string
+	for _, c := range strings.Split(l, "\t") {
+		if c = normLine(c); c != "" {
+			cells = append(cells, c)
+		}
+	}
+	return strings.Join(cells, "\t")
 }

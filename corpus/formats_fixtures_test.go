@@ -319,7 +319,7 @@ var typedNumber = regexp.MustCompile(`^(?:[一二三四五六七八九十]+、|�
 func noticeDOCXText() string {
 	L := noticeLines
 	lines := append([]string{}, L[:11]...)
-	lines = append(lines, "项目 标准", "贷款贴息 最高100万元 按年度核定", L[11], "（此件公开发布）", L[12], L[13])
+	lines = append(lines, "项目\t标准", "贷款贴息\t最高100万元 按年度核定", L[11], "（此件公开发布）", L[12], L[13])
 	return strings.Join(lines, "\n")
 }
 

@@ -256,7 +256,7 @@ var htmlBlocks = map[atom.Atom]bool{
 }
 
 // htmlText renders a node's text with a line per block and per <br>, and
-// each table row on one line with its cells separated by a space.
+// each table row on one line with its cells separated by tabs.
 func htmlText(n *html.Node) string {
 	var b strings.Builder
 	newline := func() {
@@ -286,7 +286,7 @@ func htmlText(n *html.Node) string {
 				return
 			case atom.Td, atom.Th:
 				if s := b.String(); s != "" && !strings.HasSuffix(s, "\n") {
-					b.WriteByte(' ')
+					b.WriteByte('\t')
 				}
 			}
 			if htmlHidden(n) {

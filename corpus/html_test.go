@@ -51,10 +51,10 @@ func TestReadHTML(t *testing.T) {
 			want: htmlClauseLines + "\n某某市人民政府\n2023年3月15日",
 		},
 		{
-			name: "a table row per line; scripts and hidden text dropped",
+			name: "a table row per line, cells apart by tabs; scripts and hidden text dropped",
 			page: govPage(`<meta charset="utf-8">`, htmlClauses+`<table><tr><th>项目</th><th>标准</th></tr><tr><td>贷款贴息</td><td> 最高 <b>100</b>万元 </td></tr></table>`+
 				`<script>document.write("广告")</script><p style="display: none">隐藏的文字</p><p hidden>也隐藏</p>`),
-			want: htmlClauseLines + "\n项目 标准\n贷款贴息 最高 100万元",
+			want: htmlClauseLines + "\n项目\t标准\n贷款贴息\t最高 100万元",
 		},
 		{
 			name: "gb2312 declared in http-equiv",

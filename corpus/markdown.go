@@ -110,28 +110,55 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		body = after
 	}
 	var lines []string
-	var header []string // the open table's column names
+	add := func(l string) {
+		if l = normLine(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	// A table's first row, unless it is numbered, may name its columns:
+	// it is held (first) until the next row shows whether it does, by
+	// having as many cells, and then names each row's cells (header)
+	// rather than being text of its own. A form's rows, of unequal
+	// cells, are all text.
+	var first, header []string
+	inTable := false
 	for _, l := range strings.Split(unwrap(body), "\n") {
 		// A Markdown heading (## 第一章 总则) is the document's own
 		// division: its marks go, its text is the heading line.
 		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
 			l = t
 		}
-		if cells := tableCells(l); cells != nil {
-			if header == nil && !rowNumberRe.MatchString(cells[0]) {
-				// A table's first row, unless it is numbered, names its
-				// columns: it is kept to name each row's cells, not read
-				// as text of its own.
-				header = cells
+		cells := tableCells(l)
+		if cells == nil {
+			if first != nil {
+				add(tableRow(first, nil))
+				first = nil
+			}
+			if strings.TrimSpace(l) != "" {
+				inTable, header = false, nil
+			}
+			add(l)
+			continue
+		}
+		switch {
+		case !inTable:
+			inTable, header = true, nil
+			if !rowNumberRe.MatchString(cells[0]) {
+				first = cells
 				continue
 			}
-			l = tableRow(cells, header)
-		} else if strings.TrimSpace(l) != "" {
-			header = nil
+		case first != nil:
+			if len(cells) == len(first) {
+				header = first
+			} else {
+				add(tableRow(first, nil))
+			}
+			first = nil
 		}
-		if l = normLine(l); l != "" {
-			lines = append(lines, l)
-		}
+		add(tableRow(cells, header))
+	}
+	if first != nil {
+		add(tableRow(first, nil))
 	}
 	if len(lines) == 0 {
 		return Document{}, nil, nil, fmt.Errorf("%s: %w", name, ErrEmpty)
@@ -229,10 +256,10 @@ func slug(name, body string) string {
 // rowNumberRe is a table row's number: 1, 12.
 var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
 
-// tableCells splits a line of a table saved as text, its cells separated
-// by tabs (a 惠企政策清单 kept in a spreadsheet, one policy a row: 序号,
-// 政策名称, 政策内容, 政策依据, 责任单位…), into its cells; nil for a
-// line of text.
+// tableCells splits a line of a table, its cells separated by tabs (a
+// 惠企政策清单 kept in a spreadsheet and saved as text, or in a Word
+// document or on a web page, one policy a row: 序号, 政策名称, 政策内容,
+// 政策依据, 责任单位…), into its cells; nil for a line of text.
 func tableCells(l string) []string {
 	if strings.Count(l, "\t") < 2 {
 		return nil
@@ -240,6 +267,11 @@ func tableCells(l string) []string {
 	var cells []string
 	for _, c := range strings.Split(l, "\t") {
 		if c = strings.Trim(normLine(c), "。；;，, "); c != "" {
+			if strings.HasSuffix(c, "：") || strings.HasSuffix(c, ":") {
+				// A label before its value (索引号：, 企业名称：): a
+				// page's metadata or a form, read as the text it is.
+				return nil
+			}
 			cells = append(cells, c)
 		}
 	}

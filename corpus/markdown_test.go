@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -289,5 +290,66 @@ func TestTableRows(t *testing.T) {
 	}
 	if tableCells("一句话\t两格") != nil {
 		t.Error("a line of two cells read as a table row")
+	}
+}
+
+// TestTableRowsFormats: a 清单 kept as a Word table or a web page's table
+// reads as the one saved with tabs does, a clause a numbered row, each
+// cell named by its column; a form's first row, which no row of as many
+// cells follows, and a row of labels (索引号：…), stay text.
+func TestTableRowsFormats(t *testing.T) {
+	cell := func(s string) string { return `<w:tc>` + wp(s) + `</w:tc>` }
+	row := func(cs ...string) string {
+		var b strings.Builder
+		b.WriteString(`<w:tr>`)
+		for _, c := range cs {
+			b.WriteString(cell(c))
+		}
+		b.WriteString(`</w:tr>`)
+		return b.String()
+	}
+	htmlRow := func(cs ...string) string { return "<tr><td>" + strings.Join(cs, "</td><td>") + "</td></tr>" }
+	header := []string{"序号", "政策名称", "政策内容", "政策依据"}
+	r1 := []string{"1", "技术改造补助", "对设备投资500万元以上的项目按10%给予补助。", "某政发〔2021〕8号"}
+	r2 := []string{"2", "高新技术企业奖励", "对首次认定的高新技术企业奖励30万元。", "某科发〔2021〕6号"}
+	want := map[string]string{
+		"1": "1. 技术改造补助；政策内容：对设备投资500万元以上的项目按10%给予补助；政策依据：某政发〔2021〕8号。",
+		"2": "2. 高新技术企业奖励；政策内容：对首次认定的高新技术企业奖励30万元；政策依据：某科发〔2021〕6号。",
+	}
+	tests := []struct {
+		name, file string
+		data       []byte
+	}{
+		{"word", "qingdan.docx", makeDOCX(wp("某市惠企政策清单")+`<w:tbl>`+row(header...)+row(r1...)+row(r2...)+`</w:tbl>`+wp("说明：以上政策以原文为准。"), "", "")},
+		{"web page", "qingdan.html", []byte(govPage(`<meta charset="utf-8">`, `<p>某市惠企政策清单</p><p>　　为便于企业了解和享受各项惠企政策，现将我市现行有效的主要惠企政策整理成清单，予以公布。</p><table>`+
+			"<tr><th>"+strings.Join(header, "</th><th>")+"</th></tr>"+htmlRow(r1...)+htmlRow(r2...)+`</table><p>说明：以上政策以原文为准。</p>`))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs, err := readDocument(context.Background(), tt.file, tt.data)
+			if err != nil || len(docs) != 1 {
+				t.Fatalf("%d documents, err %v", len(docs), err)
+			}
+			got := map[string]string{}
+			for _, c := range Cut(&docs[0], DefaultChunkSize) {
+				got[c.Label] = c.Text
+			}
+			for label, text := range want {
+				if !strings.Contains(got[label], text) {
+					t.Errorf("clause %s is %q, want it to hold %q", label, got[label], text)
+				}
+			}
+		})
+	}
+
+	form := "某市补助申请表\n项目名称\t申报单位\t申报金额\n企业名称\t统一社会信用代码\n索引号：\t11500000\t发布机构：\t某市财政局\n"
+	docs, err := parseFile("form.txt", []byte(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"项目名称；申报单位；申报金额。", "索引号： 11500000 发布机构： 某市财政局"} {
+		if !strings.Contains(docs[0].Body, w) {
+			t.Errorf("a form's row %q was lost or misread:\n%s", w, docs[0].Body)
+		}
 	}
 }
