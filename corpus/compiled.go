@@ -155,6 +155,9 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 		dateLineRe.MatchString(lines[start-1]) || endMarkRe.MatchString(lines[start-1]) ||
 		i+1 < len(lines) && (docNoLine(lines[i+1]) || announceNoRe.MatchString(lines[i+1]) || salutation(lines[i+1]) ||
 			purposeRe.MatchString(lines[i+1]) || issueNoteRe.MatchString(lines[i+1]) ||
+			// A web page's line under its title (来源：… 发布时间：…), or
+			// an author and the day it wrote (（某市科学技术局 2021年5月10日）).
+			metadataLine(lines[i+1]) || authorDate(lines[i+1]) ||
 			// An interpretation's author under its title; over a date,
 			// the line would be a signature instead.
 			isIssuer(lines[i+1]) && !strings.ContainsAny(lines[i+1], "：:，,") && (i+2 == len(lines) || !dateLineRe.MatchString(lines[i+2])))
@@ -162,6 +165,17 @@ func startAt(lines []string, i int, prev *docStart) (docStart, bool) {
 		return docStart{}, false
 	}
 	return docStart{line: start, title: title, issuer: issuer.String()}, true
+}
+
+// authorDateRe is an author's name and a date on one line, perhaps in
+// brackets: 某市人力资源和社会保障局 2021年4月20日.
+var authorDateRe = regexp.MustCompile(`^[（(]?\s*(\S.*?)\s*` + datePattern + `\s*[）)]?$`)
+
+// authorDate says whether l names who wrote a text and when, as an
+// interpretation or a question-and-answer text prints it under its title.
+func authorDate(l string) bool {
+	m := authorDateRe.FindStringSubmatch(l)
+	return m != nil && isIssuer(m[1])
 }
 
 // numberMarkRe is the numbering a compilation may print before each
@@ -322,6 +336,14 @@ func splitCompiled(lines []string) (front []string, docs [][]string) {
 	if len(starts) < 2 {
 		return nil, nil
 	}
+	// A compilation may number its parts as a document numbers its
+	// items (二、稳岗就业); printed in its table of contents, one is a part.
+	listed := map[string]bool{}
+	for _, l := range lines[:starts[0].line] {
+		if len([]rune(l)) <= maxDivisionRunes && headingLevel(l) >= 0 {
+			listed[squeeze(l)] = true
+		}
+	}
 	docs = make([][]string, 0, len(starts))
 	for k, s := range starts {
 		end := len(lines)
@@ -330,7 +352,11 @@ func splitCompiled(lines []string) (front []string, docs [][]string) {
 		}
 		// The compilation's divisions follow a document's last sentence
 		// or its signature; short lines after anything else (a table's
-		// last cells) are the document's.
+		// last cells) are the document's, unless its table of contents
+		// lists them.
+		for end > s.line+1 && listed[squeeze(lines[end-1])] {
+			end--
+		}
 		cut := end
 		for cut > s.line+1 && division(lines[cut-1]) {
 			cut--

@@ -484,3 +484,80 @@ func TestCompilationFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestCompiledFourthCorpus reads a compilation laid out as pasted from
+// government sites (corpus/testdata/chongqing2021, written for the purpose
+// by someone who had not seen this code) against its writer's list: web
+// metadata blocks with spaced or bracketed labels (文　　号：, 【发文字号】),
+// joint red heads over a title that names its issuers again, parts
+// numbered as items are (二、稳岗就业) and listed in its table of contents,
+// a 清单 table, and an interpretation and two question-and-answer texts
+// with their author and date under their titles. Two ends differ from the
+// writer's: 财税〔2019〕21号 states its own, which 公告2021年第6号
+// extends, and 第6号 states none of its own.
+func TestCompiledFourthCorpus(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/chongqing2021/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ docNo, issued, until string }{
+		{"财政部 税务总局公告2021年第12号", "2021-04-02", "2022-12-31"},
+		{"财政部 税务总局公告2021年第7号", "2021-03-17", "2021-12-31"},
+		{"财税〔2019〕21号", "2019-03-05", "2020-12-31"},
+		{"财政部 税务总局公告2021年第6号", "2021-03-15", ""},
+		{"渝财规〔2019〕3号", "2019-02-01", "2021-12-31"},
+		{"国家税务总局重庆市税务局公告2020年第3号", "2020-03-10", "2020-12-31"},
+		{"人社部发〔2020〕11号", "2020-02-20", "2020-06-30"},
+		{"渝人社发〔2020〕21号", "2020-03-20", "2020-12-31"},
+		{"渝人社发〔2020〕35号", "2020-06-05", "2021-12-31"},
+		{"渝府办发〔2021〕12号", "2021-03-15", "2024-03-14"},
+		{"渝两江管发〔2020〕8号", "2020-02-12", "2020-12-31"},
+		{"国办发〔2019〕6号", "2019-02-14", ""},
+		{"渝财规〔2020〕5号", "2020-04-28", "2025-04-30"},
+		{"渝府办发〔2020〕56号", "2020-05-20", "2022-05-31"},
+		{"渝财规〔2021〕4号", "2021-02-26", "2023-12-31"},
+		{"渝北府办发〔2021〕15号", "2021-04-12", ""},
+		{"财政部 税务总局公告2021年第13号", "2021-03-31", ""},
+		{"渝科局发〔2020〕68号", "2020-08-10", "2025-08-09"},
+		{"渝府发〔2020〕23号", "2020-09-18", "2023-09-30"},
+		{"渝经信发〔2021〕8号", "2021-01-25", "2025-12-31"},
+		{"渝经信发〔2021〕19号", "2021-03-30", ""},
+		{"渝商务发〔2021〕9号", "2021-03-05", "2021-12-31"},
+		{"渝经信发〔2021〕31号", "2021-05-20", ""},
+		{"", "2021-04-08", ""},
+		{"", "2021-04-20", ""},
+		{"", "2021-05-10", ""},
+	}
+	docs := lib.Documents()
+	if len(docs) != len(want) {
+		var titles []string
+		for _, d := range docs {
+			titles = append(titles, d.Title)
+		}
+		t.Fatalf("%d documents, want %d: %q", len(docs), len(want), titles)
+	}
+	for i, w := range want {
+		d := docs[i]
+		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
+			t.Errorf("document %d is %q issued %q until %q, want %q issued %q until %q", i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
+		}
+		// No issuer twice in a title, nor an author's line.
+		if before, _, ok := strings.Cut(d.Title, "关于"); ok && strings.Count(d.Title, before[:min(len(before), len("重庆市财政局"))]) > 1 || dateRe.MatchString(d.Title) {
+			t.Errorf("document %d is titled %q", i, d.Title)
+		}
+		for _, l := range strings.Split(d.Body, "\n") {
+			if slices.Contains([]string{"二、稳岗就业", "三、融资支持", "四、科技创新", "五、制造业和外贸", "六、政策解读"}, l) {
+				t.Errorf("document %d holds the compilation's part %s", i, l)
+			}
+		}
+	}
+	for i, title := range map[int]string{
+		4:  "重庆市财政局国家税务总局重庆市税务局关于落实增值税小规模纳税人地方税费减征政策的通知",
+		8:  "重庆市人力资源和社会保障局重庆市财政局关于开展以工代训支持企业稳岗扩岗的通知",
+		24: "重庆市稳岗就业和社会保险政策问答（2021年）",
+	} {
+		if docs[i].Title != title {
+			t.Errorf("document %d is titled %q, want %q", i, docs[i].Title, title)
+		}
+	}
+}

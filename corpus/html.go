@@ -88,12 +88,12 @@ var htmlChromeRe = regexp.MustCompile(`(?:^|[^文])字号[:：]|字体[:：]|打
 func htmlTitle(headings []string, declared ...string) string {
 	var best string
 	for _, h := range headings {
-		sh := squeezeSpace(h)
-		if utf8.RuneCountInString(sh) < 6 || len(sh) <= len(squeezeSpace(best)) {
+		sh := squeeze(h)
+		if utf8.RuneCountInString(sh) < 6 || len(sh) <= len(squeeze(best)) {
 			continue
 		}
 		for _, d := range declared {
-			if strings.Contains(squeezeSpace(d), sh) {
+			if strings.Contains(squeeze(d), sh) {
 				best = h
 				break
 			}
@@ -134,17 +134,13 @@ func htmlHeadings(doc *html.Node) []string {
 
 // htmlHasLine reports whether the first lines hold title, however spaced.
 func htmlHasLine(lines []string, title string) bool {
-	t := squeezeSpace(title)
+	t := squeeze(title)
 	for _, l := range lines[:min(len(lines), 6)] {
-		if strings.Contains(squeezeSpace(l), t) {
+		if strings.Contains(squeeze(l), t) {
 			return true
 		}
 	}
 	return false
-}
-
-func squeezeSpace(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u3000", " ")), "")
 }
 
 // htmlMetaTitle returns the article title government sites declare in

@@ -50,11 +50,28 @@ var labels = map[string]string{
 	"标题": "title", "文件名称": "title",
 	"发文机关": "issuer", "发布机构": "issuer", "发文单位": "issuer", "发布单位": "issuer",
 	"成文日期": "issued", "发文日期": "issued", "印发日期": "issued",
-	"索引号": "", "主题分类": "", "主题词": "", "公开方式": "", "公开范围": "", "有效性": "", "信息来源": "", "发布日期": "", "发布时间": "",
+	// The day a page was put up dates a document only when it gives no
+	// other: a notice is signed days before it is published.
+	"发布日期": "published", "发布时间": "published",
+	// Likewise the page's source names the issuer only when nothing else does.
+	"来源": "source", "信息来源": "source",
+	"索引号": "", "主题分类": "", "主题词": "", "公开方式": "", "公开范围": "", "有效性": "", "信息分类": "",
 }
 
-// labelDateRe is a labelled date: 2023年3月10日, 2023-03-10, 2023/3/10.
-var labelDateRe = regexp.MustCompile(`^(\d{4})\s*[年\-/.．]\s*(\d{1,2})\s*[月\-/.．]\s*(\d{1,2})\s*日?$`)
+// labelDateRe is a labelled date: 2023年3月10日, 2023-03-10, 2023/3/10,
+// perhaps with a time or the page's buttons after it (2021-04-08 10:30).
+var labelDateRe = regexp.MustCompile(`^(\d{4})\s*[年\-/.．]\s*(\d{1,2})\s*[月\-/.．]\s*(\d{1,2})\s*日?(?:$|\s)`)
+
+// labelDate is the ISO date a label gives, "" for none.
+func labelDate(v string) string {
+	if d := labelDateRe.FindStringSubmatch(v); d != nil {
+		return isoDate(d[1], d[2], d[3])
+	}
+	if d := dateLineRe.FindStringSubmatch(v); d != nil {
+		return isoDate(d[1], d[2], d[3])
+	}
+	return ""
+}
 
 // issuerSuffixes end the names of the bodies that issue policy documents:
 // governments and their offices, departments (厅, 局, 委), ministries,
@@ -91,11 +108,12 @@ func hasIssuerSuffix(s string) bool {
 var announceNoRe = regexp.MustCompile(`^\d{4}年第\d+号$`)
 
 // labelKeyRe finds the labels of a metadata line, which a web page may
-// print several to a line: 发文字号：浙政办发〔2024〕8号 成文日期：2024年3月1日.
-var labelKeyRe = regexp.MustCompile(`(?:^|\s)([\p{Han}]{2,6})\s*[:：]\s*`)
+// print several to a line (发文字号：浙政办发〔2024〕8号 成文日期：2024年3月1日),
+// spaced to align (文　　号：, 索 引 号：) or in brackets (【发文字号】).
+var labelKeyRe = regexp.MustCompile(`(?:^|\s)(?:【((?:\p{Han}\s?){1,5}\p{Han})】|((?:\p{Han}\s?){1,5}\p{Han})\s*[:：])\s*`)
 
 // labelPairs reads the label: value pairs of a line, or none when the
-// line does not start with a label.
+// line does not start with a label. A label is given without its spaces.
 func labelPairs(l string) [][2]string {
 	locs := labelKeyRe.FindAllStringSubmatchIndex(l, -1)
 	if len(locs) == 0 || locs[0][0] != 0 {
@@ -107,8 +125,12 @@ func labelPairs(l string) [][2]string {
 		if i+1 < len(locs) {
 			end = locs[i+1][0]
 		}
+		key := loc[2:4]
+		if key[0] < 0 {
+			key = loc[4:6]
+		}
 		if v := strings.TrimSpace(l[loc[1]:end]); v != "" {
-			out = append(out, [2]string{l[loc[2]:loc[3]], v})
+			out = append(out, [2]string{squeeze(l[key[0]:key[1]]), v})
 		}
 	}
 	return out
@@ -202,9 +224,15 @@ func parseHeader(lines []string) header {
 	var h header
 	var issuers, titles []string
 	labelled := ""
+	// The page's date and source, for a document that gives no other.
+	published, source := "", ""
+	// Each body once: a joint red head's lines (某市财政局 / 某市税务局)
+	// may be printed again on one line over the title.
 	addIssuer := func(s string) {
-		if !slices.Contains(issuers, s) {
-			issuers = append(issuers, s)
+		for _, b := range strings.Fields(s) {
+			if !slices.Contains(issuers, b) {
+				issuers = append(issuers, b)
+			}
 		}
 	}
 	joined := false // the line was read with the one before it
@@ -256,10 +284,12 @@ func parseHeader(lines []string) header {
 						addIssuer(v)
 					}
 				case "issued":
-					if d := labelDateRe.FindStringSubmatch(v); d != nil {
-						h.issued = isoDate(d[1], d[2], d[3])
-					} else if d := dateLineRe.FindStringSubmatch(v); d != nil {
-						h.issued = isoDate(d[1], d[2], d[3])
+					h.issued = cmp.Or(labelDate(v), h.issued)
+				case "published":
+					published = labelDate(v)
+				case "source":
+					if isIssuer(v) {
+						source = v
 					}
 				}
 			}
@@ -267,6 +297,13 @@ func parseHeader(lines []string) header {
 				h.lines = i + 1
 				continue
 			}
+		}
+		if m := authorDateRe.FindStringSubmatch(l); m != nil && len(titles) > 0 && isIssuer(m[1]) {
+			// Under an interpretation's title, its author and date.
+			addIssuer(m[1])
+			h.issued = cmp.Or(h.issued, isoDate(m[2], m[3], m[4]))
+			h.lines = i + 1
+			continue
 		}
 		if m := issueNoteRe.FindStringSubmatch(l); m != nil && len(titles) > 0 {
 			h.issued = isoDate(m[1], m[2], m[3])
@@ -295,7 +332,8 @@ func parseHeader(lines []string) header {
 		}
 		h.lines = i + 1
 	}
-	h.issuer = strings.Join(issuers, " ")
+	h.issuer = cmp.Or(strings.Join(issuers, " "), source)
+	h.issued = cmp.Or(h.issued, published)
 	title := strings.Join(titles, "")
 	if labelled != "" {
 		title = labelled
@@ -322,6 +360,13 @@ func parseHeader(lines []string) header {
 	}
 	h.title = title
 	return h
+}
+
+// samePlace says whether a title opens with its issuer's place: the
+// issuer's name up to its first 省, 市 or 县, of at least three characters.
+func samePlace(title, issuer string) bool {
+	i := strings.IndexAny(issuer, "省市县")
+	return i >= 0 && utf8.RuneCountInString(issuer[:i]) >= 2 && strings.HasPrefix(title, issuer[:i+len("市")])
 }
 
 // signature finds the issuing body and date printed at the end of a notice:
@@ -386,7 +431,10 @@ func read(d *Document, lines []string, given map[string]bool) {
 		if !kindGiven && interpretationRe.MatchString(d.Title) {
 			d.Kind = "解读"
 		}
-		if d.Kind == "解读" && d.Issuer != "" {
+		// Each department's interpretation of one set of measures is
+		// told apart by its issuer, unless its title names its region
+		// already (某市稳岗就业政策问答 by 某市人力资源和社会保障局).
+		if d.Kind == "解读" && d.Issuer != "" && !samePlace(d.Title, d.Issuer) {
 			d.Title = strings.ReplaceAll(d.Issuer, " ", "") + d.Title
 		}
 		if d.Title == "" && len(lines) > 0 {

@@ -100,6 +100,26 @@ func TestParseHeader(t *testing.T) {
 			issuer: "某省财政厅", title: "某省财政厅关于甲的通知", docNo: "某财企〔2023〕8号", n: 4,
 		},
 		{
+			name:   "labels spaced to align, or in brackets",
+			lines:  []string{"索 引 号：11500000/2020-00087", "【发布机构】某市科学技术局", "文 号：某科局发〔2020〕68号", "【成文日期】2020年08月10日", "某市科学技术局关于甲的通知", "各区县科技主管部门："},
+			issuer: "某市科学技术局", title: "某市科学技术局关于甲的通知", docNo: "某科局发〔2020〕68号", n: 5, issued: "2020-08-10",
+		},
+		{
+			name:   "a page's date and source only when nothing else gives them",
+			lines:  []string{"某政策解读", "来源：某市税务局 发布时间：2021年04月08日 【字体：大 中 小】", "近日，某公告发布。"},
+			issuer: "某市税务局", title: "某政策解读", n: 2, issued: "2021-04-08",
+		},
+		{
+			name:   "an author and date under the title",
+			lines:  []string{"某市稳岗就业政策问答", "（某市人力资源和社会保障局 2021年4月20日）", "问：稳岗返还怎么申请？"},
+			issuer: "某市人力资源和社会保障局", title: "某市稳岗就业政策问答", n: 2, issued: "2021-04-20",
+		},
+		{
+			name:   "a joint red head printed again over the title",
+			lines:  []string{"某市财政局", "某市税务局", "某财规〔2019〕3号", "某市财政局 某市税务局", "关于甲的通知", "各区县财政局："},
+			issuer: "某市财政局 某市税务局", title: "某市财政局某市税务局关于甲的通知", docNo: "某财规〔2019〕3号", n: 5,
+		},
+		{
 			name:  "number on a label line",
 			lines: []string{"某通知", "文号：某财金〔2019〕12号", "正文。"},
 			title: "某通知", docNo: "某财金〔2019〕12号", n: 2,

@@ -119,9 +119,17 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	text := FoldDocNo(c.Text)
 	var named []Validity
 	known := map[string]bool{own.EffectiveUntil: true}
+	extended := extendedEnd(c.Text)
 	for i := range l.docs {
 		ref := &l.docs[i]
 		if ref.ID == c.DocID || ref.DocNo == "" || !strings.Contains(text, FoldDocNo(ref.DocNo)) {
+			continue
+		}
+		if ref.EffectiveUntil != "" && extended > ref.EffectiveUntil {
+			// The clause extends the document it names (…（财税〔2019〕
+			// 21号）规定的…执行期限延长至2022年12月31日): that document's
+			// own end is what the clause overrides, and its own period,
+			// stated, is the one to give.
 			continue
 		}
 		v := ref.Validity(now)
@@ -153,6 +161,16 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	return append(out, named...)
 }
 
+// extendedEnd is the latest end a text extends a period to (执行期限延长至
+// 2022年12月31日), ISO; "" for none.
+func extendedEnd(text string) string {
+	latest := ""
+	for _, m := range extendedRe.FindAllStringSubmatch(text, -1) {
+		latest = max(latest, isoDate(m[1], m[2], m[3]))
+	}
+	return latest
+}
+
 // StatesPeriod says whether a text states when something takes effect,
 // ends, lasts or is repealed: the clauses that answer 还有效吗.
 func StatesPeriod(text string) bool {
@@ -179,8 +197,9 @@ const (
 const textNoun = `(?:实施|暂行|试行)?(?:通知|公告|办法|规定|措施|意见|方案|政策|细则|决定|条例|规划|计划|纲要|指引|指南)`
 
 // untilLead leads to the day a text's period runs to: 有效期至, 本公告
-// 相关政策执行至, 上述政策延续执行到.
-const untilLead = `(?:` + periodNoun + `|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行))\s*(?:至|到)\s*`
+// 相关政策执行至, 上述政策延续执行到, and a period said to end on a day
+// (执行期限截至2020年6月30日, 有效期截止到…): 截至 alone is a date.
+const untilLead = `(?:` + periodNoun + `\s*(?:为|是)?\s*(?:截至|截止(?:到|至)?|至|到)|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行)\s*(?:至|到))\s*`
 
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.
