@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/policybot/policybot/corpus"
@@ -136,7 +137,9 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 // are no measure of whether the corpus answers. A query of one sentence is
 // asked whole.
 func asked(pq parsedQuery) parsedQuery {
-	parts := strings.FieldsFunc(pq.text, func(r rune) bool { return strings.ContainsRune("。！？?!", r) })
+	// A message typed on a phone sets its sentences apart by spaces as
+	// often as by stops (开火锅店的 疫情反反复复 生意差得很 有哪些政策…).
+	parts := strings.FieldsFunc(pq.text, func(r rune) bool { return strings.ContainsRune("。！？?!", r) || unicode.IsSpace(r) })
 	if len(parts) < 2 {
 		return pq
 	}
