@@ -169,3 +169,27 @@ func TestJudgeYearsCovered(t *testing.T) {
 		})
 	}
 }
+
+// TestAsked: a message of several sentences, set apart by stops or, as
+// phones type them, by spaces, is asked in its last.
+func TestAsked(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"我们是做钢材贸易的。现在有没有政策能稳岗？", "现在有没有政策能稳岗"},
+		{"开火锅店的 疫情反反复复 有哪些政策能帮餐饮", "有哪些政策能帮餐饮"},
+		{"稳岗返还怎么申请", "稳岗返还怎么申请"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			pq := parsedQuery{text: tt.text, weights: map[string]float64{"稳岗": 1, "餐饮": 1, "钢材": 1}}
+			got := asked(pq)
+			if got.text != tt.want {
+				t.Fatalf("asked %q, want %q", got.text, tt.want)
+			}
+			for term := range got.weights {
+				if !strings.Contains(tt.want, term) {
+					t.Errorf("term %q of another sentence kept", term)
+				}
+			}
+		})
+	}
+}
