@@ -187,7 +187,7 @@ func TestAsked(t *testing.T) {
 				t.Fatalf("asked %q, want %q", got.text, tt.want)
 			}
 			for term := range got.weights {
-				if !strings.Contains(tt.want, term) {
+				if tt.want != tt.text && !strings.Contains(tt.want, term) {
 					t.Errorf("term %q of another sentence kept", term)
 				}
 			}
