@@ -34,6 +34,11 @@ type Document struct {
 	// this one, from RepealedOn (ISO; empty when it prints no date).
 	RepealedBy string `json:"-" yaml:"-"`
 	RepealedOn string `json:"-" yaml:"-"`
+	// ExtendedBy cites the loaded document that extends this one's
+	// stated period (…（财税〔2019〕21号）规定的…执行期限延长至2022年12月31日)
+	// to ExtendedTo (ISO), later than its own end.
+	ExtendedBy string `json:"-" yaml:"-"`
+	ExtendedTo string `json:"-" yaml:"-"`
 	// PartsChanged are the parts of this document (第七条) loaded
 	// documents repeal while the rest stands.
 	PartsChanged []PartChange `json:"-" yaml:"-"`

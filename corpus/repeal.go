@@ -51,6 +51,42 @@ type PartChange struct {
 	Amended bool
 }
 
+// markExtensions reads, in every document but an interpretation (which
+// reports extensions, and makes none), the sentences that extend another
+// loaded document's period: one naming it by 文号 and stating 执行期限
+// 延长至 a day later than its own end. That document then runs to the
+// latest such day, by the latest document to say so. A sentence naming
+// an article (…21号第一条规定的…) extends that article alone, which the
+// clause's own period says, not the document.
+func markExtensions(docs []Document) {
+	folded := make([]string, len(docs))
+	for i := range docs {
+		folded[i] = FoldDocNo(docs[i].DocNo)
+	}
+	for i := range docs {
+		d := &docs[i]
+		if d.Kind == "解读" || !extendedRe.MatchString(d.Body) {
+			continue
+		}
+		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
+			to := extendedEnd(s)
+			if to == "" || partArticleRe.MatchString(s) {
+				continue
+			}
+			for _, no := range docNoInTextRe.FindAllString(s, -1) {
+				f := FoldDocNo(no)
+				for j := range docs {
+					e := &docs[j]
+					if j == i || folded[j] == "" || !strings.HasSuffix(f, folded[j]) || e.EffectiveUntil == "" || to <= max(e.EffectiveUntil, e.ExtendedTo) {
+						continue
+					}
+					e.ExtendedTo, e.ExtendedBy = to, d.Cite()
+				}
+			}
+		}
+	}
+}
+
 // markRepeals reads, in every document, the sentences that repeal others
 // (《…》（浙财企〔2021〕8号）同时废止, …文件停止执行, lists after 下列文件
 // 同时废止：, 原《某办法》同时废止 by title alone) and records the 文号, or

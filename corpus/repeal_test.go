@@ -245,6 +245,35 @@ func TestRepealedByTitle(t *testing.T) {
 	}
 }
 
+// TestExtended: a document naming another by 文号 and extending its
+// period moves that one's end, and its validity says by whom; one naming
+// an article, an interpretation, or an extension to an earlier day does
+// not.
+func TestExtended(t *testing.T) {
+	lib := loadFiles(t, map[string][]byte{
+		"loan.txt":  []byte("某部关于小微企业融资税收政策的通知\n某财税〔2019〕21号\n一、对小额贷款利息收入免征增值税。\n二、本通知执行期限为2019年1月1日至2020年12月31日。\n某部\n2019年3月5日\n"),
+		"rent.txt":  []byte("某部关于房租减免的通知\n某财税〔2019〕30号\n一、对减免租金的出租人免征房产税。\n二、本通知执行期限为2019年1月1日至2020年12月31日。\n某部\n2019年4月1日\n"),
+		"long.txt":  []byte("某部关于设备扣除的通知\n某财税〔2019〕40号\n一、设备一次性扣除。\n二、本通知执行期限为2019年1月1日至2023年12月31日。\n某部\n2019年5月1日\n"),
+		"ext.txt":   []byte("某部关于延长部分税收优惠政策执行期限的公告\n某部公告2021年第6号\n一、《某部关于小微企业融资税收政策的通知》（某财税〔2019〕21号）规定的免征增值税政策，执行期限延长至2022年12月31日。\n二、某财税〔2019〕30号第一条规定的政策，执行期限延长至2022年12月31日。\n三、某财税〔2019〕40号规定的政策，执行期限延长至2021年12月31日。\n某部\n2021年3月15日\n"),
+		"jiedu.txt": []byte("某政策解读\n某部有关负责人就延长政策答记者问。\n某财税〔2019〕30号规定的政策，执行期限延长至2023年12月31日。\n某部\n2021年3月20日\n"),
+	})
+	ext, _ := lib.Document("ext")
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		id   string
+		want Validity
+	}{
+		{"loan", Validity{Status: StatusExpired, Until: "2022-12-31", Because: ext.Cite(), Extended: true}},
+		{"rent", Validity{Status: StatusExpired, Until: "2020-12-31"}},
+		{"long", Validity{Status: StatusExpired, Until: "2023-12-31"}},
+	} {
+		d, _ := lib.Document(tt.id)
+		if got := d.Validity(now); got != tt.want {
+			t.Errorf("%s: validity %+v, want %+v", tt.id, got, tt.want)
+		}
+	}
+}
+
 // TestNewer: each earlier version of measures a later one follows without
 // repealing it is marked with the newest; the newest, and measures of the
 // same title by another issuer, are not.

@@ -47,6 +47,9 @@ type Validity struct {
 	// document Because cites, from Until: its text as printed no longer
 	// holds, the rewritten one is in that document.
 	Amended bool `json:"amended,omitempty"`
+	// Extended is set when the document's own period was extended, to
+	// Until, by the document Because cites.
+	Extended bool `json:"extended,omitempty"`
 	// Part is the part of the document a repeal took (第七条) when it
 	// took not all of it, or the article an amendment rewrote: the clause
 	// cited is that part.
@@ -87,6 +90,10 @@ func (d *Document) Validity(now time.Time) Validity {
 		}
 	}
 	v := validUntil(d.EffectiveUntil, now)
+	if d.ExtendedTo != "" {
+		v = validUntil(d.ExtendedTo, now)
+		v.Because, v.Extended = d.ExtendedBy, true
+	}
 	if from, err := time.Parse(time.DateOnly, d.EffectiveFrom); err == nil && now.Before(from) && v.Status != StatusExpired {
 		v.Starts = d.EffectiveFrom
 	}

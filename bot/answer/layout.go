@@ -127,7 +127,10 @@ func periodText(c Citation) string {
 	default:
 		return "未写明期限，请确认是否仍有效"
 	}
-	if v.Because != "" && v.Because != corpus.BecauseClause {
+	switch {
+	case v.Extended:
+		s += "（经" + compactCite(v.Because) + "延长）"
+	case v.Because != "" && v.Because != corpus.BecauseClause:
 		s += "（依" + compactCite(v.Because) + "）"
 	}
 	return s

@@ -864,7 +864,8 @@ func TestBrowserValidityBadges(t *testing.T) {
 		}
 	}
 	// A period the clause states, a draft kept from before validity was
-	// sent (only the expired flag), and a period yet to begin.
+	// sent (only the expired flag), a period yet to begin, and one another
+	// document extended.
 	again("ask again", []corpus.Validity{
 		{},
 		{Status: corpus.StatusInForce, Until: "2026-06-30", Because: corpus.BecauseClause},
@@ -875,6 +876,11 @@ func TestBrowserValidityBadges(t *testing.T) {
 		{"badge in-force", "有效至2026年6月30日", green, paleGrn, "依本条所述期限", ""},
 		{"badge ends-soon", "有效至2026年12月31日，即将到期", amber, paleAmb, "", ""},
 		{"badge not-yet", "2027年1月1日起施行，有效至2029年12月31日", amber, paleAmb, "", "尚未生效"},
+	})
+	again("ask once more", []corpus.Validity{
+		{Status: corpus.StatusInForce, Until: "2027-12-31", Because: "《关于延长部分税收优惠政策执行期限的公告》（财政部 税务总局公告2025年第6号）", Extended: true},
+	}, []badge{
+		{"badge in-force", "有效至2027年12月31日", green, paleGrn, "经财政部 税务总局公告2025年第6号延长", ""},
 	})
 	// Repealed by another document, the whole of it or the clause's
 	// article, and an article another rewrote.
@@ -979,11 +985,12 @@ func TestBrowserLayout(t *testing.T) {
 }
 
 // TestBrowserDocumentChanges: the document view says, beside the period,
-// what other documents did to the document: an article repealed, and a
-// later version of it.
+// what other documents did to the document: an article repealed, its
+// period extended, and a later version of it.
 func TestBrowserDocumentChanges(t *testing.T) {
 	d := testDoc()
 	d.PartsChanged = []corpus.PartChange{{Part: "第二条", By: "《某省财政厅关于调整若干措施的通知》（某财〔2024〕5号）", On: "2024-04-01"}}
+	d.ExtendedBy, d.ExtendedTo = "《关于延长若干措施执行期限的通知》（某财〔2025〕2号）", "2027-12-31"
 	d.Newer, d.NewerIssued = "《关于进一步支持小微企业发展的若干措施》（某政办〔2025〕1号）", "2025-06-01"
 	f := newFixture(t, Options{}, false)
 	f.library.docs = []corpus.Document{d}
@@ -991,7 +998,8 @@ func TestBrowserDocumentChanges(t *testing.T) {
 	w := f.do(t, request{path: "/api/documents/" + testDocID})
 	got := decodeBody[docDetail](t, w)
 	want := []partJSON{{Part: "第二条", By: d.PartsChanged[0].By, On: "2024-04-01"}}
-	if !reflect.DeepEqual(got.PartsChanged, want) || got.Newer != d.Newer || got.NewerIssued != d.NewerIssued || got.RepealedBy != "" {
+	if !reflect.DeepEqual(got.PartsChanged, want) || got.Newer != d.Newer || got.NewerIssued != d.NewerIssued || got.RepealedBy != "" ||
+		got.ExtendedBy != d.ExtendedBy || got.ExtendedTo != d.ExtendedTo {
 		t.Errorf("document: got %+v, want its changed part and newer version", got.docMeta)
 	}
 
@@ -1004,7 +1012,7 @@ func TestBrowserDocumentChanges(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#doc-panel .chunk.cited")),
 	)
 	meta := p.evalString("document meta", `document.getElementById('doc-meta').textContent`)
-	for _, w := range []string{"第二条已被某财〔2024〕5号废止（2024-04-01起）", "另有较新同名文件 某政办〔2025〕1号（2025-06-01）"} {
+	for _, w := range []string{"第二条已被某财〔2024〕5号废止（2024-04-01起）", "经某财〔2025〕2号延长至 2027-12-31", "另有较新同名文件 某政办〔2025〕1号（2025-06-01）"} {
 		if !strings.Contains(meta, w) {
 			t.Errorf("document meta %q lacks %q", meta, w)
 		}

@@ -520,10 +520,13 @@ type docMeta struct {
 	EffectiveFrom  string `json:"effective_from"`
 	EffectiveUntil string `json:"effective_until"`
 	// What other loaded documents did to this one: repealed it, repealed
-	// or rewrote parts of it, or followed it as a later version (see
-	// corpus.Document), for staff reading it to see beside its period.
+	// or rewrote parts of it, extended its period, or followed it as a
+	// later version (see corpus.Document), for staff reading it to see
+	// beside its period.
 	RepealedBy   string     `json:"repealed_by,omitempty"`
 	RepealedOn   string     `json:"repealed_on,omitempty"`
+	ExtendedBy   string     `json:"extended_by,omitempty"`
+	ExtendedTo   string     `json:"extended_to,omitempty"`
 	PartsChanged []partJSON `json:"parts_changed,omitempty"`
 	Newer        string     `json:"newer,omitempty"`
 	NewerIssued  string     `json:"newer_issued,omitempty"`
@@ -561,7 +564,8 @@ func meta(d corpus.Document) docMeta {
 	m := docMeta{
 		ID: d.ID, Title: d.Title, DocNo: d.DocNo, Issuer: d.Issuer, Domain: d.Domain, Kind: d.Kind,
 		Issued: d.Issued, EffectiveFrom: d.EffectiveFrom, EffectiveUntil: d.EffectiveUntil,
-		RepealedBy: d.RepealedBy, RepealedOn: d.RepealedOn, Newer: d.Newer, NewerIssued: d.NewerIssued,
+		RepealedBy: d.RepealedBy, RepealedOn: d.RepealedOn, ExtendedBy: d.ExtendedBy, ExtendedTo: d.ExtendedTo,
+		Newer: d.Newer, NewerIssued: d.NewerIssued,
 	}
 	for _, p := range d.PartsChanged {
 		m.PartsChanged = append(m.PartsChanged, partJSON{Part: p.Part, By: p.By, On: p.On, Amended: p.Amended})

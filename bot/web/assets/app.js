@@ -367,6 +367,8 @@
     }
     if (v.because === 'clause') {
       out.because = '依本条所述期限';
+    } else if (v.extended) {
+      out.because = '经' + shortCite(v.because) + '延长';
     } else if (v.because) {
       out.because = '依' + shortCite(v.because) + (v.restates ? '（本条与其所载措施相同）' : '');
     }
@@ -475,6 +477,9 @@
     // as current.
     if (doc.repealed_by) {
       parts.push('已被' + shortCite(doc.repealed_by) + '废止' + (doc.repealed_on ? '（' + doc.repealed_on + '起）' : ''));
+    }
+    if (doc.extended_by) {
+      parts.push('经' + shortCite(doc.extended_by) + '延长至 ' + doc.extended_to);
     }
     (doc.parts_changed || []).forEach(function (p) {
       parts.push(p.part + '已被' + shortCite(p.by) + (p.amended ? '修改' : '废止') + (p.on ? '（' + p.on + '起）' : ''));
