@@ -207,8 +207,9 @@ func (j *judge) region(q string, lex []scored) string {
 		}
 		if home >= 0 {
 			// A place one goes to or is in (搬到苏州的企业本省还奖励吗)
-			// is no topic.
-			if at < home && regionIsSubject(q[:home], r) && !placed(q[:at]) {
+			// is no topic; the same place named again as the subject is
+			// (我们在成都有个分公司 成都那边的补贴跟本省一样不).
+			if at < home && subjectBefore(q[:home], r) {
 				return ReasonOtherRegion
 			}
 			continue
@@ -269,6 +270,22 @@ func localAsked(q, w string) bool {
 	return followedBy(q, w, nil, localTails)
 }
 
+// subjectBefore says whether one of region's mentions in q is the
+// subject of the question (regionIsSubject) and not a place (placed).
+func subjectBefore(q, region string) bool {
+	for from := 0; ; {
+		i := strings.Index(q[from:], region)
+		if i < 0 {
+			return false
+		}
+		at := from + i
+		from = at + len(region)
+		if !placed(q[:at]) && tailed(q[from:], regionUnits, subjectTails) {
+			return true
+		}
+	}
+}
+
 // placed says whether what comes before a region's name makes it a
 // place: 在, 到, 去, 从, 往.
 func placed(before string) bool {
@@ -293,8 +310,11 @@ func firstOf(q string, words []string) int {
 func regionIsSubject(q, region string) bool {
 	// After the region's full name (浙江省对…, 苏州市的…) as after its short
 	// one.
-	return followedBy(q, region, []string{"市", "省", "自治区"}, subjectTails)
+	return followedBy(q, region, regionUnits, subjectTails)
 }
+
+// regionUnits may follow a region's short name: 浙江省, 苏州市.
+var regionUnits = []string{"市", "省", "自治区"}
 
 // followedBy says whether w occurs in q followed, after any of units, by
 // one of tails.
@@ -305,16 +325,24 @@ func followedBy(q, w string, units, tails []string) bool {
 			return false
 		}
 		rest = rest[i+len(w):]
-		after := rest
-		for _, u := range units {
-			after = strings.TrimPrefix(after, u)
-		}
-		for _, t := range tails {
-			if strings.HasPrefix(after, t) {
-				return true
-			}
+		if tailed(rest, units, tails) {
+			return true
 		}
 	}
+}
+
+// tailed says whether after, the text after a word, opens with one of
+// tails, after any of units.
+func tailed(after string, units, tails []string) bool {
+	for _, u := range units {
+		after = strings.TrimPrefix(after, u)
+	}
+	for _, t := range tails {
+		if strings.HasPrefix(after, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // partnerIn says whether the best clause speaks of the region, by name or

@@ -83,6 +83,7 @@ func TestJudge(t *testing.T) {
 		{"home words outweigh another region", "省里对东海的高新技术企业有奖励吗", ""},
 		{"another region's policy first, compared with home", "东海那边对高新技术企业的奖励跟省里一样吗", ReasonOtherRegion},
 		{"another region in passing before home", "搬到东海的企业省里还给高新技术企业奖励吗", ""},
+		{"another region a place, then the subject, before home", "我们在东海有个分公司 东海那边的高新技术企业奖励跟省里一样不", ReasonOtherRegion},
 		{"another region in passing, a national clause", "在东海注册的小型微利企业所得税怎么算", ""},
 		{"another region as subject, a national clause", "东海对小型微利企业所得税有什么优惠", ReasonOtherRegion},
 		{"another region in passing, a provincial clause", "高新技术企业搬到东海还有奖励吗", ReasonOtherRegion},
