@@ -286,20 +286,23 @@ func tableCells(l string) []string {
 // column (政策依据：…, 责任单位：…) when the header gives as many, and a
 // row that opens with its number (1, 2…) reads as a numbered item (1. …),
 // which the chunker keeps as a clause of its own, cited by that number.
-// The first cell after the number is the row's name, left unnamed.
+// The first cell after the number is the row's name, and the next, under
+// a header, what the row says of it (技术改造补助：按10%给予补助): one
+// sentence, which an answer can quote alone.
 func tableRow(cells, header []string) string {
-	named := slices.Clone(cells)
-	if len(header) == len(cells) {
-		from := 1
-		if rowNumberRe.MatchString(cells[0]) {
-			from = 2
+	number := ""
+	if rowNumberRe.MatchString(cells[0]) {
+		number, cells = cells[0]+". ", cells[1:]
+		if len(header) > 0 {
+			header = header[1:]
 		}
-		for i := from; i < len(cells); i++ {
+	}
+	named := slices.Clone(cells)
+	if len(header) == len(cells) && len(cells) >= 2 {
+		for i := 2; i < len(cells); i++ {
 			named[i] = header[i] + "：" + cells[i]
 		}
+		named = append([]string{cells[0] + "：" + cells[1]}, named[2:]...)
 	}
-	if rowNumberRe.MatchString(cells[0]) {
-		return named[0] + ". " + strings.Join(named[1:], "；") + "。"
-	}
-	return strings.Join(named, "；") + "。"
+	return number + strings.Join(named, "；") + "。"
 }
