@@ -216,58 +216,121 @@ func pdfPages(inst pdfium.Pdfium, data []byte, budget func(pages int)) ([][]pdfL
 	return pages, nil
 }
 
-// pdfPageLines gathers a page's text runs into lines: runs that share most
-// of their height are on one line (a 文号's digits are often set in
-// another font, so another run), read left to right. Lines are sorted top
-// to bottom: government documents are set in one column.
+// pdfPageLines gathers a page's text runs into lines, read left to right;
+// lines are sorted top to bottom, since government documents are set in
+// one column. Runs that share most of their height are on one line (a 文号's
+// digits are often set in another font, so another run). A run much
+// shorter than the page's characters (一, or punctuation set low: 、，。)
+// has a box too small to share a line's height; it joins the line its
+// middle lies within, or just below, as its glyph sits on the baseline.
 func pdfPageLines(page int, rects []*responses.GetPageTextStructuredRect) []pdfLine {
 	type run struct {
 		left, right, top, bottom float64
 		text                     string
 	}
-	var lines [][]run
+	var runs []run
+	var heights []float64
 	for _, r := range rects {
 		if r == nil || strings.TrimSpace(r.Text) == "" && !strings.ContainsRune(r.Text, '\u3000') {
 			continue
 		}
 		p := r.PointPosition
 		ru := run{left: p.Left, right: p.Right, top: max(p.Top, p.Bottom), bottom: min(p.Top, p.Bottom), text: r.Text}
+		runs = append(runs, ru)
+		heights = append(heights, ru.top-ru.bottom)
+	}
+	slices.Sort(heights)
+	var h float64 // the page's commonest character height, about
+	if len(heights) > 0 {
+		h = heights[len(heights)/2]
+	}
+	small := func(ru run) bool { return ru.top-ru.bottom < 0.6*h }
+	type line struct {
+		runs        []run
+		top, bottom float64 // of its runs of full height, or its first
+	}
+	var lines []*line
+	// The full runs first, by the height they share; then each small
+	// one, to the line whose middle is nearest among those it sits in
+	// or just below; small runs no line takes make lines of their own.
+	var smalls []run
+	for _, ru := range runs {
+		if small(ru) {
+			smalls = append(smalls, ru)
+			continue
+		}
 		placed := false
-		for i, l := range lines {
-			top, bottom := l[0].top, l[0].bottom
-			overlap := min(top, ru.top) - max(bottom, ru.bottom)
-			if overlap > 0.6*min(top-bottom, ru.top-ru.bottom) {
-				lines[i] = append(l, ru)
+		for _, l := range lines {
+			if overlap := min(l.top, ru.top) - max(l.bottom, ru.bottom); overlap > 0.6*min(l.top-l.bottom, ru.top-ru.bottom) {
+				l.runs = append(l.runs, ru)
+				l.top, l.bottom = max(l.top, ru.top), min(l.bottom, ru.bottom)
 				placed = true
 				break
 			}
 		}
 		if !placed {
-			lines = append(lines, []run{ru})
+			lines = append(lines, &line{runs: []run{ru}, top: ru.top, bottom: ru.bottom})
 		}
 	}
+	full := len(lines)
+	for _, ru := range smalls {
+		mid := (ru.top + ru.bottom) / 2
+		var at *line
+		best := math.Inf(1)
+		for k, l := range lines {
+			lh := max(l.top-l.bottom, h)
+			if k >= full {
+				// A line of small runs only: by their middles.
+				lh = h
+			}
+			if mid < l.bottom-0.35*lh || mid > l.top+0.1*lh {
+				continue
+			}
+			if d := math.Abs(mid - (l.top+l.bottom)/2); d < best {
+				at, best = l, d
+			}
+		}
+		if at == nil {
+			lines = append(lines, &line{runs: []run{ru}, top: ru.top, bottom: ru.bottom})
+			continue
+		}
+		at.runs = append(at.runs, ru)
+	}
 	out := make([]pdfLine, 0, len(lines))
-	for _, l := range lines {
+	for _, ln := range lines {
+		l := ln.runs
 		slices.SortStableFunc(l, func(a, b run) int { return cmp.Compare(a.left, b.left) })
-		pl := pdfLine{page: page, left: l[0].left, right: l[0].right, top: l[0].top, bottom: l[0].bottom}
+		pl := pdfLine{page: page, left: l[0].left, right: l[0].right, top: ln.top, bottom: ln.bottom}
 		var b strings.Builder
 		for i, ru := range l {
 			if i > 0 {
 				// A gap of half a character or more is a space between
-				// words or table cells; CJK runs touch.
-				if gap := ru.left - l[i-1].right; gap > 0.5*(ru.top-ru.bottom) {
+				// words or table cells; CJK runs touch. Full-width
+				// punctuation's box is narrower than the room it takes.
+				gap := ru.left - l[i-1].right
+				need := 0.5 * max(ru.top-ru.bottom, l[i-1].top-l[i-1].bottom, h)
+				if pdfPunct(l[i-1].text) || pdfPunct(ru.text) {
+					need = 1.2 * max(h, ln.top-ln.bottom)
+				}
+				if gap > need {
 					b.WriteByte(' ')
 				}
 			}
 			b.WriteString(ru.text)
 			pl.right = max(pl.right, ru.right)
-			pl.top, pl.bottom = max(pl.top, ru.top), min(pl.bottom, ru.bottom)
 		}
 		pl.text = b.String()
 		out = append(out, pl)
 	}
 	slices.SortStableFunc(out, func(a, b pdfLine) int { return cmp.Compare(b.top, a.top) })
 	return out
+}
+
+// pdfPunct says whether a run is full-width punctuation alone, whose box
+// is narrower than the room it takes.
+func pdfPunct(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && strings.Trim(s, "、，。；：？！（）《》“”‘’〔〕【】…—") == ""
 }
 
 // pdfPageNumberRe matches the page numbers government documents print

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/klippa-app/go-pdfium/responses"
 )
 
 // TestReadPDFAccuracy measures the reader on the generated notice: the
@@ -279,5 +282,36 @@ func TestReadPDFTiming(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s: document %d: %v", mode, i+1, time.Since(start))
+	}
+}
+
+// TestPDFPageLines: runs as PDFium gives them for a page a browser
+// printed, one box per glyph, each as tight as its ink: 一 a thin stroke,
+// 、 and ， set low. They are one line, and full-width punctuation's
+// narrow box makes no space.
+func TestPDFPageLines(t *testing.T) {
+	glyph := func(left, right, bottom, top float64, text string) *responses.GetPageTextStructuredRect {
+		return &responses.GetPageTextStructuredRect{Text: text, PointPosition: responses.CharPosition{Left: left, Right: right, Bottom: bottom, Top: top}}
+	}
+	rects := []*responses.GetPageTextStructuredRect{
+		glyph(93.0, 103.4, 583.60, 584.86, "一"),
+		glyph(104.2, 107.9, 577.73, 581.45, "、"),
+		glyph(116.6, 127.8, 578.20, 589.31, "对"),
+		glyph(128.6, 138.3, 578.04, 589.03, "月"),
+		glyph(139.0, 142.5, 576.90, 580.10, "，"),
+		glyph(152.6, 163.6, 578.16, 589.44, "免"),
+		glyph(164.5, 175.9, 578.04, 589.36, "征"),
+		glyph(176.4, 179.9, 577.10, 580.30, "。"),
+		glyph(93.0, 104.4, 555.20, 566.40, "二"),
+		glyph(105.2, 108.9, 554.73, 558.45, "、"),
+		glyph(116.6, 127.8, 555.20, 566.31, "本"),
+		glyph(160.0, 171.2, 555.20, 566.31, "号"),
+	}
+	var got []string
+	for _, l := range pdfPageLines(0, rects) {
+		got = append(got, l.text)
+	}
+	if want := []string{"一、对月，免征。", "二、本 号"}; !slices.Equal(got, want) {
+		t.Errorf("lines %q, want %q", got, want)
 	}
 }
