@@ -63,7 +63,7 @@ func docNoLine(l string) bool {
 // headerLine says whether l belongs to a document's header above its
 // title: an issuer, a red head (…文件), a 文号, a 公告's number.
 func headerLine(l string) bool {
-	if red, ok := strings.CutSuffix(l, "文件"); ok && isIssuer(red) {
+	if _, ok := redHead(l); ok {
 		return true
 	}
 	if strings.ContainsAny(l, "：:，,。；（(") {

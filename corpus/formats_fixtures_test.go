@@ -355,3 +355,74 @@ func makeDOCX(body, styles, numbering string) []byte {
 	_ = zw.Close()
 	return buf.Bytes()
 }
+
+// TestCurrentPolicyFolder reads a service centre's folder of current
+// policies (corpus/testdata/wuxi2026, written for the purpose by someone
+// who had not seen this code: web pages, one in GBK, with their metadata
+// outside the article; Word files, one with a table; PDFs a browser
+// printed; text and Markdown copied from pages with their breadcrumbs and
+// tool bars) against its writer's list, and what its documents do to one
+// another on 2026-11-30: one repealed from 2026-04-01, one extended to
+// 2027-06-30, one yet to start. Three ends differ from the writer's, each
+// a document stating no period of its own: 财金〔2024〕54号 gives the days
+// loans must be signed in, 人社部发〔2024〕40号 ends its measures on two
+// days (its first, 2024-12-31, is taken), and 锡人社发〔2026〕28号 extends
+// another's.
+func TestCurrentPolicyFolder(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/wuxi2026/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ docNo, issued, from, until, kind string }{
+		"xiaowei-shuifei-2023-12":             {"财政部 税务总局公告2023年第12号", "2023-08-02", "2023-01-01", "2027-12-31", "原文"},
+		"yanfa-jiakou-2023-7":                 {"财政部 税务总局公告2023年第7号", "2023-03-26", "2023-01-01", "", "原文"},
+		"xiaoguimo-zengzhishui-2023-19":       {"财政部 税务总局公告2023年第19号", "2023-08-01", "", "2027-12-31", "原文"},
+		"wengang-fanhuan-2024":                {"人社部发〔2024〕40号", "2024-04-28", "", "2024-12-31", "原文"},
+		"shebei-gengxin-tiexi-2024":           {"财金〔2024〕54号", "2024-06-20", "2024-06-20", "", "原文"},
+		"sheng-shebei-gengxin-fangan-2024":    {"苏政办发〔2024〕41号", "2024-07-15", "", "", "原文"},
+		"sheng-daikuan-fengxian-buchang-2025": {"苏财规〔2025〕3号", "2025-02-12", "2025-03-01", "2030-02-28", "原文"},
+		"sheng-minying-jingji-2025":           {"苏政发〔2025〕18号", "2025-05-16", "2025-06-01", "", "原文"},
+		"sheng-wengang-kuojiuye-2026":         {"苏人社发〔2026〕9号", "2026-02-10", "2026-01-01", "2026-12-31", "原文"},
+		"wuxi-zhongxiao-jiekun-2023":          {"锡政办发〔2023〕45号", "2023-06-20", "2023-07-01", "2026-06-30", "原文"},
+		"wuxi-shebei-tiexi-xize-2025":         {"锡财工贸〔2025〕16号", "2025-04-10", "", "2026-12-31", "原文"},
+		"wuxi-qingnian-jianxi-2025":           {"锡人社发〔2025〕22号", "2025-06-25", "2025-07-01", "2026-06-30", "原文"},
+		"wuxi-zhuanjingtexin-2026":            {"锡政办发〔2026〕12号", "2026-03-18", "2026-04-01", "2028-12-31", "原文"},
+		"wuxi-zhuanjingtexin-jiedu":           {"", "2026-03-25", "", "", "解读"},
+		"wuxi-jianxi-yanchang-2026":           {"锡人社发〔2026〕28号", "2026-06-15", "2026-07-01", "", "原文"},
+		"wuxi-zhigai-shuzhuan-2027":           {"锡政发〔2026〕41号", "2026-11-12", "2027-01-01", "2029-12-31", "原文"},
+	}
+	docs := lib.Documents()
+	if len(docs) != len(want) {
+		t.Fatalf("%d documents, want %d", len(docs), len(want))
+	}
+	for _, d := range docs {
+		w, ok := want[d.ID]
+		if !ok {
+			t.Errorf("document %s not in the writer's list", d.ID)
+			continue
+		}
+		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveFrom != w.from || d.EffectiveUntil != w.until || d.Kind != w.kind {
+			t.Errorf("%s: %q issued %q from %q until %q (%s), want %q issued %q from %q until %q (%s)",
+				d.ID, d.DocNo, d.Issued, d.EffectiveFrom, d.EffectiveUntil, d.Kind, w.docNo, w.issued, w.from, w.until, w.kind)
+		}
+		for _, chrome := range []string{"当前位置", "字体", "｜", "规范性文件", "文号："} {
+			if strings.Contains(d.Title, chrome) {
+				t.Errorf("%s is titled %q", d.ID, d.Title)
+			}
+		}
+	}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for id, w := range map[string]Validity{
+		"wuxi-zhongxiao-jiekun-2023":  {Status: StatusExpired, Until: "2026-04-01", Repealed: true},
+		"wuxi-qingnian-jianxi-2025":   {Status: StatusInForce, Until: "2027-06-30", Extended: true},
+		"wuxi-zhigai-shuzhuan-2027":   {Status: StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"},
+		"sheng-wengang-kuojiuye-2026": {Status: StatusInForce, Until: "2026-12-31", EndsSoon: true},
+	} {
+		d, _ := lib.Document(id)
+		got := d.Validity(now)
+		got.Because = ""
+		if got != w {
+			t.Errorf("%s on 2026-11-30: %+v, want %+v", id, got, w)
+		}
+	}
+}

@@ -47,6 +47,7 @@ func readHTML(data []byte) (text string, err error) {
 	}()
 	declared := htmlMetaTitle(doc)
 	headings := htmlHeadings(doc)
+	docNo := htmlDocNo(doc)
 	p := readability.NewParser()
 	p.MaxElemsToParse = maxHTMLElements
 	// A short notice is an article too; the default 500 characters would
@@ -72,6 +73,11 @@ func readHTML(data []byte) (text string, err error) {
 	// heading that repeats it; the corpus reads the title from the text.
 	if t := htmlTitle(headings, declared, article.Title()); t != "" && !htmlHasLine(lines, t) {
 		lines = append([]string{t}, lines...)
+	}
+	// A 文号 the page prints outside the article (in its metadata block,
+	// or alone under the title) goes with the rest of the chrome.
+	if docNo != "" && !strings.Contains(strings.Join(lines, "\n"), docNo) {
+		lines = append([]string{"文号：" + docNo}, lines...)
 	}
 	return strings.Join(lines, "\n"), nil
 }
@@ -100,6 +106,51 @@ func htmlTitle(headings []string, declared ...string) string {
 		}
 	}
 	return best
+}
+
+// htmlDocNo returns the 文号 a page prints, before the article is taken
+// from it: the first element whose text is a 文号 alone, or a metadata
+// label's (文号：…, 发文字号：…); "" for none.
+func htmlDocNo(doc *html.Node) string {
+	var found string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if found != "" || n.Type == html.ElementNode && (htmlHidden(n) || htmlAtom(n) == atom.Script || htmlAtom(n) == atom.Style || htmlAtom(n) == atom.Head) {
+			return
+		}
+		if n.Type == html.ElementNode && !htmlHasBlock(n) {
+			for _, l := range strings.Split(formatLines(htmlText(n)), "\n") {
+				if docNoRe.MatchString(l) {
+					found = l
+					return
+				}
+				for _, p := range labelPairs(l) {
+					if labels[p[0]] == "doc_no" && docNoRe.MatchString(p[1]) {
+						found = p[1]
+						return
+					}
+				}
+			}
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return found
+}
+
+// htmlHasBlock says whether an element holds a block or a table row: a
+// metadata label and its value are read together from the innermost
+// element holding both.
+func htmlHasBlock(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (htmlBlocks[htmlAtom(c)] && htmlAtom(c) != atom.Tr || htmlHasBlock(c)) {
+			return true
+		}
+	}
+	return false
 }
 
 // htmlHeadings returns the visible text of the page's headings and of

@@ -128,6 +128,11 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
 			l = t
 		}
+		// A Markdown quote (> 发布机构：…) reads as its text.
+		if t, ok := strings.CutPrefix(strings.TrimSpace(l), "> "); ok {
+			l = t
+		}
+		l = pageChrome(l)
 		cells := tableCells(l)
 		if cells == nil {
 			if first != nil {

@@ -129,7 +129,8 @@ func labelPairs(l string) [][2]string {
 		if key[0] < 0 {
 			key = loc[4:6]
 		}
-		if v := strings.TrimSpace(l[loc[1]:end]); v != "" {
+		// Pairs may be set apart by ｜ as well as by spaces.
+		if v := strings.TrimRight(strings.TrimSpace(l[loc[1]:end]), " ｜|"); v != "" {
 			out = append(out, [2]string{squeeze(l[key[0]:key[1]]), v})
 		}
 	}
@@ -236,11 +237,17 @@ func parseHeader(lines []string) header {
 		}
 	}
 	joined := false // the line was read with the one before it
+	// closed: the header ended at the 文号 under its title, and only a web
+	// page's metadata line (发布日期：… 来源：…) may follow it.
+	closed := false
 	for i, l := range lines {
 		if joined {
 			joined = false
 			h.lines = i + 1
 			continue
+		}
+		if closed && !metadataLine(l) {
+			break
 		}
 		if strings.HasPrefix(l, "#") {
 			l = strings.TrimSpace(strings.TrimLeft(l, "#"))
@@ -258,9 +265,7 @@ func parseHeader(lines []string) header {
 		if docNoRe.MatchString(l) {
 			h.docNo = l
 			h.lines = i + 1
-			if len(titles) > 0 || labelled != "" {
-				break
-			}
+			closed = len(titles) > 0 || labelled != ""
 			continue
 		}
 		if pairs := labelPairs(l); len(pairs) > 0 {
@@ -317,7 +322,7 @@ func parseHeader(lines []string) header {
 			h.lines = i
 			break
 		}
-		if red, ok := strings.CutSuffix(l, "文件"); ok && len(titles) == 0 && isIssuer(red) {
+		if red, ok := redHead(l); ok && len(titles) == 0 {
 			// The red head of an official document: 某省人民政府办公厅文件.
 			addIssuer(red)
 		} else if isIssuer(l) {
@@ -367,6 +372,18 @@ func parseHeader(lines []string) header {
 func samePlace(title, issuer string) bool {
 	i := strings.IndexAny(issuer, "省市县")
 	return i >= 0 && utf8.RuneCountInString(issuer[:i]) >= 2 && strings.HasPrefix(title, issuer[:i+len("市")])
+}
+
+// redHead reads the red head an official document prints over its 文号:
+// its issuer and 文件 (某省人民政府办公厅文件), or 规范性文件 for a
+// regulation (某市人力资源和社会保障局 规范性文件). It gives the issuer.
+func redHead(l string) (string, bool) {
+	red, ok := strings.CutSuffix(l, "文件")
+	if !ok {
+		return "", false
+	}
+	red = strings.TrimSpace(strings.TrimSuffix(red, "规范性"))
+	return red, isIssuer(red)
 }
 
 // signature finds the issuing body and date printed at the end of a notice:
@@ -438,7 +455,15 @@ func read(d *Document, lines []string, given map[string]bool) {
 			d.Title = strings.ReplaceAll(d.Issuer, " ", "") + d.Title
 		}
 		if d.Title == "" && len(lines) > 0 {
-			d.Title = strings.TrimSpace(strings.TrimLeft(lines[0], "#"))
+			// The first line that is no web page's metadata.
+			first := lines[0]
+			for _, l := range lines {
+				if !metadataLine(l) {
+					first = l
+					break
+				}
+			}
+			d.Title = strings.TrimSpace(strings.TrimLeft(first, "#"))
 		}
 	}
 	if d.Kind == "解读" {

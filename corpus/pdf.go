@@ -448,8 +448,8 @@ func isASCIIWord(r rune) bool {
 	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
-// pdfMargins finds the text block's left and right edges: the left edge
-// most lines start at, and the right edge full lines reach (the largest
+// pdfMargins finds the text block's left and right edges: the leftmost
+// edge at least a quarter as many lines start at as at the commonest, and the right edge full lines reach (the largest
 // right edge shared by at least two lines, so a stray mark in the margin
 // does not move it).
 func pdfMargins(lines []pdfLine) (left, right float64) {
@@ -459,10 +459,17 @@ func pdfMargins(lines []pdfLine) (left, right float64) {
 		lefts[int(math.Round(l.left/2))]++
 		rights = append(rights, l.right)
 	}
-	best := 0
+	// The text's left edge is where a paragraph's later lines start:
+	// the leftmost of the places many lines start at. A document of many
+	// one-line items, each indented, starts more lines at the indent.
+	most := 0
+	for _, n := range lefts {
+		most = max(most, n)
+	}
+	left = math.Inf(1)
 	for k, n := range lefts {
-		if n > best || n == best && float64(2*k) < left {
-			best, left = n, float64(2*k)
+		if 4*n >= most && float64(2*k) < left {
+			left = float64(2 * k)
 		}
 	}
 	slices.Sort(rights)

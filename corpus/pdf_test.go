@@ -183,6 +183,24 @@ func TestPDFJoinLines(t *testing.T) {
 			want: "浙江省人民政府办公厅关于进一步支持小微企业发展的通知\n各市、县（市、区）人民政府，省政府直属各单位：正文正好\n写满一行之后隔了很大的空白才有下一行文字，不是续行文字\n浙江省人民政府办公厅\n2023年3月15日",
 		},
 		{
+			// Each one-line item starts at the indent, more lines than the
+			// paragraph's later ones start at the margin.
+			name: "many indented one-line items; a paragraph runs on at the margin",
+			lines: []pdfLine{
+				line(700, 112, 519, 16, "第七条 审核流程：企业向注册地工业和信息化部门申报；注"),
+				line(676, 80, 300, 16, "册地部门在15个工作日内完成初审。"),
+				line(652, 112, 300, 16, "1. 设备更新贷款贴息申请表；"),
+				line(628, 112, 260, 16, "2. 营业执照；"),
+				line(604, 112, 300, 16, "3. 贷款合同及借款借据；"),
+				line(580, 112, 280, 16, "4. 银行出具的付息凭证。"),
+				line(556, 112, 519, 16, "第八条 企业以虚假材料骗取贴息资金的，追回已拨付资金，"),
+				line(532, 80, 360, 16, "三年内不得申报市级财政专项资金。"),
+			},
+			want: "第七条 审核流程：企业向注册地工业和信息化部门申报；注册地部门在15个工作日内完成初审。\n" +
+				"1. 设备更新贷款贴息申请表；\n2. 营业执照；\n3. 贷款合同及借款借据；\n4. 银行出具的付息凭证。\n" +
+				"第八条 企业以虚假材料骗取贴息资金的，追回已拨付资金，三年内不得申报市级财政专项资金。",
+		},
+		{
 			name: "a paragraph runs on across a page; page numbers go",
 			lines: []pdfLine{
 				line(120, 112, 519, 16, "（二）对首次升级为规模以上工业企业的小微企业，由所"),

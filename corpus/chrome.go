@@ -1,0 +1,54 @@
+package corpus
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// What a web page prints around a document, which a copy of the page
+// keeps whatever it is saved as (.txt, .md, a PDF printed from the
+// browser): where the page sits in the site (当前位置：首页 > 政策发布 >
+// 财税政策), the site's section over the article (政策文件 ｜ 某局转发),
+// and the article's tool bar (【字体：大 中 小】 【打印】 浏览次数：5826).
+// None of it is the document's; the tool bar shares its line with the
+// page's date and source, which are.
+
+// breadcrumbLeadRe opens a line saying where the page sits.
+var breadcrumbLeadRe = regexp.MustCompile(`^(?:当前位置|您的位置|您当前的位置|当前所在位置|所在位置)\s*[:：]`)
+
+// crumbSepRe joins a breadcrumb's or a section head's parts.
+var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜|\|)\s*`)
+
+// toolRe is a tool of the article's tool bar.
+var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口`)
+
+// pageChrome returns line without the page's chrome: "" for a line that
+// is only chrome, else the line with its tools taken out.
+func pageChrome(line string) string {
+	if breadcrumbLeadRe.MatchString(line) || crumbs(line) {
+		return ""
+	}
+	if !toolRe.MatchString(line) {
+		return line
+	}
+	return strings.TrimSpace(toolRe.ReplaceAllString(line, " "))
+}
+
+// crumbs says whether a line is short parts joined by > or ｜, none a
+// sentence or a label: a breadcrumb (首页 > 政务公开 > 省政府文件) or a
+// section head (政策文件 ｜ 某局转发). A breadcrumb has two joins at
+// least; a section head, one.
+func crumbs(line string) bool {
+	parts := crumbSepRe.Split(line, -1)
+	joins := len(parts) - 1
+	if joins == 0 || joins == 1 && !strings.ContainsAny(line, "｜|") {
+		return false
+	}
+	for _, p := range parts {
+		if n := utf8.RuneCountInString(p); n == 0 || n > 20 || strings.ContainsAny(p, "。，；：:、？！") {
+			return false
+		}
+	}
+	return true
+}
