@@ -485,6 +485,18 @@ func isZero(v []float32) bool {
 // the answer.
 const repealedWeight = 0.5
 
+// endedWeight scales the fused score of a clause whose document's period
+// has ended, when a clause of a document in force is among the first
+// endedAmong: a folder of current policies keeps the ones they replaced,
+// which often say the same (last year's 稳岗返还 beside this year's), and
+// a user asking today wants the one that holds. In a corpus of ended
+// policies alone it does nothing: there, an ended period says nothing of
+// which clause is current.
+const (
+	endedWeight = 0.85
+	endedAmong  = 10
+)
+
 // builtinBesideWeight scales the fused score of a built-in clause when
 // users' documents are loaded beside the built-in ones: those are the
 // user's own current policy, and the built-in corpus a demonstration of
@@ -499,12 +511,23 @@ const builtinBesideWeight = 0.8
 func (ix *Index) demote(fused []scored) {
 	now := ix.now()
 	moved := false
+	current := false
+	for _, f := range fused[:min(len(fused), endedAmong)] {
+		if ix.entries[f.doc].doc.Validity(now).Status == corpus.StatusInForce {
+			current = true
+			break
+		}
+	}
 	for i, f := range fused {
 		e := &ix.entries[f.doc]
 		d := e.doc
 		_, partChanged := d.PartChanged(e.chunk.Label, now)
-		if partChanged || d.RepealedBy != "" && d.Validity(now).Repealed {
+		v := d.Validity(now)
+		if partChanged || d.RepealedBy != "" && v.Repealed {
 			fused[i].score *= repealedWeight
+			moved = true
+		} else if current && v.Status == corpus.StatusExpired {
+			fused[i].score *= endedWeight
 			moved = true
 		}
 		if ix.beside && d.File == "" {
