@@ -17,8 +17,9 @@ import (
 // breadcrumbLeadRe opens a line saying where the page sits.
 var breadcrumbLeadRe = regexp.MustCompile(`^(?:当前位置|您的位置|您当前的位置|当前所在位置|所在位置)\s*[:：]`)
 
-// crumbSepRe joins a breadcrumb's or a section head's parts.
-var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜|\|)\s*`)
+// crumbSepRe joins a breadcrumb's or a section head's parts: > and its
+// kin, or a full-width ｜ (a Markdown table's cells are set apart by |).
+var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜)\s*`)
 
 // toolRe is a tool of the article's tool bar.
 var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口`)
@@ -42,7 +43,7 @@ func pageChrome(line string) string {
 func crumbs(line string) bool {
 	parts := crumbSepRe.Split(line, -1)
 	joins := len(parts) - 1
-	if joins == 0 || joins == 1 && !strings.ContainsAny(line, "｜|") {
+	if joins == 0 || joins == 1 && !strings.Contains(line, "｜") {
 		return false
 	}
 	for _, p := range parts {

@@ -133,6 +133,10 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 			l = t
 		}
 		l = pageChrome(l)
+		if markdownRuleRe.MatchString(l) {
+			// The line under a Markdown table's header: |---|:---:|.
+			continue
+		}
 		cells := tableCells(l)
 		if cells == nil {
 			if first != nil {
@@ -258,6 +262,9 @@ func slug(name, body string) string {
 	return s
 }
 
+// markdownRuleRe is the rule under a Markdown table's header.
+var markdownRuleRe = regexp.MustCompile(`^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$`)
+
 // rowNumberRe is a table row's number: 1, 12.
 var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
 
@@ -266,11 +273,16 @@ var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
 // document or on a web page, one policy a row: 序号, 政策名称, 政策内容,
 // 政策依据, 责任单位…), into its cells; nil for a line of text.
 func tableCells(l string) []string {
-	if strings.Count(l, "\t") < 2 {
+	sep := "\t"
+	if t := strings.TrimSpace(l); strings.HasPrefix(t, "|") && strings.HasSuffix(t, "|") {
+		// A Markdown table's row: | 序号 | 政策名称 | 政策内容 |.
+		sep, l = "|", strings.Trim(t, "|")
+	}
+	if strings.Count(l, sep) < 2 {
 		return nil
 	}
 	var cells []string
-	for _, c := range strings.Split(l, "\t") {
+	for _, c := range strings.Split(l, sep) {
 		if c = strings.Trim(normLine(c), "。；;，, "); c != "" {
 			if strings.HasSuffix(c, "：") || strings.HasSuffix(c, ":") {
 				// A label before its value (索引号：, 企业名称：): a

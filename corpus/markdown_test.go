@@ -324,6 +324,15 @@ func TestTableRowsFormats(t *testing.T) {
 		{"web page", "qingdan.html", []byte(govPage(`<meta charset="utf-8">`, `<p>某市惠企政策清单</p><p>　　为便于企业了解和享受各项惠企政策，现将我市现行有效的主要惠企政策整理成清单，予以公布。</p><table>`+
 			"<tr><th>"+strings.Join(header, "</th><th>")+"</th></tr>"+htmlRow(r1...)+htmlRow(r2...)+`</table><p>说明：以上政策以原文为准。</p>`))},
 	}
+	var md strings.Builder
+	md.WriteString("# 某市惠企政策清单\n\n| " + strings.Join(header, " | ") + " |\n|---|---|:---:|---|\n")
+	for _, r := range [][]string{r1, r2} {
+		md.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+	tests = append(tests, struct {
+		name, file string
+		data       []byte
+	}{"markdown", "qingdan.md", []byte(md.String())})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			docs, err := readDocument(context.Background(), tt.file, tt.data)
