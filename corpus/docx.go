@@ -480,13 +480,11 @@ func (w *docxWalker) walk(doc []byte) error {
 			case "tr":
 				r := w.rows[len(w.rows)-1]
 				w.rows = w.rows[:len(w.rows)-1]
-				var cells []string
-				for _, c := range r {
-					if c = strings.TrimSpace(c); c != "" {
-						cells = append(cells, c)
-					}
+				// An empty cell keeps its place under its column.
+				for i, c := range r {
+					r[i] = strings.TrimSpace(c)
 				}
-				w.emit(strings.Join(cells, "\t"))
+				w.emit(strings.Join(r, "\t"))
 			}
 		case xml.CharData:
 			// Only w:t (and math's m:t) hold text; the rest is layout, and

@@ -35,7 +35,7 @@ var (
 const maxFileBytes = 100 << 20
 
 // readableExts are the extensions readText reads, for messages.
-const readableExts = ".md, .txt, .docx, .pdf, .html, .htm"
+const readableExts = ".md, .txt, .docx, .xlsx, .pdf, .html, .htm"
 
 // readText returns the text of a document file with one paragraph per
 // line, in the form FromLines and Parse read: title lines, 文号, numbered
@@ -51,10 +51,14 @@ func readText(ctx context.Context, name string, data []byte) (string, error) {
 		read = func() (string, error) { return readPlainText(data) }
 	case ".docx":
 		read = func() (string, error) { return readDOCX(data) }
+	case ".xlsx":
+		read = func() (string, error) { return readXLSX(data) }
 	case ".pdf":
 		read = func() (string, error) { return readPDF(ctx, data) }
 	case ".html", ".htm", ".shtml", ".xhtml":
 		read = func() (string, error) { return readHTML(data) }
+	case ".xls", ".et":
+		return "", fmt.Errorf("%w: %s is a legacy spreadsheet format; save it as .xlsx", ErrUnsupported, ext)
 	case ".doc", ".wps":
 		return "", fmt.Errorf("%w: %s is a legacy Word format; save it as .docx", ErrUnsupported, ext)
 	case ".ofd":
@@ -127,11 +131,14 @@ func formatLine(l string) string {
 	if !strings.Contains(l, "\t") {
 		return normLine(l)
 	}
-	var cells []string
-	for _, c := range strings.Split(l, "\t") {
-		if c = normLine(c); c != "" {
-			cells = append(cells, c)
-		}
+	// An empty cell keeps its place (one a merged cell above spans);
+	// empty cells at the row's end go.
+	cells := strings.Split(l, "\t")
+	for i, c := range cells {
+		cells[i] = normLine(c)
+	}
+	for len(cells) > 0 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
 	}
 	return strings.Join(cells, "\t")
 }

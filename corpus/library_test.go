@@ -190,8 +190,8 @@ func TestLoadSkipsBadFiles(t *testing.T) {
 		},
 		{
 			name:  "unsupported format",
-			files: map[string][]byte{"sheet.xlsx": []byte("PK\x03\x04")},
-			want:  []string{"sheet.xlsx", "unsupported format"},
+			files: map[string][]byte{"sheet.xls": []byte("PK\x03\x04")},
+			want:  []string{"sheet.xls", "unsupported format"},
 		},
 	}
 	for _, tt := range tests {

@@ -152,12 +152,12 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		switch {
 		case !inTable:
 			inTable, header = true, nil
-			if !rowNumberRe.MatchString(cells[0]) {
+			if !rowNumberRe.MatchString(cells[0]) && !slices.Contains(cells, "") {
 				first = cells
 				continue
 			}
 		case first != nil:
-			if len(cells) == len(first) {
+			if len(cells) <= len(first) {
 				header = first
 			} else {
 				add(tableRow(first, nil))
@@ -281,18 +281,26 @@ func tableCells(l string) []string {
 	if strings.Count(l, sep) < 2 {
 		return nil
 	}
+	// An empty cell keeps its place, so that the cells after it stay
+	// under their columns' names; empty cells at the row's end go.
 	var cells []string
+	filled := 0
 	for _, c := range strings.Split(l, sep) {
-		if c = strings.Trim(normLine(c), "。；;，, "); c != "" {
-			if strings.HasSuffix(c, "：") || strings.HasSuffix(c, ":") {
-				// A label before its value (索引号：, 企业名称：): a
-				// page's metadata or a form, read as the text it is.
-				return nil
-			}
-			cells = append(cells, c)
+		c = strings.Trim(normLine(c), "。；;，, ")
+		if strings.HasSuffix(c, "：") || strings.HasSuffix(c, ":") {
+			// A label before its value (索引号：, 企业名称：): a page's
+			// metadata or a form, read as the text it is.
+			return nil
 		}
+		if c != "" {
+			filled++
+		}
+		cells = append(cells, c)
 	}
-	if len(cells) < 3 {
+	for len(cells) > 0 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
+	}
+	if filled < 3 {
 		return nil
 	}
 	return cells
@@ -314,12 +322,26 @@ func tableRow(cells, header []string) string {
 			header = header[1:]
 		}
 	}
-	named := slices.Clone(cells)
-	if len(header) == len(cells) && len(cells) >= 2 {
-		for i := 2; i < len(cells); i++ {
-			named[i] = header[i] + "：" + cells[i]
+	var parts []string
+	if len(cells) > len(header) {
+		// No header, or one naming fewer columns: the cells as they are.
+		for _, c := range cells {
+			if c != "" {
+				parts = append(parts, c)
+			}
 		}
-		named = append([]string{cells[0] + "：" + cells[1]}, named[2:]...)
+		return number + strings.Join(parts, "；") + "。"
 	}
-	return number + strings.Join(named, "；") + "。"
+	for i, c := range cells {
+		switch {
+		case c == "":
+		case i == 1 && cells[0] != "":
+			parts[len(parts)-1] += "：" + c
+		case i == 0:
+			parts = append(parts, c)
+		default:
+			parts = append(parts, header[i]+"："+c)
+		}
+	}
+	return number + strings.Join(parts, "；") + "。"
 }

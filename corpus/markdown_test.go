@@ -255,6 +255,8 @@ func TestTableRows(t *testing.T) {
 	list := "某市惠企政策清单\n\n序号\t政策名称\t政策内容\t政策依据\t责任单位\n" +
 		"1\t技术改造补助\t对设备投资500万元以上的项目按10%给予补助。\t某政发〔2021〕8号\t市经信局\n" +
 		"2\t高新技术企业奖励\t对首次认定的高新技术企业奖励30万元。\t某科发〔2021〕6号\t市科技局\n" +
+		"3\t首台套奖励\t\t某经信发〔2021〕3号\t市经信局\n" +
+		"4\t人才公寓\t租金减半\t\t\n" +
 		"说明：以上政策以原文为准。\n"
 	docs, err := parseFile("qingdan.txt", []byte(list))
 	if err != nil || len(docs) != 1 {
@@ -267,16 +269,11 @@ func TestTableRows(t *testing.T) {
 	want := map[string]string{
 		"1": "1. 技术改造补助：对设备投资500万元以上的项目按10%给予补助；政策依据：某政发〔2021〕8号；责任单位：市经信局。",
 		"2": "2. 高新技术企业奖励：对首次认定的高新技术企业奖励30万元；政策依据：某科发〔2021〕6号；责任单位：市科技局。",
+		// An empty cell keeps the cells after it under their columns.
+		"3": "3. 首台套奖励；政策依据：某经信发〔2021〕3号；责任单位：市经信局。",
+		"4": "4. 人才公寓：租金减半。",
 	}
-	got := map[string]string{}
-	for _, c := range Cut(&d, DefaultChunkSize) {
-		got[c.Label] = c.Text
-	}
-	for label, text := range want {
-		if !strings.Contains(got[label], text) {
-			t.Errorf("clause %s is %q, want it to hold %q", label, got[label], text)
-		}
-	}
+	checkClauses(t, d, want)
 	if strings.Contains(d.Body, "序号") {
 		t.Errorf("the header was read as text:\n%s", d.Body)
 	}
@@ -339,15 +336,7 @@ func TestTableRowsFormats(t *testing.T) {
 			if err != nil || len(docs) != 1 {
 				t.Fatalf("%d documents, err %v", len(docs), err)
 			}
-			got := map[string]string{}
-			for _, c := range Cut(&docs[0], DefaultChunkSize) {
-				got[c.Label] = c.Text
-			}
-			for label, text := range want {
-				if !strings.Contains(got[label], text) {
-					t.Errorf("clause %s is %q, want it to hold %q", label, got[label], text)
-				}
-			}
+			checkClauses(t, docs[0], want)
 		})
 	}
 
@@ -359,6 +348,21 @@ func TestTableRowsFormats(t *testing.T) {
 	for _, w := range []string{"项目名称；申报单位；申报金额。", "索引号： 11500000 发布机构： 某市财政局"} {
 		if !strings.Contains(docs[0].Body, w) {
 			t.Errorf("a form's row %q was lost or misread:\n%s", w, docs[0].Body)
+		}
+	}
+}
+
+// checkClauses checks that each clause of d, by its label, holds the text
+// want gives for it.
+func checkClauses(t *testing.T, d Document, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, c := range Cut(&d, DefaultChunkSize) {
+		got[c.Label] = c.Text
+	}
+	for label, text := range want {
+		if !strings.Contains(got[label], text) {
+			t.Errorf("clause %s is %q, want it to hold %q", label, got[label], text)
 		}
 	}
 }

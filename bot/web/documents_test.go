@@ -64,7 +64,7 @@ func TestDocumentsUpload(t *testing.T) {
 		{"added", false, "a.txt", "关于某事的通知", http.StatusOK, "", 0},
 		{"compilation", false, "compiled.txt", "汇编", http.StatusOK, "某财〔2024〕2号", 2},
 		{"no text layer", false, "scan.pdf", "x", http.StatusUnprocessableEntity, msgNoTextLayer, 0},
-		{"unsupported", false, "sheet.xlsx", "x", http.StatusUnprocessableEntity, msgUnsupported, 0},
+		{"unsupported", false, "sheet.xls", "x", http.StatusUnprocessableEntity, msgUnsupported, 0},
 		{"hidden name", false, ".a.txt", "x", http.StatusBadRequest, msgBadUploadName, 0},
 		{"too big", false, "big.txt", strings.Repeat("大", maxUpload/3+10), http.StatusRequestEntityTooLarge, msgUploadTooBig, 0},
 		{"not enabled", true, "a.txt", "x", http.StatusServiceUnavailable, msgNoShelf, 0},
