@@ -254,6 +254,10 @@ var (
 	// clauseRangeRe: a range anywhere in a clause, 2018年1月1日起至2020年12月31日
 	// or 2017年1月1日—2019年12月31日.
 	clauseRangeRe = regexp.MustCompile(`(?:[自在]\s*)?` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + sameYearDate)
+	// labelledEndRe: a list's column (执行期限：2028年12月31日) giving the
+	// day a measure runs to; a range after the label (有效期：…至…) is
+	// termRangeRe's.
+	labelledEndRe = regexp.MustCompile(periodNoun + `\s*[：:]\s*` + datePattern + `\s*(?:止|$|[。；;，,])`)
 	// extendedRe: 执行期限延长至2020年4月30日.
 	extendedRe = regexp.MustCompile(`期(?:限)?延长至\s*` + datePattern)
 	// periodCueRe spots looser wording about a period: a date something
@@ -276,7 +280,7 @@ func clauseEnds(text string) []string {
 		until string
 	}
 	var ends []end
-	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe} {
+	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe, labelledEndRe} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
 			// The end date is the last three groups; a range's end
 			// without its year has the start's (the first group).

@@ -179,6 +179,18 @@ func TestClauseValidity(t *testing.T) {
 			want: []Validity{{Status: StatusUnstated, Because: "《关于丙的意见》（浙政办发〔2023〕12号）"}},
 		},
 		{
+			name: "a list's column giving the day a measure runs to", doc: "c",
+			text: "3. 专精特新奖励：首次认定奖励30万元；责任部门：市工信局；执行期限：2028年12月31日。",
+			now:  now,
+			want: []Validity{{Status: StatusInForce, Until: "2028-12-31", Because: BecauseClause}},
+		},
+		{
+			name: "a labelled range is no end at its start", doc: "c",
+			text: "（三）首台套奖励，有效期：2015年1月1日至2017年12月31日。",
+			now:  now,
+			want: []Validity{{Status: StatusExpired, Until: "2017-12-31", Because: BecauseClause}},
+		},
+		{
 			name: "extends the document it names", doc: "d",
 			text: "《关于甲的通知》（财税〔2018〕54号）规定的设备一次性扣除政策，执行期限延长至2023年12月31日。",
 			now:  now,
