@@ -425,7 +425,34 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 	if (firstFrom != "" || firstUntil != "") && (from == "" || from == firstFrom) {
 		return firstFrom, firstUntil
 	}
-	return from, until
+	return from, sectionEnd(body)
+}
+
+// periodSectionRe is a heading, on a line of its own, naming the text's
+// period: 六、实施期限, （五）执行期限.
+var periodSectionRe = regexp.MustCompile(`(?m)^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])?\s*` + periodNoun + `\s*$`)
+
+// sectionEnd is the last end the section headed as the text's period
+// states, in whatever words (六、实施期限 / 本通知自印发之日起施行。纳入贴息
+// 范围的贷款，贷款合同签订时间为2024年3月7日至2024年12月31日。); "" when
+// there is no such section or it states none.
+func sectionEnd(body string) string {
+	loc := periodSectionRe.FindStringIndex(body)
+	if loc == nil {
+		return ""
+	}
+	var text []string
+	for _, l := range strings.Split(strings.TrimLeft(body[loc[1]:], "\n"), "\n") {
+		if headingLevel(l) >= 0 || dateLineRe.MatchString(strings.TrimSpace(l)) {
+			break
+		}
+		text = append(text, l)
+	}
+	ends := clauseEnds(strings.Join(text, "\n"))
+	if len(ends) == 0 {
+		return ""
+	}
+	return slices.Max(ends)
 }
 
 // ownMatch is re's first match in body, as FindStringSubmatch gives it,
