@@ -39,6 +39,14 @@ func (p *Pipeline) notes(cites []Citation) []string {
 		out = append(out, fmt.Sprintf("%s现行政策请向%s确认。", refs(ns), strings.Join(asks, "或")))
 	}
 	partsSaid := map[string]bool{}
+	// A document yet to take effect is said so once, for all the clauses
+	// cited from it.
+	starting := map[string][]int{}
+	for _, c := range cites {
+		if c.Validity.Starts != "" {
+			starting[c.DocID+"\x00"+c.Validity.Starts] = append(starting[c.DocID+"\x00"+c.Validity.Starts], c.N)
+		}
+	}
 	for _, c := range cites {
 		if c.Validity.Repealed {
 			out = append(out, fmt.Sprintf("[%d]%s已被%s废止，现行规定以该文件为准。", c.N, cmp.Or(partOf(c.Validity), "该文件"), c.Validity.Because))
@@ -61,8 +69,9 @@ func (p *Pipeline) notes(cites []Citation) []string {
 				out = append(out, fmt.Sprintf("[%d]该文件%s已被%s%s。", c.N, pr.Part, compactCite(pr.By), pr.Verb()))
 			}
 		}
-		if c.Validity.Starts != "" {
-			out = append(out, fmt.Sprintf("[%d]该文件自%s起施行，此前尚不能按其享受。", c.N, chineseDate(c.Validity.Starts)))
+		if key := c.DocID + "\x00" + c.Validity.Starts; c.Validity.Starts != "" && starting[key] != nil {
+			out = append(out, fmt.Sprintf("%s该文件自%s起施行，此前尚不能按其享受。", refs(starting[key]), chineseDate(c.Validity.Starts)))
+			delete(starting, key)
 		}
 	}
 	seen := map[string]bool{}
