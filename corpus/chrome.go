@@ -21,8 +21,13 @@ var breadcrumbLeadRe = regexp.MustCompile(`^(?:当前位置|您的位置|您当�
 // kin, or a full-width ｜ (a Markdown table's cells are set apart by |).
 var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜)\s*`)
 
-// toolRe is a tool of the article's tool bar.
-var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口`)
+// toolRe is a tool of the article's tool bar: its type size (【字体：大 中
+// 小】, 字号：大 中 小, never 发文字号：), print, close, share, view count.
+var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|(?:^|\s)(?:字体|字号)\s*[:：]\s*(?:大\s*中\s*小)?|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口|分享到[:：]?`)
+
+// pageDateRe opens the line under a web page's title giving when and by
+// whom the page was put up.
+var pageDateRe = regexp.MustCompile(`^发布(?:日期|时间)[:：]|^来源[:：]`)
 
 // pageChrome returns line without the page's chrome: "" for a line that
 // is only chrome, else the line with its tools taken out.

@@ -65,7 +65,9 @@ func readHTML(data []byte) (text string, err error) {
 	}
 	var lines []string
 	for _, l := range strings.Split(formatLines(htmlText(article.Node)), "\n") {
-		if l != "" && !(utf8.RuneCountInString(l) < 100 && htmlChromeRe.MatchString(l)) {
+		// A page's tool bar, and the date and source line it shares,
+		// go; the article's own lines stay.
+		if l != "" && !(utf8.RuneCountInString(l) < 100 && (toolRe.MatchString(l) || pageDateRe.MatchString(l))) {
 			lines = append(lines, l)
 		}
 	}
@@ -81,11 +83,6 @@ func readHTML(data []byte) (text string, err error) {
 	}
 	return strings.Join(lines, "\n"), nil
 }
-
-// htmlChromeRe matches the tool bars government article pages put
-// inside the article: date and source, font size, print, close, share,
-// view count.
-var htmlChromeRe = regexp.MustCompile(`(?:^|[^文])字号[:：]|字体[:：]|打印本页|关闭窗口|【打印】|【关闭】|分享到|浏览次数|阅读次数|访问次数|点击数[:：]|^发布(?:日期|时间)[:：]|^来源[:：]`)
 
 // htmlTitle returns the page's printed title: the longest heading the
 // page shows whose text is in its declared title (<meta ArticleTitle> or
