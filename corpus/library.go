@@ -196,7 +196,6 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 		return nil, errors.New("load corpus: no documents (built-in corpus off and no folder given)")
 	}
 	markRepeals(lib.docs)
-	markExtensions(lib.docs)
 	markNewer(lib.docs)
 	switch {
 	case opts.ScopeFile != "":

@@ -51,40 +51,36 @@ type PartChange struct {
 	Amended bool
 }
 
-// markExtensions reads, in every document but an interpretation (which
-// reports extensions, and makes none), the sentences that extend another
-// loaded document's period: one naming it by 文号 and stating 执行期限
-// 延长至 a day later than its own end. That document then runs to the
-// latest such day, by the latest document to say so. A sentence naming
-// an article (…21号第一条规定的…) extends that article alone, which the
-// clause's own period says, not the document.
-func markExtensions(docs []Document) {
-	folded := make([]string, len(docs))
+// docNos is each loaded document's 文号, folded (FoldDocNo), by
+// position: what finds the documents a text names by 文号.
+type docNos []string
+
+func foldDocNos(docs []Document) docNos {
+	f := make(docNos, len(docs))
 	for i := range docs {
-		folded[i] = FoldDocNo(docs[i].DocNo)
+		f[i] = FoldDocNo(docs[i].DocNo)
 	}
-	for i := range docs {
-		d := &docs[i]
-		if d.Kind == "解读" || !extendedRe.MatchString(d.Body) {
-			continue
-		}
-		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
-			to := extendedEnd(s)
-			if to == "" || partArticleRe.MatchString(s) {
-				continue
-			}
-			for _, no := range docNoInTextRe.FindAllString(s, -1) {
-				f := FoldDocNo(no)
-				for j := range docs {
-					e := &docs[j]
-					if j == i || folded[j] == "" || !strings.HasSuffix(f, folded[j]) || e.EffectiveUntil == "" || to <= max(e.EffectiveUntil, e.ExtendedTo) {
-						continue
-					}
-					e.ExtendedTo, e.ExtendedBy = to, d.Cite()
-				}
-			}
+	return f
+}
+
+// own says whether no is the 文号 of the document at self. A 文号 in
+// running text may carry words before it (原浙财企〔2021〕8号), so it is
+// matched by its end.
+func (f docNos) own(no string, self int) bool {
+	return f[self] != "" && strings.HasSuffix(FoldDocNo(no), f[self])
+}
+
+// named gives the positions of the documents, but self, whose 文号 no
+// names.
+func (f docNos) named(no string, self int) []int {
+	fn := FoldDocNo(no)
+	var out []int
+	for j, d := range f {
+		if j != self && d != "" && strings.HasSuffix(fn, d) {
+			out = append(out, j)
 		}
 	}
+	return out
 }
 
 // markRepeals reads, in every document, the sentences that repeal others
@@ -96,11 +92,15 @@ func markExtensions(docs []Document) {
 // effect, so that it is never presented as current; one losing only a
 // part keeps its period, and the part is marked (PartsChanged), as is an
 // article another document rewrites (…第五条修改为：…, see amendsIn).
+// So are the periods documents extend: a sentence naming another by 文号
+// and stating 执行期限延长至 a day later than its own end makes that one
+// run to the latest such day (ExtendedTo); a sentence naming an article
+// (…21号第一条规定的…) extends that article alone, which the clause's own
+// period says, not the document.
 func markRepeals(docs []Document) {
-	folded := make([]string, len(docs))
+	nos := foldDocNos(docs)
 	byTitle := map[string][]int{}
 	for i := range docs {
-		folded[i] = FoldDocNo(docs[i].DocNo)
 		if k := titleKey(docs[i].Title); k != "" {
 			byTitle[k] = append(byTitle[k], i)
 		}
@@ -108,7 +108,8 @@ func markRepeals(docs []Document) {
 	for i := range docs {
 		d := &docs[i]
 		if d.Kind == "解读" {
-			// An interpretation reports repeals; it makes none.
+			// An interpretation reports repeals and extensions; it makes
+			// none.
 			continue
 		}
 		on := d.EffectiveFrom
@@ -117,16 +118,13 @@ func markRepeals(docs []Document) {
 		}
 		seen := map[string]bool{}
 		amend := func(r repeal) {
-			f := FoldDocNo(r.docNo)
-			key := f + "\x00" + r.part
-			if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
+			key := FoldDocNo(r.docNo) + "\x00" + r.part
+			if seen[key] || nos.own(r.docNo, i) {
 				return
 			}
 			seen[key] = true
-			for j := range docs {
-				if j != i && folded[j] != "" && strings.HasSuffix(f, folded[j]) {
-					docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on, Amended: r.amended})
-				}
+			for _, j := range nos.named(r.docNo, i) {
+				docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on, Amended: r.amended})
 			}
 		}
 		inList := false
@@ -138,6 +136,15 @@ func markRepeals(docs []Document) {
 			if r, ok := items.read(s); ok {
 				amend(r)
 			}
+			if to := extendedEnd(s); to != "" && !partArticleRe.MatchString(s) {
+				for _, no := range docNoInTextRe.FindAllString(s, -1) {
+					for _, j := range nos.named(no, i) {
+						if e := &docs[j]; e.EffectiveUntil != "" && to > max(e.EffectiveUntil, e.ExtendedTo) {
+							e.ExtendedTo, e.ExtendedBy = to, d.Cite()
+						}
+					}
+				}
+			}
 			verb := repealVerbRe.FindStringIndex(s)
 			switch {
 			case verb != nil:
@@ -148,17 +155,13 @@ func markRepeals(docs []Document) {
 				continue
 			}
 			for _, r := range repealsIn(s, inList) {
-				f := FoldDocNo(r.docNo)
-				key := f + "\x00" + r.part
-				if seen[key] || folded[i] != "" && strings.HasSuffix(f, folded[i]) {
+				key := FoldDocNo(r.docNo) + "\x00" + r.part
+				if seen[key] || nos.own(r.docNo, i) {
 					continue
 				}
 				seen[key] = true
 				d.Repeals = append(d.Repeals, r.docNo+r.part)
-				for j := range docs {
-					if j == i || folded[j] == "" || !strings.HasSuffix(f, folded[j]) {
-						continue
-					}
+				for _, j := range nos.named(r.docNo, i) {
 					if r.part != "" {
 						docs[j].PartsChanged = append(docs[j].PartsChanged, PartChange{Part: r.part, By: d.Cite(), On: on})
 						continue
