@@ -115,11 +115,12 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 			lines = append(lines, l)
 		}
 	}
-	// A table's first row, unless it is numbered, may name its columns:
-	// it is held (first) until the next row shows whether it does, by
-	// having as many cells, and then names each row's cells (header)
-	// rather than being text of its own. A form's rows, of unequal
-	// cells, are all text.
+	// A table's first row, unless it is numbered or has an empty cell,
+	// may name its columns: it is held (first) until the next row shows
+	// whether it does, by having no more cells (empty ones at a row's
+	// end are dropped), and then names each row's cells (header) rather
+	// than being text of its own. A form's rows, longer than its first,
+	// or of labels (see tableCells), are text.
 	var first, header []string
 	inTable := false
 	for _, l := range strings.Split(unwrap(body), "\n") {
@@ -308,7 +309,8 @@ func tableCells(l string) []string {
 
 // tableRow reads a table's row as text. Normalised as a line, its cells
 // would run into one another; each is set apart by ；, named by its
-// column (政策依据：…, 责任单位：…) when the header gives as many, and a
+// column (政策依据：…, 责任单位：…) when the header names as many, an
+// empty one left out, and a
 // row that opens with its number (1, 2…) reads as a numbered item (1. …),
 // which the chunker keeps as a clause of its own, cited by that number.
 // The first cell after the number is the row's name, and the next, under
