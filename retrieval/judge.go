@@ -201,15 +201,14 @@ func (j *judge) issuedLater(q string, lex []scored) bool {
 func (j *judge) region(q string, lex []scored) string {
 	home := firstOf(q, j.scope.Home)
 	for _, r := range j.scope.OtherRegions {
-		at := strings.Index(q, r)
-		if at < 0 {
+		if !strings.Contains(q, r) {
 			continue
 		}
 		if home >= 0 {
 			// A place one goes to or is in (搬到苏州的企业本省还奖励吗)
 			// is no topic; the same place named again as the subject is
 			// (我们在成都有个分公司 成都那边的补贴跟本省一样不).
-			if at < home && subjectBefore(q[:home], r) {
+			if subjectBefore(q[:home], r) {
 				return ReasonOtherRegion
 			}
 			continue
@@ -273,17 +272,9 @@ func localAsked(q, w string) bool {
 // subjectBefore says whether one of region's mentions in q is the
 // subject of the question (regionIsSubject) and not a place (placed).
 func subjectBefore(q, region string) bool {
-	for from := 0; ; {
-		i := strings.Index(q[from:], region)
-		if i < 0 {
-			return false
-		}
-		at := from + i
-		from = at + len(region)
-		if !placed(q[:at]) && tailed(q[from:], regionUnits, subjectTails) {
-			return true
-		}
-	}
+	return mentioned(q, region, func(before, after string) bool {
+		return !placed(before) && tailed(after, regionUnits, subjectTails)
+	})
 }
 
 // placed says whether what comes before a region's name makes it a
@@ -319,13 +310,20 @@ var regionUnits = []string{"市", "省", "自治区"}
 // followedBy says whether w occurs in q followed, after any of units, by
 // one of tails.
 func followedBy(q, w string, units, tails []string) bool {
-	for rest := q; ; {
-		i := strings.Index(rest, w)
+	return mentioned(q, w, func(_, after string) bool { return tailed(after, units, tails) })
+}
+
+// mentioned says whether w occurs in q where ok holds of the text before
+// and after it.
+func mentioned(q, w string, ok func(before, after string) bool) bool {
+	for from := 0; ; {
+		i := strings.Index(q[from:], w)
 		if i < 0 {
 			return false
 		}
-		rest = rest[i+len(w):]
-		if tailed(rest, units, tails) {
+		at := from + i
+		from = at + len(w)
+		if ok(q[:at], q[from:]) {
 			return true
 		}
 	}
