@@ -365,7 +365,7 @@ func makeDOCX(body, styles, numbering string) []byte {
 // another on 2026-11-30: one repealed from 2026-04-01, one extended to
 // 2027-06-30, one yet to start. Two ends differ from the writer's, each
 // of a document stating no single period of its own: 人社部发〔2024〕40号
-// ends its measures on two days (2024-12-31 is taken), and
+// ends its measures on two days, each the period of its own clause, and
 // 锡人社发〔2026〕28号 extends another's.
 func TestCurrentPolicyFolder(t *testing.T) {
 	lib, err := Load(Options{Dirs: []string{"testdata/wuxi2026/docs"}}, nil)
@@ -376,7 +376,7 @@ func TestCurrentPolicyFolder(t *testing.T) {
 		"xiaowei-shuifei-2023-12":             {"财政部 税务总局公告2023年第12号", "2023-08-02", "2023-01-01", "2027-12-31", "原文"},
 		"yanfa-jiakou-2023-7":                 {"财政部 税务总局公告2023年第7号", "2023-03-26", "2023-01-01", "", "原文"},
 		"xiaoguimo-zengzhishui-2023-19":       {"财政部 税务总局公告2023年第19号", "2023-08-01", "", "2027-12-31", "原文"},
-		"wengang-fanhuan-2024":                {"人社部发〔2024〕40号", "2024-04-28", "", "2024-12-31", "原文"},
+		"wengang-fanhuan-2024":                {"人社部发〔2024〕40号", "2024-04-28", "", "", "原文"},
 		"shebei-gengxin-tiexi-2024":           {"财金〔2024〕54号", "2024-06-20", "2024-06-20", "2024-12-31", "原文"},
 		"sheng-shebei-gengxin-fangan-2024":    {"苏政办发〔2024〕41号", "2024-07-15", "", "", "原文"},
 		"sheng-daikuan-fengxian-buchang-2025": {"苏财规〔2025〕3号", "2025-02-12", "2025-03-01", "2030-02-28", "原文"},

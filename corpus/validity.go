@@ -168,6 +168,18 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	return append(out, named...)
 }
 
+// StatedEnd is the latest day the periods a clause's text states run to
+// (自…至…, 延长至…, 本项政策执行期限至…), ISO, or "" when it states none:
+// once that day has passed, every measure the clause states a period for
+// has ended.
+func StatedEnd(text string) string {
+	ends := clauseEnds(text)
+	if len(ends) == 0 {
+		return ""
+	}
+	return slices.Max(ends)
+}
+
 // extendedEnd is the latest end a text extends a period to (执行期限延长至
 // 2022年12月31日), ISO; "" for none.
 func extendedEnd(text string) string {
@@ -486,8 +498,9 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 
 // ownOpeningRe is what may open a sentence, before a period it states, for
 // the period to be the text's own; a short connective may come first
-// (另外，本政策执行至…).
-var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*)?(?:$|本|此|以上|上述|前述|该` + textNoun + `)`)
+// (另外，本政策执行至…). 本项, 本条 and 本款 name one measure, whose period
+// is its own (本项政策执行期限至…), not the text's.
+var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a

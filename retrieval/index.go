@@ -61,6 +61,9 @@ type entry struct {
 	// period marks a clause stating when something applies: 自…至…,
 	// 有效期, 自…起施行.
 	period bool
+	// ends is the latest day the periods the clause states run to (ISO,
+	// corpus.StatedEnd), "" for none.
+	ends string
 	// inert marks a chunk that answers nothing (corpus.Informative): it is
 	// never a result.
 	inert bool
@@ -138,7 +141,7 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	for i := range docs {
 		d := &docs[i]
 		for _, c := range d.Chunks {
-			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), formula: corpus.Formulaic(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == "", gives: gives(c.Text)}
+			e := entry{doc: d, chunk: c, text: indexText(d, c), period: corpus.StatesPeriod(c.Text), ends: corpus.StatedEnd(c.Text), formula: corpus.Formulaic(c.Text, d.Title), inert: corpus.Informative(c.Text, d.Title) == "", gives: gives(c.Text)}
 			ix.byID[c.ID] = len(ix.entries)
 			ix.entries = append(ix.entries, e)
 			texts = append(texts, e.text)
@@ -486,7 +489,8 @@ func isZero(v []float32) bool {
 const repealedWeight = 0.5
 
 // endedWeight scales the fused score of a clause whose document's period
-// has ended, when a clause of a document in force is among the first
+// has ended, or whose own stated periods have, when a clause of a
+// document in force is among the first
 // endedAmong: a folder of current policies keeps the ones they replaced,
 // which often say the same (last year's 稳岗返还 beside this year's), and
 // a user asking today wants the one that holds. In a corpus of ended
@@ -496,6 +500,13 @@ const (
 	endedWeight = 0.85
 	endedAmong  = 10
 )
+
+// ended says whether every period the clause states has ended before
+// today (ISO): a notice's measure that ran to a day (本项政策执行期限至
+// 2024年12月31日) has ended though the notice states no period of its own.
+func (e *entry) ended(today string) bool {
+	return e.ends != "" && today > e.ends
+}
 
 // builtinBesideWeight scales the fused score of a built-in clause when
 // users' documents are loaded beside the built-in ones: those are the
@@ -512,6 +523,7 @@ func (ix *Index) demote(fused []scored) {
 	now := ix.now()
 	moved := false
 	current := false
+	today := now.Format(time.DateOnly)
 	for _, f := range fused[:min(len(fused), endedAmong)] {
 		if ix.entries[f.doc].doc.Validity(now).Status == corpus.StatusInForce {
 			current = true
@@ -526,7 +538,7 @@ func (ix *Index) demote(fused []scored) {
 		if partChanged || d.RepealedBy != "" && v.Repealed {
 			fused[i].score *= repealedWeight
 			moved = true
-		} else if current && v.Status == corpus.StatusExpired {
+		} else if current && (v.Status == corpus.StatusExpired || e.ended(today)) {
 			fused[i].score *= endedWeight
 			moved = true
 		}

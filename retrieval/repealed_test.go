@@ -67,37 +67,41 @@ func TestRepealedRanksBelow(t *testing.T) {
 // year's), the one in force comes first; asked while both were in force,
 // or once both have ended, the words decide.
 func TestEndedRanksBelowCurrent(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
-		"old.txt": "某部关于延续实施失业保险稳岗返还政策的通知\n某人社发〔2024〕40号\n一、失业保险稳岗返还：中小微企业按企业及其职工上年度实际缴纳失业保险费的60%返还，大型企业按30%返还。\n二、本通知执行期限至2024年12月31日。\n某部\n2024年4月28日\n",
-		"new.txt": "某省人力资源和社会保障厅关于做好2026年度援企稳岗工作的通知\n某人社发〔2026〕9号\n一、继续实施稳岗返还：中小微企业按上年度实际缴纳失业保险费的60%返还，大型企业按30%返还，由经办机构免申即享。\n二、本通知执行期限至2026年12月31日。\n某省人力资源和社会保障厅\n2026年2月10日\n",
+	const current = "某省人力资源和社会保障厅关于做好2026年度援企稳岗工作的通知\n某人社发〔2026〕9号\n一、继续实施稳岗返还：中小微企业按上年度实际缴纳失业保险费的60%返还，大型企业按30%返还，由经办机构免申即享。\n二、本通知执行期限至2026年12月31日。\n某省人力资源和社会保障厅\n2026年2月10日\n"
+	tests := []struct{ name, old string }{
+		{"its document's period ended", "某部关于延续实施失业保险稳岗返还政策的通知\n某人社发〔2024〕40号\n一、失业保险稳岗返还：中小微企业按企业及其职工上年度实际缴纳失业保险费的60%返还，大型企业按30%返还。\n二、本通知执行期限至2024年12月31日。\n某部\n2024年4月28日\n"},
+		// The notice states no period; the measure states its own.
+		{"its own period ended", "某部关于延续实施失业保险稳岗返还政策的通知\n某人社发〔2024〕40号\n一、失业保险稳岗返还：中小微企业按企业及其职工上年度实际缴纳失业保险费的60%返还，大型企业按30%返还。本项政策执行期限至2024年12月31日。\n二、各地要做好宣传解读。\n某部\n2024年4月28日\n"},
 	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lib := loadDir(t, dir)
-	const q = "稳岗返还中小微企业按什么比例返还 大企业一样吗"
-	words := func(now time.Time) string {
-		ix, err := Build(context.Background(), lib, Options{Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := ix.Search(context.Background(), Query{Question: q})
-		if err != nil || len(res.Hits) < 2 {
-			t.Fatalf("%d hits, err %v", len(res.Hits), err)
-		}
-		return res.Hits[0].DocID
-	}
-	// Both ended in 2027: the words' order, which the same question asked
-	// with both ended gives.
-	byWords := words(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC))
-	if byWords != "old" {
-		t.Fatalf("the fixture needs the ended document first by its words; %s came first", byWords)
-	}
-	if got := words(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)); got != "new" {
-		t.Errorf("with one in force, first hit from %s, want the one in force", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, text := range map[string]string{"old.txt": tt.old, "new.txt": current} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lib := loadDir(t, dir)
+			const q = "稳岗返还中小微企业按什么比例返还 大企业一样吗"
+			first := func(now time.Time) string {
+				ix, err := Build(context.Background(), lib, Options{Now: func() time.Time { return now }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := ix.Search(context.Background(), Query{Question: q})
+				if err != nil || len(res.Hits) < 2 {
+					t.Fatalf("%d hits, err %v", len(res.Hits), err)
+				}
+				return res.Hits[0].DocID
+			}
+			// Both ended in 2027: the words' order.
+			if byWords := first(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)); byWords != "old" {
+				t.Fatalf("the fixture needs the ended clause first by its words; %s came first", byWords)
+			}
+			if got := first(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)); got != "new" {
+				t.Errorf("with one in force, first hit from %s, want the one in force", got)
+			}
+		})
 	}
 }
 
