@@ -460,11 +460,7 @@ func sectionEnd(body string) string {
 		}
 		text = append(text, l)
 	}
-	ends := clauseEnds(strings.Join(text, "\n"))
-	if len(ends) == 0 {
-		return ""
-	}
-	return slices.Max(ends)
+	return StatedEnd(strings.Join(text, "\n"))
 }
 
 // ownMatch is re's first match in body, as FindStringSubmatch gives it,
