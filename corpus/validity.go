@@ -229,8 +229,9 @@ var (
 	// openRangeRe: 一、2020年3月1日至5月31日期间，… — a first provision
 	// opening on its range.
 	openRangeRe = regexp.MustCompile(`(?m)^\s*(?:[一二三四五六七八九十]{1,3}、|\d{1,2}\s*[.、．])?\s*` + datePattern + `\s*起?\s*至\s*` + sameYearDate + `\s*(?:期间|止)`)
-	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行.
-	fromRe = regexp.MustCompile(`本` + textNoun + `[^。；]{0,12}?(?:自|从)?\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
+	// fromRe: 本通知自2018年5月1日起执行 / 本办法自发布之日起施行 / 本细则由市财政局负责解释，自2025年5月1日起施行
+	// (who interprets a text is said before when it starts as often as not).
+	fromRe = regexp.MustCompile(`本` + textNoun + `(?:由[^。；]{1,30}?负责解释\s*[，,])?[^。；]{0,12}?(?:自|从)?\s*(?:` + datePattern + `|(?:发布|公布|印发|下发|颁布|发文|签发)之日)\s*起\s*(?:施行|执行|实施|试行)|本(?:通知|公告|办法|规定)自\s*` + datePattern + `\s*开始执行`)
 	// fromTermRe: 自2023年1月1日起施行，有效期3年 — a start followed by a
 	// term is the text's own, whatever its subject is called.
 	fromTermRe = regexp.MustCompile(`(?:自|从)\s*` + datePattern + `\s*起\s*(?:施行|执行|实施)\s*[，,]\s*` + periodNoun)
