@@ -25,6 +25,10 @@ var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜)\s*`)
 // 小】, 字号：大 中 小, never 发文字号：), print, close, share, view count.
 var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|(?:^|\s)(?:字体|字号)\s*[:：]\s*(?:大\s*中\s*小)?|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口|分享到[:：]?`)
 
+// siteNameRe is the site's name on a line of its own, over its
+// navigation: 福建省人民政府门户网站, 某市人民政府网.
+var siteNameRe = regexp.MustCompile(`^\p{Han}{2,24}(?:门户网站|网站|政府网)$`)
+
 // pageDateRe opens the line under a web page's title giving when and by
 // whom the page was put up.
 var pageDateRe = regexp.MustCompile(`^发布(?:日期|时间)[:：]|^来源[:：]`)
@@ -32,7 +36,7 @@ var pageDateRe = regexp.MustCompile(`^发布(?:日期|时间)[:：]|^来源[:：
 // pageChrome returns line without the page's chrome: "" for a line that
 // is only chrome, else the line with its tools taken out.
 func pageChrome(line string) string {
-	if breadcrumbLeadRe.MatchString(line) || crumbs(line) {
+	if breadcrumbLeadRe.MatchString(line) || crumbs(line) || siteNameRe.MatchString(line) {
 		return ""
 	}
 	if !toolRe.MatchString(line) {

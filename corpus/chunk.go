@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -126,6 +127,13 @@ func parse(lines []string) *node {
 	questions := 0
 	for _, l := range lines {
 		lvl := headingLevel(l)
+		part := lvl < 0 && partRe.MatchString(l)
+		if part {
+			// A part of a text numbering its items through (第一部分 税费支持,
+			// then 1. to 14.) divides it as a chapter does, closing what
+			// came before (a preface's 一、 to 四、).
+			lvl = levelChapter
+		}
 		if lvl < 0 {
 			cur.lines = append(cur.lines, l)
 			continue
@@ -139,6 +147,9 @@ func parse(lines []string) *node {
 			parent = parent.parent
 		}
 		mark := headingMark(l, lvl)
+		if part {
+			mark = strings.ReplaceAll(partRe.FindString(l), " ", "")
+		}
 		if lvl == levelQuestion {
 			// Questions are not numbered: they are cited by their place in
 			// the text, 第3问.
@@ -195,7 +206,7 @@ func path(n *node) []string {
 func Cut(d *Document, size ChunkSize) []Chunk {
 	lines := strings.Split(d.Body, "\n")
 	h := parseHeader(lines)
-	root := parse(lines[h.lines:])
+	root := parse(withoutContents(lines[h.lines:]))
 	// A short document is cut clause by clause, each of its numbered
 	// divisions a chunk of its own, so that every clause can be cited;
 	// in a long one, runs of small clauses merge, which retrieval was
@@ -450,4 +461,34 @@ func (c *chunker) sum(lbl, text, n string) string {
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// contentsHeadRe is the heading of a table of contents: 目录, 目　录.
+var contentsHeadRe = regexp.MustCompile(`^目[\s\x{3000}]*录$`)
+
+// contentsEntryRe is an entry of a table of contents: a short line ending
+// in its page's number, after a tab, spaces or dot leaders.
+var contentsEntryRe = regexp.MustCompile(`^\S.{0,60}?(?:[\t \x{3000}]+|[.．…·‥]{2,}\s*)\d{1,4}$`)
+
+// withoutContents returns a body without its table of contents: the 目录
+// line and the run of entries under it, each ending in a page number. A
+// document's own contents (a compilation of items prints one before them)
+// answer nothing and repeat every item's name; cut into chunks, they came
+// first for any question naming an item. A 目录 line over fewer than
+// three entries is kept, whatever it is.
+func withoutContents(lines []string) []string {
+	for i, l := range lines {
+		if !contentsHeadRe.MatchString(strings.TrimSpace(l)) {
+			continue
+		}
+		end := i + 1
+		for end < len(lines) && (strings.TrimSpace(lines[end]) == "" || contentsEntryRe.MatchString(strings.TrimSpace(lines[end]))) {
+			end++
+		}
+		if end-i-1 < 3 {
+			continue
+		}
+		return append(lines[:i:i], withoutContents(lines[end:])...)
+	}
+	return lines
 }

@@ -385,3 +385,23 @@ func FuzzCut(f *testing.F) {
 		checkChunks(t, &d, Cut(&d, size), map[string]string{})
 	})
 }
+
+// TestWithoutContents: a table of contents (目录 over entries ending in
+// their pages) is no part of what is cut into clauses; a 目录 line over
+// fewer entries, or text ending in numbers elsewhere, is kept.
+func TestWithoutContents(t *testing.T) {
+	for _, tt := range []struct {
+		name, in, want string
+	}{
+		{"tab leaders", "前言\n目　录\n第一部分　税费支持\t1\n1. 增值税免征\t1\n2. 留抵退税\t2\n第一部分 税费支持\n1. 增值税免征", "前言\n第一部分 税费支持\n1. 增值税免征"},
+		{"dot leaders", "目录\n一、总则……1\n二、支持内容……3\n三、申报……5\n一、总则", "一、总则"},
+		{"too few entries", "目录\n附件1\t1\n正文", "目录\n附件1\t1\n正文"},
+		{"no heading", "热线电话 12366\n咨询 12345\n投诉 12315\n正文", "热线电话 12366\n咨询 12345\n投诉 12315\n正文"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(withoutContents(strings.Split(tt.in, "\n")), "\n"); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

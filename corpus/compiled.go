@@ -37,12 +37,19 @@ const (
 )
 
 // titleLine says whether l can be (part of) a title: short, no sentence
-// punctuation, no numbering, no date or 文号, no line of a notice's 版记.
+// punctuation, no numbering, no date or 文号, no line of a notice's 版记,
+// no field a form labels in brackets (【政策依据】《…的通知》, as a
+// compilation of policy items prints each item's basis).
 func titleLine(l string) bool {
 	n := len([]rune(l))
 	return n >= 2 && n <= maxTitleLine && !strings.ContainsAny(l, "。；，？?！!：:") &&
-		headingLevel(l) < 0 && !dateLineRe.MatchString(l) && !docNoRe.MatchString(l) && !endMarkRe.MatchString(l)
+		headingLevel(l) < 0 && !dateLineRe.MatchString(l) && !docNoRe.MatchString(l) && !endMarkRe.MatchString(l) &&
+		!bracketLabelRe.MatchString(l)
 }
+
+// bracketLabelRe is a line opening on a field's label in brackets:
+// 【政策依据】, 【咨询电话】.
+var bracketLabelRe = regexp.MustCompile(`^【(?:\p{Han}\s?){1,7}\p{Han}】`)
 
 // partRe is a compilation's own division: 第一部分 市级政策, 第二编.
 var partRe = regexp.MustCompile(`^第\s*[一二三四五六七八九十\d]{1,3}\s*(?:部分|编|篇)`)

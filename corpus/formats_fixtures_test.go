@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -416,6 +417,83 @@ func TestCurrentPolicyFolder(t *testing.T) {
 		"wuxi-qingnian-jianxi-2025":   {Status: StatusInForce, Until: "2027-06-30", Extended: true},
 		"wuxi-zhigai-shuzhuan-2027":   {Status: StatusInForce, Until: "2029-12-31", Starts: "2027-01-01"},
 		"sheng-wengang-kuojiuye-2026": {Status: StatusInForce, Until: "2026-12-31", EndsSoon: true},
+	} {
+		d, _ := lib.Document(id)
+		got := d.Validity(now)
+		got.Because = ""
+		if got != w {
+			t.Errorf("%s on 2026-11-30: %+v, want %+v", id, got, w)
+		}
+	}
+}
+
+// TestItemCompilationFolder reads a 厦门 centre's late-2022 folder
+// (corpus/testdata/xiamen2022, written for the purpose by someone who had
+// not seen this code) against its writer's list: a Word 汇编 of 55 policy
+// items in five parts, each item's fields labelled in brackets
+// (【政策内容】…【政策依据】《…的通知》（厦府办规〔2022〕7号）), under a cover,
+// a preface numbered 一、 to 四、 and a table of contents; a 热点问答
+// compiled by a service centre and a hotline (…　整理, （更新至…）); an
+// interpretation copied to Markdown, its metadata as list items; a
+// province's page under its site's name; a city's page saved in GBK with
+// its title in a block holding its date line; a page copied to Markdown
+// with its metadata in a two-column table under a rule. First read, the
+// 汇编 was four documents titled by its items' bases, its items cited as
+// the preface's 四1 to 四55 and its contents a clause of their own; the
+// others' titles held the site's name, a link, a table or a 文号.
+func TestItemCompilationFolder(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/xiamen2022/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The writer's list; two ends differ: 厦人社〔2022〕56号 states each
+	// measure's period and none of its own, and the 汇编 and the
+	// interpretation state none.
+	want := map[string]struct{ title, docNo, issued, from, until, kind string }{
+		"huibian-2022":                             {"厦门市2022年惠企政策汇编", "", "2022-11-10", "", "", "原文"},
+		"minzheng-2022-5-kejixing-zhongxiaoqiye":   {"福建省人民政府关于印发福建省进一步促进科技型中小企业高质量发展若干措施的通知", "闽政〔2022〕5号", "2022-02-25", "2022-03-01", "2025-02-28", "原文"},
+		"xiafubangui-2022-4-zhongxiaowei-shukun":   {"厦门市人民政府办公厅关于印发厦门市进一步支持中小微企业纾困发展若干措施的通知", "厦府办规〔2022〕4号", "2022-05-31", "2022-05-31", "2022-12-31", "原文"},
+		"xiafubangui-2021-9-zhongxiaowei-wending":  {"厦门市人民政府办公厅关于印发厦门市支持中小微企业稳定发展若干措施的通知", "厦府办规〔2021〕9号", "2021-09-28", "2021-09-28", "2022-12-31", "原文"},
+		"xiarenshe-2022-56-shiyebaoxian-wengang":   {"厦门市人力资源和社会保障局厦门市财政局国家税务总局厦门市税务局关于做好2022年失业保险稳岗位提技能防失业工作的通知", "厦人社〔2022〕56号", "2022-06-15", "2022-06-15", "", "原文"},
+		"mincaishui-2022-6-liushuiliangfei":        {"福建省财政厅国家税务总局福建省税务局厦门市财政局国家税务总局厦门市税务局关于进一步实施小微企业“六税两费”减免政策的通知", "闽财税〔2022〕6号", "2022-03-25", "2022-01-01", "2024-12-31", "原文"},
+		"mincaishui-2023-12-liushuiliangfei-yanxu": {"福建省财政厅国家税务总局福建省税务局厦门市财政局国家税务总局厦门市税务局关于延续实施小微企业和个体工商户“六税两费”减征政策的通知", "闽财税〔2023〕12号", "2023-08-18", "2023-01-01", "2027-12-31", "原文"},
+		"wenda-2022-huiqi-redian":                  {"厦门市2022年惠企政策热点问答", "", "2022-11-15", "", "", "解读"},
+		"jiedu-xiafubangui-2022-4":                 {"厦门市发展和改革委员会《厦门市进一步支持中小微企业纾困发展若干措施》政策解读", "", "2022-06-01", "", "", "解读"},
+	}
+	docs := lib.Documents()
+	if len(docs) != len(want) {
+		t.Fatalf("%d documents, want %d", len(docs), len(want))
+	}
+	for _, d := range docs {
+		w, ok := want[d.ID]
+		if !ok {
+			t.Errorf("document %s not in the writer's list", d.ID)
+			continue
+		}
+		if d.Title != w.title || d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveFrom != w.from || d.EffectiveUntil != w.until || d.Kind != w.kind {
+			t.Errorf("%s: %q %q issued %q from %q until %q (%s), want %q %q issued %q from %q until %q (%s)",
+				d.ID, d.Title, d.DocNo, d.Issued, d.EffectiveFrom, d.EffectiveUntil, d.Kind, w.title, w.docNo, w.issued, w.from, w.until, w.kind)
+		}
+	}
+	// The 汇编's items are its clauses, cited by their numbers; neither
+	// its contents nor its preface holds them.
+	d, _ := lib.Document("huibian-2022")
+	items := map[string]bool{}
+	for _, c := range d.Chunks {
+		if strings.Contains(c.Text, "政策咨询电话一览表 17") || strings.Contains(c.Text, "增值税期末留抵退税 1\n") {
+			t.Errorf("clause %s holds the table of contents:\n%s", c.Label, c.Text)
+		}
+		if _, err := strconv.Atoi(c.Label); err == nil {
+			items[c.Label] = true
+		}
+	}
+	if len(items) != 55 {
+		t.Errorf("%d items cited by their numbers, want 55", len(items))
+	}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	for id, w := range map[string]Validity{
+		"xiafubangui-2021-9-zhongxiaowei-wending": {Status: StatusExpired, Until: "2022-05-31", Repealed: true},
+		"mincaishui-2022-6-liushuiliangfei":       {Status: StatusInForce, Until: "2027-12-31", Extended: true},
 	} {
 		d, _ := lib.Document(id)
 		got := d.Validity(now)

@@ -165,7 +165,10 @@ func htmlHeadings(doc *html.Node) []string {
 			case a == atom.Script || a == atom.Style || a == atom.Head || a == atom.A:
 				return
 			case a == atom.H1 || a == atom.H2 || a == atom.H3 ||
-				strings.Contains(strings.ToLower(htmlAttr(n, "class")+" "+htmlAttr(n, "id")), "title"):
+				strings.Contains(strings.ToLower(htmlAttr(n, "class")+" "+htmlAttr(n, "id")), "title") && !htmlHasBlock(n):
+				// A block named as the title that holds blocks (the
+				// heading, and under it the date and source line) is
+				// searched for its heading: its whole text is no title.
 				if t := normLine(htmlText(n)); t != "" {
 					out = append(out, t)
 				}

@@ -86,7 +86,10 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 	var d Document
 	given := map[string]bool{}
 	body := text
-	if rest, ok := strings.CutPrefix(text, "---\n"); ok {
+	// fronted: the file opens with front matter, as the corpus's own
+	// files do, whose text is kept as written.
+	rest, fronted := strings.CutPrefix(text, "---\n")
+	if fronted {
 		fm, after, found := strings.Cut(rest, "\n---\n")
 		if !found {
 			if fm2, ok := strings.CutSuffix(rest, "\n---"); ok {
@@ -129,14 +132,24 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
 			l = t
 		}
-		// A Markdown quote (> 发布机构：…) reads as its text.
+		// A Markdown quote (> 发布机构：…) or list item (- 发布日期：…)
+		// reads as its text, and emphasis (**加大财税支持力度。**) as
+		// its words.
 		if t, ok := strings.CutPrefix(strings.TrimSpace(l), "> "); ok {
 			l = t
 		}
+		if t := strings.TrimSpace(l); len(t) > 2 && strings.ContainsRune("-*+", rune(t[0])) && t[1] == ' ' {
+			l = strings.TrimSpace(t[2:])
+		}
+		l = strings.ReplaceAll(l, "**", "")
 		l = pageChrome(l)
-		if markdownRuleRe.MatchString(l) {
-			// The line under a Markdown table's header: |---|:---:|.
+		if markdownRuleRe.MatchString(l) || !fronted && thematicBreakRe.MatchString(l) {
+			// The line under a Markdown table's header (|---|:---:|), or
+			// a rule across a copied page (---).
 			continue
+		}
+		if k, v, ok := pairRow(l); ok {
+			l = k + "：" + v
 		}
 		cells := tableCells(l)
 		if cells == nil {
@@ -273,6 +286,24 @@ var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
 // 惠企政策清单 kept in a spreadsheet and saved as text, or in a Word
 // document or on a web page, one policy a row: 序号, 政策名称, 政策内容,
 // 政策依据, 责任单位…), into its cells; nil for a line of text.
+// thematicBreakRe is a Markdown rule across the page: ---, ***, ___.
+var thematicBreakRe = regexp.MustCompile(`^\s*(?:-{3,}|\*{3,}|_{3,})\s*$`)
+
+// pairRowRe is a Markdown table's row of two cells, a short name and
+// what it says: | 发文机关 | 某市人民政府办公厅 |.
+var pairRowRe = regexp.MustCompile(`^\|\s*(\p{Han}(?:\s?\p{Han}){0,7})\s*\|\s*([^|]*?)\s*\|$`)
+
+// pairRow reads a two-cell Markdown row as the label and value it is, as
+// a page copied to Markdown prints its metadata (| 文号 | 某府办规〔2021〕9号
+// |): read so, the labels it knows date and number the document.
+func pairRow(l string) (label, value string, ok bool) {
+	m := pairRowRe.FindStringSubmatch(strings.TrimSpace(l))
+	if m == nil || m[2] == "" {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
 func tableCells(l string) []string {
 	sep := "\t"
 	if t := strings.TrimSpace(l); strings.HasPrefix(t, "|") && strings.HasSuffix(t, "|") {

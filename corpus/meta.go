@@ -77,7 +77,7 @@ func labelDate(v string) string {
 // governments and their offices, departments (厅, 局, 委), ministries,
 // leading groups. A title ends with what the document is (通知, 意见,
 // 办法) instead.
-var issuerSuffixes = []string{"人民政府", "政府", "办公厅", "办公室", "委员会", "管委会", "领导小组", "小组", "税务总局", "发展改革委", "厅", "局", "部", "委", "署", "行", "会"}
+var issuerSuffixes = []string{"人民政府", "政府", "办公厅", "办公室", "委员会", "管委会", "领导小组", "小组", "税务总局", "发展改革委", "服务中心", "厅", "局", "部", "委", "署", "行", "会"}
 
 // isIssuer says whether a header line names issuing bodies rather than
 // being part of a title; a joint header names several, separated by
@@ -103,6 +103,14 @@ func hasIssuerSuffix(s string) bool {
 	}
 	return false
 }
+
+// compiledByRe is the line naming who compiled a text, under its title:
+// 某市中小企业服务中心　某税务局纳税服务热线　整理.
+var compiledByRe = regexp.MustCompile(`^(\S.{1,80}?)[\s\x{3000}]*(?:整理|编印|编制|汇编)$`)
+
+// updatedRe is the day a text is brought up to, bracketed under its title:
+// （更新至2022年11月15日）.
+var updatedRe = regexp.MustCompile(`^[（(]\s*(?:更新至|更新于|截至|截止)\s*` + datePattern + `\s*[）)]$`)
 
 // announceNoRe is a 公告's number on a line of its own: 2023年第6号.
 var announceNoRe = regexp.MustCompile(`^\d{4}年第\d+号$`)
@@ -240,6 +248,8 @@ func parseHeader(lines []string) header {
 	// closed: the header ended at the 文号 under its title, and only a web
 	// page's metadata line (发布日期：… 来源：…) may follow it.
 	closed := false
+	// signed: an issuer's line has followed the title.
+	signed := false
 	for i, l := range lines {
 		if joined {
 			joined = false
@@ -298,10 +308,30 @@ func parseHeader(lines []string) header {
 					}
 				}
 			}
-			if known {
+			if known || len(titles) > 0 {
+				// Under the title, a label's line (解读文件：《…》, 原文链接：
+				// https://…) is the page's metadata, never the title's.
 				h.lines = i + 1
 				continue
 			}
+		}
+		if m := compiledByRe.FindStringSubmatch(l); m != nil && len(titles) > 0 {
+			// Under a question-and-answer text's title, who put it
+			// together (某中心　某热线　整理): the bodies among them sign it.
+			for _, b := range strings.Fields(m[1]) {
+				if isIssuer(b) {
+					addIssuer(b)
+				}
+			}
+			signed = true
+			h.lines = i + 1
+			continue
+		}
+		if m := updatedRe.FindStringSubmatch(l); m != nil && len(titles) > 0 {
+			// （更新至2022年11月15日）: the text as of that day.
+			h.issued = cmp.Or(h.issued, isoDate(m[1], m[2], m[3]))
+			h.lines = i + 1
+			continue
 		}
 		if m := authorDateRe.FindStringSubmatch(l); m != nil && len(titles) > 0 && isIssuer(m[1]) {
 			// Under an interpretation's title, its author and date.
@@ -329,9 +359,15 @@ func parseHeader(lines []string) header {
 			// Before the title, its issuer's line; after it, the line an
 			// interpretation or a web page prints its author on.
 			addIssuer(l)
+			signed = signed || len(titles) > 0
 		} else if before, _, ok := strings.Cut(l, "关于"); ok && len(titles) == 0 && before != "" && isIssuer(before) {
 			addIssuer(before)
 			titles = append(titles, l)
+		} else if signed {
+			// Under its author the title is complete: what follows on a
+			// cover (another body's name, the month, 编制说明) is none
+			// of it.
+			break
 		} else {
 			titles = append(titles, l)
 		}

@@ -272,6 +272,13 @@ func TestExtended(t *testing.T) {
 			t.Errorf("%s: validity %+v, want %+v", tt.id, got, tt.want)
 		}
 	}
+	// A clause naming the extended document (a question-and-answer text
+	// quoting it) takes its extended period, resting on the document
+	// that extends it, not on the one it names.
+	faq := Chunk{DocID: "jiedu", Label: "正文", Text: "按某财税〔2019〕21号规定，小额贷款利息收入免征增值税。"}
+	if got := lib.ClauseValidity(faq, now); len(got) != 1 || got[0].Because != ext.Cite() || !got[0].Extended {
+		t.Errorf("clause naming an extended document: %+v, want it extended by %s", got, ext.Cite())
+	}
 }
 
 // TestNewer: each earlier version of measures a later one follows without

@@ -125,6 +125,8 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 	}
 	text := FoldDocNo(c.Text)
 	var named []Validity
+	// cited: the documents named, by citation.
+	cited := map[string]bool{}
 	known := map[string]bool{own.EffectiveUntil: true}
 	extended := extendedEnd(c.Text)
 	for i := range l.docs {
@@ -140,13 +142,14 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 			continue
 		}
 		v := ref.Validity(now)
-		v.Because = ref.Cite()
+		if !v.Extended {
+			// An extended document's period rests on the one extending
+			// it, which Because names already.
+			v.Because = ref.Cite()
+		}
 		named = append(named, v)
 		known[ref.EffectiveUntil] = true
-	}
-	cited := map[string]bool{}
-	for _, v := range named {
-		cited[v.Because] = true
+		cited[ref.Cite()] = true
 	}
 	for _, ref := range l.restated(c.DocID, c.Text) {
 		if cite := ref.Cite(); !cited[cite] {
