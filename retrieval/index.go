@@ -362,6 +362,11 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Hits = hits
 	res.Reason = ix.judge.reason(q.Question, pq, lex, ix.now().Year())
+	if dn.chunks == nil {
+		// A question naming its document by 文号 asks about that one,
+		// whatever words it shares with it.
+		res.Coverage = ix.judge.evidence(pq, lex)
+	}
 	if res.Reason == "" && reranked && ix.rerankMin > 0 && hits[0].Score < ix.rerankMin {
 		// The reranker reads the question and the clause together: a low
 		// score for the best clause is evidence the corpus does not

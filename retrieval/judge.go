@@ -125,10 +125,21 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// Coverage: the share of the question's informative weight that the
 	// best clause holds, leaving out the seams between its words.
 	// Unrelated questions match only scattered characters.
-	if len(lex) == 0 || j.held(pq, lex[0].doc, true) < minCoverage && j.held(asked(pq), lex[0].doc, true) < minCoverage {
+	if j.evidence(pq, lex) < minCoverage {
 		return ReasonNoMatch
 	}
 	return ""
+}
+
+// evidence is how much of what the question asks its best clause holds:
+// the coverage of the whole question or of its last sentence, whichever
+// is more (see asked), the seams between its words left out; 0 when
+// nothing was found.
+func (j *judge) evidence(pq parsedQuery, lex []scored) float64 {
+	if len(lex) == 0 {
+		return 0
+	}
+	return max(j.held(pq, lex[0].doc, true), j.held(asked(pq), lex[0].doc, true))
 }
 
 // asked is the part of a query its last sentence asks: a message telling

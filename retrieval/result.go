@@ -26,6 +26,10 @@ type Result struct {
 	// when found.
 	Reason string `json:"reason,omitempty"`
 	Hits   []Hit  `json:"results"`
+	// Coverage is the share of the question's informative weight that its
+	// best clause holds (the judge's evidence; see minCoverage and Weak);
+	// 0 when not measured, for a question naming its document by 文号.
+	Coverage float64 `json:"coverage"`
 	// Version names the corpus that answered (see Version), so that a
 	// record of the answer says which documents it was judged against.
 	Version string `json:"corpus_version,omitempty"`
@@ -54,3 +58,17 @@ type Hit struct {
 	// question, not the fused lexical and vector score.
 	Reranked bool `json:"reranked,omitempty"`
 }
+
+// Weak says whether what was found holds little of what the question
+// asks: its best clause holds under weakCoverage of the question's
+// informative weight. An answer from it says so, since the clause may
+// answer something else.
+func (r Result) Weak() bool { return r.Found && r.Coverage > 0 && r.Coverage < weakCoverage }
+
+// weakCoverage is where found clauses start to share too little with the
+// question to be presented as its answer without a word of caution. It
+// was read off every set's answers (README): below it fall about a tenth
+// of the answerable questions the corpus answers and a fifth of the
+// unanswerable ones it does not refuse; higher, the caution falls on a
+// fifth of the answerable ones and more, and stops meaning anything.
+const weakCoverage = 0.2

@@ -108,9 +108,9 @@ func TestBuiltinSearch(t *testing.T) {
 			question string
 			keys     []string
 		}{
-			{"研发费用加计扣除比例", []string{"corpus_version", "found", "query", "question", "results"}},
+			{"研发费用加计扣除比例", []string{"corpus_version", "coverage", "found", "query", "question", "results"}},
 			// Not found: the reason is said.
-			{"天津对小微企业有什么税收优惠？", []string{"corpus_version", "found", "query", "question", "reason", "results"}},
+			{"天津对小微企业有什么税收优惠？", []string{"corpus_version", "coverage", "found", "query", "question", "reason", "results"}},
 		}
 		for _, tt := range tests {
 			res, err := ix.Search(ctx, Query{Question: tt.question, K: 3})
@@ -610,5 +610,50 @@ func TestAsksValidity(t *testing.T) {
 				t.Errorf("asksValidity = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestWeak: a question whose best clause holds little of it is found but
+// weak, and its answer says so; one the corpus answers in its own words
+// is not; nothing refused or unmeasured is weak.
+func TestWeak(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		res  Result
+		want bool
+	}{
+		{"little held", Result{Found: true, Coverage: 0.15}, true},
+		{"enough held", Result{Found: true, Coverage: 0.2}, false},
+		{"refused", Result{Found: false, Coverage: 0.05}, false},
+		{"not measured", Result{Found: true}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.res.Weak(); got != tt.want {
+				t.Errorf("Weak() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	ix, err := Build(t.Context(), loadBuiltin(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		question string
+		weak     bool
+	}{
+		// Labour law, which no clause speaks of: the best clause shares
+		// 补偿 and little else.
+		{"员工干了三年辞退了，补偿金怎么算", true},
+		{"研发费用加计扣除比例是多少", false},
+		// Named by 文号, the document is what is asked about.
+		{"财税〔2018〕77号", false},
+	} {
+		res, err := ix.Search(t.Context(), Query{Question: tt.question, K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Found || res.Weak() != tt.weak {
+			t.Errorf("%q: found %v, weak %v (coverage %.2f), want found and weak %v", tt.question, res.Found, res.Weak(), res.Coverage, tt.weak)
+		}
 	}
 }

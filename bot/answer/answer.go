@@ -21,6 +21,9 @@ type Result struct {
 	// grounded sentence, or offline the most informative sentence of the
 	// best clause. Not found, it says why.
 	Lead string `json:"lead"`
+	// Weak says the clauses found share little with the question
+	// (retrieval.Result.Weak): an extract's lead says so.
+	Weak bool `json:"weak,omitempty"`
 	// Note says how Body was made when that matters to the reader: an
 	// extract offline, an extract because the model failed, or a model
 	// answer whose markers did not verify. Empty for a verified answer.

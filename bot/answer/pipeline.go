@@ -153,7 +153,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	if err != nil {
 		return Result{}, fmt.Errorf("answer: %w", err)
 	}
-	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason, Corpus: res.Version}
+	ans := Result{Query: res.Query, Found: res.Found, Reason: res.Reason, Corpus: res.Version, Weak: res.Weak()}
 	cites := p.citations(res.Hits)
 	if !res.Found || len(cites) == 0 {
 		ans.Found = false
@@ -219,7 +219,7 @@ func (p *Pipeline) answer(ctx context.Context, question string, history []string
 	}
 	ans.Body, ans.Citations = p.extract(res, cites, quoted, firsts)
 	if lead != "" {
-		ans.Lead = endedMark(cites[0], shown) + fmt.Sprintf("%s[%d]", shown, cites[0].N)
+		ans.Lead = endedMark(cites[0], shown) + weakMark(ans.Weak) + fmt.Sprintf("%s[%d]", shown, cites[0].N)
 	}
 	return p.finish(ans), nil
 }
@@ -380,6 +380,19 @@ func (p *Pipeline) citations(hits []retrieval.Hit) []Citation {
 }
 
 var markerRe = regexp.MustCompile(`\[(\d{1,2})\]`)
+
+// weakMark opens an extract's lead, after where its clause stands, when
+// the clauses found share little with the question: offline nothing
+// judges whether the best of them answers it (员工辞退补偿金 finds a
+// clause on 财政补偿资金), and quoting it as the answer would claim that
+// it does. Said of every weak match alike, it holds whether or not the
+// clause happens to answer.
+func weakMark(weak bool) string {
+	if !weak {
+		return ""
+	}
+	return "未找到与问题直接对应的条款，用词最接近的是："
+}
 
 // endedMark opens an extract's lead with where its clause stands when
 // that has ended, or has yet to begin: the first line is what a chat's

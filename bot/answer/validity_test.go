@@ -20,8 +20,9 @@ import (
 // vtSearcher finds the given clauses whatever is asked.
 type vtSearcher []retrieval.Hit
 
+// Search finds its clauses as holding all the question asks.
 func (s vtSearcher) Search(_ context.Context, q retrieval.Query) (retrieval.Result, error) {
-	return retrieval.Result{Question: q.Question, Query: q.Question, Found: true, Hits: s}, nil
+	return retrieval.Result{Question: q.Question, Query: q.Question, Found: true, Hits: s, Coverage: 1}, nil
 }
 
 // vtCorpus is a users' corpus loaded without the built-in one: recent
@@ -486,6 +487,52 @@ func TestChangedDocumentAnswer(t *testing.T) {
 				if !strings.Contains(ans.Text, w) {
 					t.Errorf("answer lacks %q:\n%s", w, ans.Text)
 				}
+			}
+		})
+	}
+}
+
+// weakSearcher finds its clauses holding little of the question.
+type weakSearcher struct{ vtSearcher }
+
+func (s weakSearcher) Search(ctx context.Context, q retrieval.Query) (retrieval.Result, error) {
+	res, err := s.vtSearcher.Search(ctx, q)
+	res.Coverage = 0.15
+	return res, err
+}
+
+// TestWeakLead: offline, a clause sharing little with the question is not
+// quoted as its answer: the lead says that no clause answers it directly,
+// after where the clause stands, which stays first.
+func TestWeakLead(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"future.txt": "某市财政局关于支持企业数字化改造的通知\n某财企〔2026〕21号\n各区县财政局：\n一、对实施数字化改造的中小企业，按投资额的20%给予补助，最高100万元。\n二、本通知自2027年1月1日起施行，有效期至2029年12月31日。\n某市财政局\n2026年11月20日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("future")
+	now := func() time.Time { return time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC) }
+	for _, tt := range []struct {
+		name string
+		s    answer.Options
+		src  interface {
+			Search(context.Context, retrieval.Query) (retrieval.Result, error)
+		}
+		want string
+		weak bool
+	}{
+		{"weak", answer.Options{Now: now}, weakSearcher{vtClause(t, d, "数字化改造")}, "【2027年1月1日起施行】未找到与问题直接对应的条款，用词最接近的是：对实施数字化改造的中小企业", true},
+		{"held", answer.Options{Now: now}, vtClause(t, d, "数字化改造"), "【2027年1月1日起施行】对实施数字化改造的中小企业", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ans, err := answer.New(tt.src, lib, nil, set, tt.s, nil).Answer(context.Background(), "厂里上信息系统有补助吗", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(ans.Lead, tt.want) || ans.Weak != tt.weak {
+				t.Errorf("lead %q, weak %v; want it opening with %q, weak %v", ans.Lead, ans.Weak, tt.want, tt.weak)
 			}
 		})
 	}

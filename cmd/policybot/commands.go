@@ -316,6 +316,8 @@ func cmdEval(ctx context.Context, g *global, args []string) error {
 			if *answers {
 				shown, of := given.leads(items)
 				fmt.Fprintf(g.stdout, "%-14s a gold sentence for %d of %d answers citing a gold clause first\n", "lead", shown, of)
+				wa, fa, wu, fu := given.weak(items)
+				fmt.Fprintf(g.stdout, "%-14s no clause said to answer directly: answerable %d of %d answered, unanswerable %d of %d answered\n", "weak", wa, fa, wu, fu)
 			}
 			continue
 		}
@@ -381,6 +383,33 @@ func (a answerSearch) leads(items []retrieval.EvalItem) (shown, of int) {
 		}
 	}
 	return shown, of
+}
+
+// weak counts the answers that say no clause answers directly
+// (answer.Result.Weak), of the answerable items answered and of the
+// unanswerable ones answered.
+func (a answerSearch) weak(items []retrieval.EvalItem) (weakAns, foundAns, weakUn, foundUn int) {
+	for _, it := range items {
+		ans, ok := a.given[asked(it.Question, it.History)]
+		if !ok || !ans.Found {
+			continue
+		}
+		w := btoi(ans.Weak)
+		if it.Answerable {
+			weakAns, foundAns = weakAns+w, foundAns+1
+		} else {
+			weakUn, foundUn = weakUn+w, foundUn+1
+		}
+	}
+	return weakAns, foundAns, weakUn, foundUn
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // readEvalFile reads one evaluation file, naming it in any error.

@@ -280,7 +280,7 @@ func TestExtraCorpusFolder(t *testing.T) {
 // allowed lists are extras the contract tolerates.
 var (
 	retrieveKeys    = []string{"question", "query", "found", "results"}
-	retrieveAllowed = []string{"reason", "corpus_version"}
+	retrieveAllowed = []string{"reason", "coverage", "corpus_version"}
 	hitKeys         = []string{"rank", "score", "doc_id", "title", "doc_no", "issuer", "kind", "clause", "text"}
 	hitAllowed      = []string{"chunk_id"}
 )

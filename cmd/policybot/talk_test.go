@@ -18,7 +18,7 @@ import (
 // keys are the ones added since, which a reader of the contract may ignore.
 var (
 	answerKeys       = []string{"answer", "found", "query", "citations"}
-	answerAllowed    = []string{"reason", "note", "body", "validity_notes", "lead", "sentences", "corpus_version"}
+	answerAllowed    = []string{"reason", "note", "body", "validity_notes", "lead", "weak", "sentences", "corpus_version"}
 	citationKeys     = []string{"n", "doc_id", "title", "doc_no", "clause", "issued", "expired", "text"}
 	citationsAllowed = []string{"chunk_id", "validity"}
 )
