@@ -306,6 +306,11 @@ func TestHeadingLevel(t *testing.T) {
 		{"附件2", levelAnnex, "附件2"},
 		{"附件 3", levelAnnex, "附件3"},
 		{"附件", levelAnnex, "附件"},
+		// An annex headed by its name: its rows (1. 某局：…) are not the
+		// text's items 1. and 2.
+		{"附件　惠企政策咨询电话一览表", levelAnnex, "附件"},
+		{"附件2 申报表", levelAnnex, "附件2"},
+		{"附件 本办法自发布之日起施行，有效期3年。", -1, ""},
 		{"附：湖南省中小企业发展专项资金项目申报表（主要内容）", levelAnnex, "附"},
 		{"附：本办法所称小型微利企业，是指符合条件的企业。", -1, ""},
 		{"第二章 支持的对象和标准", levelChapter, "第二章"},

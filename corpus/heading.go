@@ -19,7 +19,7 @@ const (
 )
 
 var headingRes = []*regexp.Regexp{
-	levelAnnex:    regexp.MustCompile(`^附件\s*([0-9０-９]+)?$|^附\s*[：:]\s*[^。；，：:]{2,40}$`),
+	levelAnnex:    regexp.MustCompile(`^附件\s*([0-9０-９]+)?$|^附件\s*[0-9０-９]*[\s\x{3000}]+\p{Han}[^。；，：:]{1,39}$|^附\s*[：:]\s*[^。；，：:]{2,40}$`),
 	levelChapter:  regexp.MustCompile(`^第[一二三四五六七八九十百]+章`),
 	levelArticle:  regexp.MustCompile(`^第[一二三四五六七八九十百零]+条`),
 	levelCN:       regexp.MustCompile(`^[一二三四五六七八九十]+、`),
@@ -28,6 +28,9 @@ var headingRes = []*regexp.Regexp{
 	levelParenNum: regexp.MustCompile(`^[（(][0-9０-９]{1,2}[）)]`),
 	levelQuestion: regexp.MustCompile(`^问\s*[：:]`),
 }
+
+// annexNumberRe is an annex's mark: 附件 and its number, if any.
+var annexNumberRe = regexp.MustCompile(`^附件\s*[0-9０-９]*`)
 
 // headingLevel returns the level of a line that opens a numbered division,
 // or -1 for running text.
@@ -57,7 +60,9 @@ func headingMark(line string, lvl int) string {
 		return strings.TrimSuffix(m, "、")
 	case levelAnnex:
 		if strings.HasPrefix(m, "附件") {
-			return strings.ReplaceAll(m, " ", "")
+			// 附件2, or 附件 for an annex headed by its name alone
+			// (附件　惠企政策咨询电话一览表).
+			return strings.Join(strings.Fields(annexNumberRe.FindString(m)), "")
 		}
 		// 附：…申报表, what a text attaches at its end, under a name
 		// of its own.
