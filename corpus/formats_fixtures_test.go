@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -491,6 +492,18 @@ func TestItemCompilationFolder(t *testing.T) {
 		t.Errorf("%d items cited by their numbers, want 55", len(items))
 	}
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	// An item's own 【执行期限】 is its period, though its 适用对象 repeats
+	// the definition of 小型微利企业 that the extended 六税两费 notice
+	// prints too.
+	for _, c := range d.Chunks {
+		if c.Label != "4" {
+			continue
+		}
+		want := []Validity{{Status: StatusExpired, Until: "2024-12-31", Because: BecauseClause}}
+		if got := lib.ClauseValidity(c, now); !slices.Equal(got, want) {
+			t.Errorf("item 4 on 2026-11-30: %+v, want %+v", got, want)
+		}
+	}
 	for id, w := range map[string]Validity{
 		"xiafubangui-2021-9-zhongxiaowei-wending": {Status: StatusExpired, Until: "2022-05-31", Repealed: true},
 		"mincaishui-2022-6-liushuiliangfei":       {Status: StatusInForce, Until: "2027-12-31", Extended: true},

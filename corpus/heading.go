@@ -26,7 +26,7 @@ var headingRes = []*regexp.Regexp{
 	levelParenCN:  regexp.MustCompile(`^[（(][一二三四五六七八九十]+[）)]`),
 	levelNum:      regexp.MustCompile(`^[0-9０-９]{1,2}\s*[.．、](?:[^0-9０-９]|$)`),
 	levelParenNum: regexp.MustCompile(`^[（(][0-9０-９]{1,2}[）)]`),
-	levelQuestion: regexp.MustCompile(`^问\s*[：:]`),
+	levelQuestion: regexp.MustCompile(`^(?:问|Q|Ｑ)\s*[：:]`),
 }
 
 // annexNumberRe is an annex's mark: 附件 and its number, if any.

@@ -23,7 +23,7 @@ var docNoRe = regexp.MustCompile(`^(?:` + docNoPattern + `)$`)
 // answerLineRe opens an answer of a question-and-answer text (答：…),
 // which is body, not header; its question (问：…) is a heading, which ends
 // the header already.
-var answerLineRe = regexp.MustCompile(`^答\s*[：:]`)
+var answerLineRe = regexp.MustCompile(`^(?:答|A|Ａ)\s*[：:]`)
 
 // issueNoteRe is the note in brackets a regulation prints under its title
 // to say when and by whom it was issued, perhaps with its number:

@@ -151,15 +151,25 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 		known[ref.EffectiveUntil] = true
 		cited[ref.Cite()] = true
 	}
+	ends := clauseEnds(c.Text)
 	for _, ref := range l.restated(c.DocID, c.Text) {
+		if len(ends) > 0 {
+			// A clause stating its own period (an item's 【执行期限】) is
+			// not given another's for the sentences they share (a
+			// definition of 小型微利企业 that every tax measure repeats).
+			break
+		}
 		if cite := ref.Cite(); !cited[cite] {
 			v := ref.Validity(now)
-			v.Because, v.Restates = cite, true
+			if !v.Extended {
+				v.Because = cite
+			}
+			v.Restates = true
 			named = append(named, v)
 			known[ref.EffectiveUntil] = true
 		}
 	}
-	for _, until := range clauseEnds(c.Text) {
+	for _, until := range ends {
 		if known[until] {
 			continue
 		}
@@ -274,6 +284,10 @@ var (
 	// day a measure runs to; a range after the label (有效期：…至…) is
 	// termRangeRe's.
 	labelledEndRe = regexp.MustCompile(periodNoun + `\s*[：:]\s*` + datePattern + `\s*(?:止|$|[。；;，,])`)
+	// deadlineRe: 一次性扩岗补助申领截止时间为2022年12月31日 — after the
+	// last day to apply, the measure can no longer be had. A yearly
+	// deadline (每年3月31日前) names no year and is none.
+	deadlineRe = regexp.MustCompile(`(?:申领|申请|申报|发放|受理)截止(?:时间|日期)?\s*(?:为|是|[：:])?\s*` + datePattern)
 	// extendedRe: 执行期限延长至2020年4月30日.
 	extendedRe = regexp.MustCompile(`期(?:限)?延长至\s*` + datePattern)
 	// periodCueRe spots looser wording about a period: a date something
@@ -296,7 +310,7 @@ func clauseEnds(text string) []string {
 		until string
 	}
 	var ends []end
-	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe, labelledEndRe} {
+	for _, re := range []*regexp.Regexp{clauseRangeRe, extendedRe, untilRe, untilStopRe, untilRunRe, labelledEndRe, deadlineRe} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
 			// The end date is the last three groups; a range's end
 			// without its year has the start's (the first group).

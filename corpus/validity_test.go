@@ -188,6 +188,17 @@ func TestClauseValidity(t *testing.T) {
 			want: []Validity{{Status: StatusInForce, Until: "2028-12-31", Because: BecauseClause}},
 		},
 		{
+			name: "the last day to apply", doc: "c",
+			text: "（四）执行期限\n一次性扩岗补助申领截止时间为2022年12月31日。",
+			now:  now,
+			want: []Validity{{Status: StatusExpired, Until: "2022-12-31", Because: BecauseClause}},
+		},
+		{
+			name: "a yearly deadline names no year", doc: "c",
+			text: "企业每年申报截止时间为3月31日。",
+			now:  now,
+		},
+		{
 			name: "a labelled range is no end at its start", doc: "c",
 			text: "（三）首台套奖励，有效期：2015年1月1日至2017年12月31日。",
 			now:  now,

@@ -123,7 +123,7 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 			bare := strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
 			titled := i == 0 && (i+1 < len(sents) || l+1 < len(lines)) && utf8.RuneCountInString(bare) <= headingMax &&
 				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit)
-			s = strings.TrimSpace(answerMarkRe.ReplaceAllString(bare, ""))
+			s = strings.TrimSpace(fieldLabelRe.ReplaceAllString(answerMarkRe.ReplaceAllString(bare, ""), ""))
 			if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
 				// A question (问：…？, as a question-and-answer text
 				// prints it) shares the most words with the user's and
@@ -158,11 +158,15 @@ const headingMax = 16
 // text: the 答： opening an answer, and a question, opened by 问： or
 // ending in a question mark.
 var (
-	answerMarkRe = regexp.MustCompile(`^答\s*[：:]\s*`)
-	questionRe   = regexp.MustCompile(`^问\s*[：:]|[？?]\s*$`)
+	answerMarkRe = regexp.MustCompile(`^(?:答|A|Ａ)\s*[：:]\s*`)
+	questionRe   = regexp.MustCompile(`^(?:问|Q|Ｑ)\s*[：:]|[？?]\s*$`)
 	// trailingAnswerRe is a question and the 答： after it, at the end of
 	// what precedes an answer's sentence.
-	trailingAnswerRe = regexp.MustCompile(`(?:问\s*[：:][^？?]*[？?])?\s*答\s*[：:]\s*$`)
+	trailingAnswerRe = regexp.MustCompile(`(?:(?:问|Q|Ｑ)\s*[：:][^？?]*[？?])?\s*(?:答|A|Ａ)\s*[：:]\s*$`)
+	// fieldLabelRe is the bracketed label a form's field opens on
+	// (【政策内容】对小型微利企业…): no part of the sentence a lead
+	// quotes, and read after 【已失效】 as a second status.
+	fieldLabelRe = regexp.MustCompile(`^【[^】]{1,8}】\s*`)
 )
 
 // itemMark is the numbering of a clause or item: 一、 （二） 3. 第九条.

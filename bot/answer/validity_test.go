@@ -537,3 +537,38 @@ func TestWeakLead(t *testing.T) {
 		})
 	}
 }
+
+// TestLeadOfLabelledFields: a lead quotes what a form's field says, not
+// its bracketed label, which read after 【已于…失效】 as a second status;
+// an answer marked A： leads as one marked 答： does.
+func TestLeadOfLabelledFields(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"items.txt": "某市惠企政策汇编\n某市中小企业服务中心\n第一部分 税费支持\n1. 小型微利企业所得税优惠\n【政策内容】对小型微利企业年应纳税所得额超过100万元但不超过300万元的部分，减按25%计入应纳税所得额。\n【执行期限】2022年1月1日至2024年12月31日\n【受理部门】各区税务局\n",
+		"faq.txt":   "某市惠企政策热点问答\n某市中小企业服务中心　整理\n1. Q：旅行社质量保证金暂退后什么时候补足？\nA：旅行社应于2023年3月31日前足额补足质量保证金。\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) }
+	for _, tt := range []struct {
+		id, has, question, want string
+	}{
+		{"items", "减按25%", "小型微利企业所得税怎么减", "【已于2024年12月31日失效】对小型微利企业年应纳税所得额超过100万元"},
+		{"faq", "足额补足", "旅行社质量保证金什么时候补足", "旅行社应于2023年3月31日前足额补足质量保证金。"},
+	} {
+		t.Run(tt.id, func(t *testing.T) {
+			d, ok := lib.Document(tt.id)
+			if !ok {
+				t.Fatalf("no document %q", tt.id)
+			}
+			ans, err := answer.New(vtClause(t, d, tt.has), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(ans.Lead, tt.want) {
+				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.want)
+			}
+		})
+	}
+}
