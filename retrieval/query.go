@@ -257,6 +257,14 @@ func answerTypes(question string) answerType {
 	return t
 }
 
+// Asks says whether question asks for a kind of answer (an amount, a
+// date, who is responsible, a definition) and, when it does, whether text
+// gives one of the kinds asked: what an answer's lead should state.
+func Asks(question, text string) (asks, given bool) {
+	wants := answerTypes(question)
+	return wants != 0, wants&gives(text) != 0
+}
+
 // gives are the kinds of answer a clause's text gives.
 func gives(text string) answerType {
 	var t answerType

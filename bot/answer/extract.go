@@ -135,7 +135,10 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 				continue
 			}
 			score := weighed(s, terms)
-			if strings.ContainsFunc(s, unicode.IsDigit) {
+			// A sentence giving the kind of answer asked for (找谁: who
+			// accepts it; 什么时候: a date) leads; asked for none, one
+			// stating a figure does.
+			if asks, gives := retrieval.Asks(query, s); gives || !asks && strings.ContainsFunc(s, unicode.IsDigit) {
 				score *= 1.5
 			}
 			switch {

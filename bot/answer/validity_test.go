@@ -572,3 +572,31 @@ func TestLeadOfLabelledFields(t *testing.T) {
 		})
 	}
 }
+
+// TestLeadGivesWhatIsAsked: the lead is the sentence giving the kind of
+// answer the question asks for, who or how much; a figure alone does not
+// make a sentence lead a question asking who.
+func TestLeadGivesWhatIsAsked(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"insure.txt": "某市关于出口信用保险保费补助的通知\n某商务〔2022〕3号\n一、出口信用保险保费补助按实际缴纳保费的50%给予补助，最高200万元。出口信用保险保费补助由企业向所在区商务主管部门申请。\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := lib.Document("insure")
+	for _, tt := range []struct{ question, want string }{
+		{"出口信用保险保费补助找哪个部门申请", "出口信用保险保费补助由企业向所在区商务主管部门申请"},
+		{"出口信用保险保费补助最高多少", "出口信用保险保费补助按实际缴纳保费的50%给予补助"},
+	} {
+		t.Run(tt.question, func(t *testing.T) {
+			ans, err := answer.New(vtClause(t, d, "保费"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), tt.question, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(ans.Lead, tt.want) {
+				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.want)
+			}
+		})
+	}
+}
