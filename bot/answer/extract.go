@@ -120,9 +120,13 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 			// heading of what follows (16. 降低用人成本。继续执行…): it
 			// holds the topic's words densely and says nothing of the
 			// measure, so it leads only when nothing else can.
+			// So is a whole line that ends no sentence over lines that
+			// follow (2. 小规模纳税人月销售额15万元以下免征增值税, an item's
+			// name over its fields).
 			bare := strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
 			titled := i == 0 && (i+1 < len(sents) || l+1 < len(lines)) && utf8.RuneCountInString(bare) <= headingMax &&
-				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit)
+				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit) ||
+				len(sents) == 1 && l+1 < len(lines) && !strings.ContainsAny(bare, "。；;，,：:！!？?") && utf8.RuneCountInString(bare) <= 2*headingMax
 			s = strings.TrimSpace(fieldLabelRe.ReplaceAllString(answerMarkRe.ReplaceAllString(bare, ""), ""))
 			if utf8.RuneCountInString(s) < 6 || questionRe.MatchString(s) {
 				// A question (问：…？, as a question-and-answer text

@@ -543,7 +543,7 @@ func TestWeakLead(t *testing.T) {
 // an answer marked A： leads as one marked 答： does.
 func TestLeadOfLabelledFields(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
-		"items.txt": "某市惠企政策汇编\n某市中小企业服务中心\n第一部分 税费支持\n1. 小型微利企业所得税优惠\n【政策内容】对小型微利企业年应纳税所得额超过100万元但不超过300万元的部分，减按25%计入应纳税所得额。\n【执行期限】2022年1月1日至2024年12月31日\n【受理部门】各区税务局\n",
+		"items.txt": "某市惠企政策汇编\n某市中小企业服务中心\n第一部分 税费支持\n1. 小型微利企业所得税优惠\n【政策内容】对小型微利企业年应纳税所得额超过100万元但不超过300万元的部分，减按25%计入应纳税所得额。\n【执行期限】2022年1月1日至2024年12月31日\n【受理部门】各区税务局\n2. 小规模纳税人月销售额15万元以下免征增值税\n【政策内容】对月销售额15万元以下（含本数）的增值税小规模纳税人，免征增值税。\n【执行期限】2021年4月1日至2022年12月31日\n",
 		"faq.txt":   "某市惠企政策热点问答\n某市中小企业服务中心　整理\n1. Q：旅行社质量保证金暂退后什么时候补足？\nA：旅行社应于2023年3月31日前足额补足质量保证金。\n",
 	})
 	set, err := prompts.Load("")
@@ -555,6 +555,9 @@ func TestLeadOfLabelledFields(t *testing.T) {
 		id, has, question, want string
 	}{
 		{"items", "减按25%", "小型微利企业所得税怎么减", "【已于2024年12月31日失效】对小型微利企业年应纳税所得额超过100万元"},
+		// An item's name over its fields is its heading, figures and
+		// all: the field says what the measure is.
+		{"items", "含本数", "小规模纳税人月销售额多少以下免增值税", "【已于2022年12月31日失效】对月销售额15万元以下（含本数）的增值税小规模纳税人"},
 		{"faq", "足额补足", "旅行社质量保证金什么时候补足", "旅行社应于2023年3月31日前足额补足质量保证金。"},
 	} {
 		t.Run(tt.id, func(t *testing.T) {
