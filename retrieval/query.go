@@ -195,7 +195,7 @@ func (ix *Index) lexical(question string, allow func(int) bool, pool int) func(w
 		if validity {
 			w *= ix.favourPeriods(i)
 		}
-		if wants&ix.entries[i].gives != 0 {
+		if wants&^answerProcedure&ix.entries[i].gives != 0 {
 			w *= answerTypeBoost
 		}
 		return w
@@ -217,6 +217,10 @@ const (
 	answerDate
 	answerWho
 	answerDefinition
+	// answerProcedure (怎么申请, 什么材料 → 提交, 上传, 登录…系统) leads an
+	// answer but weighs nothing in ranking, where it was measured to
+	// move no set (README).
+	answerProcedure
 )
 
 // The question words asking for each kind, and the forms of a clause
@@ -230,6 +234,7 @@ var (
 		{answerDate, regexp.MustCompile(`什么时候|啥时候|何时|截止|最晚|哪天|几号|几月|期限|多久|多长时间|哪年`)},
 		{answerWho, regexp.MustCompile(`找谁|哪个部门|什么部门|哪个单位|谁负责|谁管|向谁|去哪|哪里办|在哪办|到哪`)},
 		{answerDefinition, regexp.MustCompile(`算不算|什么是|是指|指的是|什么叫|怎么界定|如何界定|怎么认定|属不属于|符合.{0,4}条件|什么条件|啥条件|哪些条件|资格`)},
+		{answerProcedure, regexp.MustCompile(`[怎如]么?(?:申请|申报|办理|办|领|报)|流程|手续|[什哪啥](?:么|些)?材料|要交什么|准备什么|要提供|需要提供|哪个系统|网上`)},
 	}
 	givesRe = []struct {
 		t  answerType
@@ -239,6 +244,7 @@ var (
 		{answerDate, regexp.MustCompile(`\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月底|年底前|月底前|日前|日内|个工作日|个月内|年内|之日起`)},
 		{answerWho, regexp.MustCompile(`负责|牵头|受理|主管部门|报送|报至|向[^。；，]{1,16}(?:申请|提出|报送|备案)`)},
 		{answerDefinition, regexp.MustCompile(`是指|所称|指的是|条件|标准为|应当具备|应同时符合|符合以下|须具备`)},
+		{answerProcedure, regexp.MustCompile(`提交|上传|报送|填报|登录|申报材料|申请材料|办理流程|网上办事|(?:平台|系统)(?:申请|申报|提交|办理)`)},
 	}
 )
 

@@ -581,7 +581,7 @@ func TestLeadOfLabelledFields(t *testing.T) {
 // make a sentence lead a question asking who.
 func TestLeadGivesWhatIsAsked(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
-		"insure.txt": "某市关于出口信用保险保费补助的通知\n某商务〔2022〕3号\n一、出口信用保险保费补助按实际缴纳保费的50%给予补助，最高200万元。出口信用保险保费补助由企业向所在区商务主管部门申请。\n",
+		"insure.txt": "某市关于出口信用保险保费补助的通知\n某商务〔2022〕3号\n一、出口信用保险保费补助按实际缴纳保费的50%给予补助，最高200万元。出口信用保险保费补助由企业向所在区商务主管部门申请。出口信用保险保费补助的保单和发票通过商务局网上办事系统提交。\n",
 	})
 	set, err := prompts.Load("")
 	if err != nil {
@@ -591,6 +591,7 @@ func TestLeadGivesWhatIsAsked(t *testing.T) {
 	for _, tt := range []struct{ question, want string }{
 		{"出口信用保险保费补助找哪个部门申请", "出口信用保险保费补助由企业向所在区商务主管部门申请"},
 		{"出口信用保险保费补助最高多少", "出口信用保险保费补助按实际缴纳保费的50%给予补助"},
+		{"出口信用保险保费补助要交什么材料", "出口信用保险保费补助的保单和发票通过商务局网上办事系统提交"},
 	} {
 		t.Run(tt.question, func(t *testing.T) {
 			ans, err := answer.New(vtClause(t, d, "保费"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), tt.question, nil)
