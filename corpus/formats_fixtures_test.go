@@ -455,9 +455,9 @@ func TestItemCompilationFolder(t *testing.T) {
 		"minzheng-2022-5-kejixing-zhongxiaoqiye":   "福建省人民政府关于印发福建省进一步促进科技型中小企业高质量发展若干措施的通知",
 		"xiafubangui-2022-4-zhongxiaowei-shukun":   "厦门市人民政府办公厅关于印发厦门市进一步支持中小微企业纾困发展若干措施的通知",
 		"xiafubangui-2021-9-zhongxiaowei-wending":  "厦门市人民政府办公厅关于印发厦门市支持中小微企业稳定发展若干措施的通知",
-		"xiarenshe-2022-56-shiyebaoxian-wengang":   "厦门市人力资源和社会保障局厦门市财政局国家税务总局厦门市税务局关于做好2022年失业保险稳岗位提技能防失业工作的通知",
-		"mincaishui-2022-6-liushuiliangfei":        "福建省财政厅国家税务总局福建省税务局厦门市财政局国家税务总局厦门市税务局关于进一步实施小微企业“六税两费”减免政策的通知",
-		"mincaishui-2023-12-liushuiliangfei-yanxu": "福建省财政厅国家税务总局福建省税务局厦门市财政局国家税务总局厦门市税务局关于延续实施小微企业和个体工商户“六税两费”减征政策的通知",
+		"xiarenshe-2022-56-shiyebaoxian-wengang":   "厦门市人力资源和社会保障局 厦门市财政局 国家税务总局厦门市税务局关于做好2022年失业保险稳岗位提技能防失业工作的通知",
+		"mincaishui-2022-6-liushuiliangfei":        "福建省财政厅 国家税务总局福建省税务局 厦门市财政局 国家税务总局厦门市税务局关于进一步实施小微企业“六税两费”减免政策的通知",
+		"mincaishui-2023-12-liushuiliangfei-yanxu": "福建省财政厅 国家税务总局福建省税务局 厦门市财政局 国家税务总局厦门市税务局关于延续实施小微企业和个体工商户“六税两费”减征政策的通知",
 		"wenda-2022-huiqi-redian":                  "厦门市2022年惠企政策热点问答",
 		"jiedu-xiafubangui-2022-4":                 "厦门市发展和改革委员会《厦门市进一步支持中小微企业纾困发展若干措施》政策解读",
 	} {

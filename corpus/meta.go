@@ -392,12 +392,12 @@ func parseHeader(lines []string) header {
 	// A title printed under its issuer and starting with 关于 is officially
 	// the issuer's: 某省人民政府关于加快推进……的指导意见.
 	if strings.HasPrefix(title, "关于") && h.issuer != "" {
-		title = strings.ReplaceAll(h.issuer, " ", "") + title
+		title = h.issuer + title
 	}
-	// Issuers printed on one line with the title keep their alignment
-	// spaces; the title does not: 财政部 税务总局关于… → 财政部税务总局关于….
+	// Joint issuers are set apart by one space, as their titles print
+	// them (财政部 税务总局关于…), however wide the line aligned them.
 	if before, after, ok := strings.Cut(title, "关于"); ok && isIssuer(before) {
-		title = strings.ReplaceAll(before, " ", "") + "关于" + after
+		title = strings.Join(strings.Fields(before), " ") + "关于" + after
 	}
 	h.title = title
 	return h

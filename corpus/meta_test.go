@@ -22,12 +22,12 @@ func TestParseHeader(t *testing.T) {
 		{
 			name:   "issuers on the title line",
 			lines:  []string{"财政部 税务总局关于企业职工教育经费", "税前扣除政策的通知", "财税〔2018〕51号", "各省、自治区财政厅："},
-			issuer: "财政部 税务总局", title: "财政部税务总局关于企业职工教育经费税前扣除政策的通知", docNo: "财税〔2018〕51号", n: 3,
+			issuer: "财政部 税务总局", title: "财政部 税务总局关于企业职工教育经费税前扣除政策的通知", docNo: "财税〔2018〕51号", n: 3,
 		},
 		{
 			name:   "two issuer lines",
 			lines:  []string{"中共河北省委办公厅", "河北省人民政府办公厅", "关于印发《某方案》的通知", "冀办字〔2018〕7号"},
-			issuer: "中共河北省委办公厅 河北省人民政府办公厅", title: "中共河北省委办公厅河北省人民政府办公厅关于印发《某方案》的通知", docNo: "冀办字〔2018〕7号", n: 4,
+			issuer: "中共河北省委办公厅 河北省人民政府办公厅", title: "中共河北省委办公厅 河北省人民政府办公厅关于印发《某方案》的通知", docNo: "冀办字〔2018〕7号", n: 4,
 		},
 		{
 			name:  "title in book quotes",
@@ -117,7 +117,7 @@ func TestParseHeader(t *testing.T) {
 		{
 			name:   "a joint red head printed again over the title",
 			lines:  []string{"某市财政局", "某市税务局", "某财规〔2019〕3号", "某市财政局 某市税务局", "关于甲的通知", "各区县财政局："},
-			issuer: "某市财政局 某市税务局", title: "某市财政局某市税务局关于甲的通知", docNo: "某财规〔2019〕3号", n: 5,
+			issuer: "某市财政局 某市税务局", title: "某市财政局 某市税务局关于甲的通知", docNo: "某财规〔2019〕3号", n: 5,
 		},
 		{
 			name:  "number on a label line",

@@ -50,7 +50,7 @@ func TestPipelineClauseNotes(t *testing.T) {
 			name: "interpretation naming an expired notice",
 			doc:  "jiedu-shuiwu", lbl: "二（二）", now: plNow(),
 			wantStatus:  "时效：[1]已于2020年12月31日失效（依财税〔2018〕54号）",
-			wantBecause: "《财政部税务总局关于设备器具扣除有关企业所得税政策的通知》（财税〔2018〕54号）",
+			wantBecause: "《财政部 税务总局关于设备器具扣除有关企业所得税政策的通知》（财税〔2018〕54号）",
 			want:        []string{ask54},
 			// The clause's 至2020年12月31日 is the named notice's period,
 			// which the head says already: not again in the notes.
@@ -60,7 +60,7 @@ func TestPipelineClauseNotes(t *testing.T) {
 			name: "interpretation naming a notice still running",
 			doc:  "jiedu-shuiwu", lbl: "二（二）", now: time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC),
 			wantStatus:  "时效：[1]有效至2020年12月31日（依财税〔2018〕54号）",
-			wantBecause: "《财政部税务总局关于设备器具扣除有关企业所得税政策的通知》（财税〔2018〕54号）",
+			wantBecause: "《财政部 税务总局关于设备器具扣除有关企业所得税政策的通知》（财税〔2018〕54号）",
 			wantNot:     []string{"已于2020年12月31日", "54号"},
 		},
 		{
@@ -69,7 +69,7 @@ func TestPipelineClauseNotes(t *testing.T) {
 			name: "opinion repeating two notices",
 			doc:  "private-economy-opinions", lbl: "二12", now: plNow(),
 			wantStatus:  "时效：[1]已于2020年12月31日失效（依财税〔2018〕77号）",
-			wantBecause: "《财政部税务总局关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）",
+			wantBecause: "《财政部 税务总局关于进一步扩大小型微利企业所得税优惠政策范围的通知》（财税〔2018〕77号）",
 			want: []string{
 				"[1]现行政策请向河北省发展和改革委员会确认。",
 				"[1]条款与财税〔2018〕54号所载措施相同，该文件执行期限已于2020年12月31日结束。",

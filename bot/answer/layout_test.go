@@ -25,7 +25,7 @@ func TestLayout(t *testing.T) {
 				Note: offlineNote,
 				Body: "[1]一、：“……”",
 				Citations: []Citation{
-					{N: 1, Title: "财政部税务总局关于进一步扩大小型微利企业所得税优惠政策范围的通知", DocNo: "财税〔2018〕77号", Clause: "一、", Issued: "2018-07-11", Validity: expired},
+					{N: 1, Title: "财政部 税务总局关于进一步扩大小型微利企业所得税优惠政策范围的通知", DocNo: "财税〔2018〕77号", Clause: "一、", Issued: "2018-07-11", Validity: expired},
 					{N: 2, Title: "河北省某办公室关于印发《某工作方案》的通知", DocNo: "冀某办〔2018〕2号", Clause: "附件7 五15", Validity: corpus.Validity{Status: corpus.StatusUnstated}},
 					{N: 3, Title: "某解读", Clause: "二（一）", Validity: corpus.Validity{Status: corpus.StatusExpired, Until: "2020-12-31", Because: "《财政部税务总局关于设备器具扣除有关企业所得税政策的通知》（财税〔2018〕54号）"}},
 					{N: 4, Title: "某意见", Clause: "三16", Validity: corpus.Validity{Status: corpus.StatusInForce, Until: "2027-04-30", Because: corpus.BecauseClause}},
