@@ -373,10 +373,20 @@ type docxWalker struct {
 	counters  map[string]*[9]int
 	restarted map[string]bool
 
-	lines []string
-	paras []*docxPara // open paragraphs: a text box nests one in another
-	rows  [][]string  // open table rows, their finished cells
-	cells [][]string  // open table cells, their finished paragraphs
+	lines  []string
+	paras  []*docxPara  // open paragraphs: a text box nests one in another
+	rows   [][]string   // open table rows, their finished cells
+	cells  [][]string   // open table cells, their finished paragraphs
+	tables []*docxTable // open tables, innermost last
+}
+
+// docxTable follows a table's grid, so that a cell merged down from the
+// one above (w:vMerge, as a 清单 prints one 责任部门 beside several rows)
+// reads as that cell: Word stores the text once, in the first row.
+type docxTable struct {
+	above, row map[int]string // by grid column: the row above, this row
+	col, span  int            // the open cell's grid column and width
+	continued  bool           // the open cell continues the one above
 }
 
 type docxPara struct {
@@ -453,10 +463,26 @@ func (w *docxWalker) walk(doc []byte) error {
 				if p != nil && name == "noBreakHyphen" && !p.hidden {
 					p.text.WriteByte('-')
 				}
+			case "tbl":
+				w.tables = append(w.tables, &docxTable{above: map[int]string{}, row: map[int]string{}})
 			case "tr":
 				w.rows = append(w.rows, nil)
+				if t := w.table(); t != nil {
+					t.col = 0
+				}
 			case "tc":
 				w.cells = append(w.cells, nil)
+				if t := w.table(); t != nil {
+					t.span, t.continued = 1, false
+				}
+			case "gridSpan":
+				if n, err := strconv.Atoi(docxAttr(t, "val")); err == nil && n > 1 && w.table() != nil {
+					w.table().span = n
+				}
+			case "vMerge":
+				if v := docxAttr(t, "val"); (v == "" || v == "continue") && w.table() != nil {
+					w.table().continued = true
+				}
 			}
 		case xml.EndElement:
 			if len(stack) == 0 {
@@ -471,13 +497,28 @@ func (w *docxWalker) walk(doc []byte) error {
 				p := w.paras[len(w.paras)-1]
 				w.paras = w.paras[:len(w.paras)-1]
 				w.emit(w.render(p))
+			case "tbl":
+				if len(w.tables) > 0 {
+					w.tables = w.tables[:len(w.tables)-1]
+				}
 			case "tc":
 				c := w.cells[len(w.cells)-1]
 				w.cells = w.cells[:len(w.cells)-1]
+				text := strings.Join(c, " ")
+				if t := w.table(); t != nil {
+					if t.continued && strings.TrimSpace(text) == "" {
+						text = t.above[t.col]
+					}
+					t.row[t.col] = text
+					t.col += t.span
+				}
 				if len(w.rows) > 0 {
-					w.rows[len(w.rows)-1] = append(w.rows[len(w.rows)-1], strings.Join(c, " "))
+					w.rows[len(w.rows)-1] = append(w.rows[len(w.rows)-1], text)
 				}
 			case "tr":
+				if t := w.table(); t != nil {
+					t.above, t.row = t.row, map[int]string{}
+				}
 				r := w.rows[len(w.rows)-1]
 				w.rows = w.rows[:len(w.rows)-1]
 				// An empty cell keeps its place under its column.
@@ -497,6 +538,14 @@ func (w *docxWalker) walk(doc []byte) error {
 		}
 	}
 	return nil
+}
+
+// table is the innermost open table, nil outside any.
+func (w *docxWalker) table() *docxTable {
+	if len(w.tables) == 0 {
+		return nil
+	}
+	return w.tables[len(w.tables)-1]
 }
 
 func (w *docxWalker) para() *docxPara {

@@ -528,3 +528,54 @@ func checkListed(t *testing.T, lib *Library, want map[string]listed) {
 		}
 	}
 }
+
+// TestWordFolder reads a 青岛 centre's 2020 Word folder
+// (corpus/testdata/qingdao2020, written for the purpose by someone who had
+// not seen this code) against its writer's list: files named in Chinese
+// (by digits alone, 青人社发〔2020〕5号 and a 鲁…5号 would be one id), joint
+// red heads with a name spaced out to the others' width (青　岛　市　财　政
+// 局) and 文件 on a line of its own, joint issuers wrapped over two title
+// lines, a 清单 as a Word table with group rows across it and a merged
+// 责任部门, and a notice whose file carries its interpretation after its
+// 版记 (read as two documents, the writer's one). First read, four titles
+// were 文件 or a spaced name, three 文号 were lost, and the 清单's rows lost
+// their columns' names under its first group row.
+func TestWordFolder(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/qingdao2020/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The writer's list but one end: 青金监发〔2020〕4号 says only which
+	// loans it applies to (本通知适用于2020年1月25日至2020年6月30日期间到期的…).
+	checkListed(t, lib, map[string]listed{
+		"zxwqydkyqhbfxtz-qjjf-2020-4h":         {"青金监发〔2020〕4号", "2020-03-10", "", "", "原文"},
+		"sdsrlzyhshbzt-sdscztgykzygdxgzdtz":    {"鲁人社发〔2020〕15号", "2020-05-11", "2020-05-11", "2020-12-31", "原文"},
+		"qrsf-2020-19hyzjmsbfqx":               {"青人社发〔2020〕19号", "2020-06-29", "2020-06-29", "2020-12-31", "原文"},
+		"qrsf-2020-5h-jdxjmsbf":                {"青人社发〔2020〕5号", "2020-03-02", "2020-02-01", "2020-06-30", "原文"},
+		"qds2020nhqskzcqd-7y15rb":              {"", "2020-07-15", "", "", "原文"},
+		"qzbf-2020-11h-xg3hwdwtdjt-01":         {"青政办发〔2020〕11号", "2020-04-24", "2020-04-24", "", "原文"},
+		"qzbf-2020-11h-xg3hwdwtdjt-02":         {"", "", "", "", "解读"},
+		"qzbf-2020-3h-zxwqyrgzccs":             {"青政办发〔2020〕3号", "2020-02-10", "2020-02-10", "2020-12-31", "原文"},
+		"qzf-2020-9h-jybwdhkdjydssyj":          {"青政发〔2020〕9号", "2020-05-18", "2020-06-01", "2022-12-31", "原文"},
+		"lzbf-2020-6h-gyydyqzczxqypwjkfzdrgyj": {"鲁政办发〔2020〕6号", "2020-02-05", "2020-02-05", "2020-06-30", "原文"},
+		"lcs-2020-7h":                          {"鲁财税〔2020〕7号", "2020-03-06", "2020-01-01", "2020-12-31", "原文"},
+	})
+	for id, title := range map[string]string{
+		"qrsf-2020-5h-jdxjmsbf":        "青岛市人力资源和社会保障局 青岛市财政局 国家税务总局青岛市税务局关于贯彻落实阶段性减免企业社会保险费政策的通知",
+		"lcs-2020-7h":                  "山东省财政厅 国家税务总局山东省税务局关于落实疫情防控期间税费支持政策有关事项的通知",
+		"zxwqydkyqhbfxtz-qjjf-2020-4h": "青岛市地方金融监督管理局 中国人民银行青岛市中心支行 中国银行保险监督管理委员会青岛监管局关于做好中小微企业贷款临时性延期还本付息工作的通知",
+		"qds2020nhqskzcqd-7y15rb":      "青岛市2020年惠企纾困政策清单",
+	} {
+		if d, _ := lib.Document(id); d.Title != title {
+			t.Errorf("%s is titled %q, want %q", id, d.Title, title)
+		}
+	}
+	d, _ := lib.Document("qds2020nhqskzcqd-7y15rb")
+	if !strings.Contains(d.Body, "执行期限：2020年1月1日至2020年12月31日；政策依据：财政部 税务总局公告2020年第8号") {
+		t.Errorf("the 清单's rows lost their columns' names:\n%s", d.Body[:min(len(d.Body), 800)])
+	}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	if d, _ := lib.Document("qrsf-2020-5h-jdxjmsbf"); d.Validity(now) != (Validity{Status: StatusExpired, Until: "2020-12-31", Because: d.ExtendedBy, Extended: true}) {
+		t.Errorf("青人社发〔2020〕5号 on 2026-11-30: %+v, want extended to 2020-12-31 by 青人社发〔2020〕19号", d.Validity(now))
+	}
+}

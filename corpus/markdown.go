@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/mozillazg/go-pinyin"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -153,6 +155,12 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 		}
 		cells := tableCells(l)
 		if cells == nil {
+			if inTable && groupRow(l) {
+				// A row of one cell across the table (一、减税降费类)
+				// heads the rows under it; the columns stay named.
+				add(l)
+				continue
+			}
 			if first != nil {
 				add(tableRow(first, nil))
 				first = nil
@@ -254,13 +262,26 @@ func decode(data []byte) (string, error) {
 	return string(out), nil
 }
 
-// slug makes a stable ASCII id from a file name, falling back to a hash of
-// the text for names with no ASCII letters or digits.
+// slug makes a stable ASCII id from a file name: its letters and digits,
+// a Han character by the first letter of its reading (鲁财税〔2020〕7号 →
+// lcs-2020-7h), so that files a user names in Chinese keep apart (by
+// digits alone 鲁人社发〔2020〕5号 and 青人社发〔2020〕5号 were one id, and
+// the folder failed to load); falling back to a hash of the text for
+// names too short for an id.
 func slug(name, body string) string {
 	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	var b strings.Builder
 	dash := false
+	args := pinyin.NewArgs()
+	args.Style = pinyin.FirstLetter
 	for _, r := range strings.ToLower(base) {
+		if unicode.Is(unicode.Han, r) {
+			if py := pinyin.SinglePinyin(r, args); len(py) > 0 && py[0] != "" {
+				b.WriteString(py[0])
+				dash = false
+				continue
+			}
+		}
 		if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
 			b.WriteRune(r)
 			dash = false
@@ -270,11 +291,19 @@ func slug(name, body string) string {
 		}
 	}
 	s := strings.Trim(b.String(), "-")
+	if len(s) > maxSlug {
+		s = strings.TrimRight(s[:maxSlug], "-")
+	}
 	if len(s) < 3 {
 		s = "doc-" + hashHex(base + "\x00" + body)[:10]
 	}
 	return s
 }
+
+// maxSlug bounds an id made from a file name: a title used as a file name
+// (山东省人力资源和社会保障厅 山东省财政厅关于开展以工代训工作的通知) runs
+// to forty letters.
+const maxSlug = 48
 
 // markdownRuleRe is the rule under a Markdown table's header.
 var markdownRuleRe = regexp.MustCompile(`^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$`)
@@ -286,6 +315,13 @@ var rowNumberRe = regexp.MustCompile(`^[0-9０-９]{1,3}$`)
 // 惠企政策清单 kept in a spreadsheet and saved as text, or in a Word
 // document or on a web page, one policy a row: 序号, 政策名称, 政策内容,
 // 政策依据, 责任单位…), into its cells; nil for a line of text.
+// groupRow says whether a line within a table is a row of one cell
+// heading a group of rows: short, and no sentence.
+func groupRow(l string) bool {
+	t := strings.TrimSpace(l)
+	return t != "" && utf8.RuneCountInString(t) <= 20 && !strings.ContainsAny(t, "。；;，,：:")
+}
+
 // thematicBreakRe is a Markdown rule across the page: ---, ***, ___.
 var thematicBreakRe = regexp.MustCompile(`^\s*(?:-{3,}|\*{3,}|_{3,})\s*$`)
 

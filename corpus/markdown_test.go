@@ -43,7 +43,7 @@ func TestParse(t *testing.T) {
 			name: "no front matter",
 			file: "冀财金2019-12.md",
 			data: []byte("# 河北省某某奖励办法\n\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日\n"),
-			want: Document{ID: "2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Kind: "原文", Issued: "2019-03-01", Body: "河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
+			want: Document{ID: "jcj2019-12", Title: "河北省某某奖励办法", DocNo: "冀财金〔2019〕12号", Issuer: "河北省财政厅", Kind: "原文", Issued: "2019-03-01", Body: "河北省某某奖励办法\n冀财金〔2019〕12号\n各市财政局：\n第一条 为了甲，制定本办法。\n河北省财政厅\n2019年3月1日"},
 		},
 		{
 			name: "number on a label line",
@@ -88,6 +88,12 @@ func TestParse(t *testing.T) {
 			file: "iota.md",
 			data: []byte("---\ntitle: 甲\n---\n正文\n---"),
 			want: Document{ID: "iota", Title: "甲", Kind: "原文", Body: "正文\n---"},
+		},
+		{
+			name: "name in Chinese, by its readings",
+			file: "鲁人社发〔2020〕5号.txt",
+			data: []byte("某通知"),
+			want: Document{ID: "lrsf-2020-5h", Title: "某通知", Kind: "原文", Body: "某通知"},
 		},
 		{
 			name: "name without letters",
@@ -339,6 +345,35 @@ func TestTableRowsFormats(t *testing.T) {
 			checkClauses(t, docs[0], want)
 		})
 	}
+
+	// A Word table grouping its rows under a row of one cell across it
+	// (w:gridSpan), and naming one department once beside two rows
+	// (w:vMerge): the columns stay named under the group, and the merged
+	// cell reads in each row it spans.
+	span := `<w:tc><w:tcPr><w:gridSpan w:val="4"/></w:tcPr>` + wp("一、减税降费类") + `</w:tc>`
+	merged := func(first bool, s string) string {
+		if first {
+			return `<w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr>` + wp(s) + `</w:tc>`
+		}
+		return `<w:tc><w:tcPr><w:vMerge/></w:tcPr>` + wp("") + `</w:tc>`
+	}
+	grouped := makeDOCX(wp("某市惠企政策清单")+`<w:tbl>`+row("序号", "政策名称", "政策内容", "责任部门")+`<w:tr>`+span+`</w:tr>`+
+		`<w:tr>`+cell("1")+cell("技术改造补助")+cell("对设备投资500万元以上的项目按10%给予补助。")+merged(true, "市工信局")+`</w:tr>`+
+		`<w:tr>`+cell("2")+cell("高新技术企业奖励")+cell("对首次认定的高新技术企业奖励30万元。")+merged(false, "")+`</w:tr>`+`</w:tbl>`, "", "")
+	t.Run("word, grouped and merged", func(t *testing.T) {
+		docs, err := readDocument(context.Background(), "grouped.docx", grouped)
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("%d documents, err %v", len(docs), err)
+		}
+		for _, w := range []string{
+			"一、减税降费类\n1. 技术改造补助：对设备投资500万元以上的项目按10%给予补助；责任部门：市工信局。",
+			"2. 高新技术企业奖励：对首次认定的高新技术企业奖励30万元；责任部门：市工信局。",
+		} {
+			if !strings.Contains(docs[0].Body, w) {
+				t.Errorf("read:\n%s\nwant it to hold %q", docs[0].Body, w)
+			}
+		}
+	})
 
 	form := "某市补助申请表\n项目名称\t申报单位\t申报金额\n企业名称\t统一社会信用代码\n索引号：\t11500000\t发布机构：\t某市财政局\n"
 	docs, err := parseFile("form.txt", []byte(form))

@@ -104,9 +104,12 @@ func hasIssuerSuffix(s string) bool {
 	return false
 }
 
+// spacedRe is a line of single Han characters set apart by spaces.
+var spacedRe = regexp.MustCompile(`^\p{Han}(?:[\s\x{3000}]+\p{Han}){2,}$`)
+
 // compiledByRe is the line naming who compiled a text, under its title:
 // 某市中小企业服务中心　某税务局纳税服务热线　整理.
-var compiledByRe = regexp.MustCompile(`^(\S.{1,80}?)[\s\x{3000}]*(?:整理|编印|编制|汇编)$`)
+var compiledByRe = regexp.MustCompile(`^(\S.{1,80}?)(?:[\s\x{3000}]*(?:整理|编印|编制|汇编)|[\s\x{3000}]+编)$`)
 
 // updatedRe is the day a text is brought up to, bracketed under its title:
 // （更新至2022年11月15日）.
@@ -262,6 +265,17 @@ func parseHeader(lines []string) header {
 		if strings.HasPrefix(l, "#") {
 			l = strings.TrimSpace(strings.TrimLeft(l, "#"))
 		}
+		if spacedRe.MatchString(l) {
+			// A name spaced out to the width of the lines beside it in a
+			// joint red head: 青　岛　市　财　政　局.
+			l = squeeze(l)
+		}
+		if l == "文件" && len(titles) == 0 && len(issuers) > 0 {
+			// A joint red head's 文件, printed beside or under its bodies'
+			// names.
+			h.lines = i + 1
+			continue
+		}
 		// 国家税务总局公告 / 2023年第6号: a 公告's number printed under
 		// its issuer's line.
 		if strings.HasSuffix(l, "公告") && i+1 < len(lines) && announceNoRe.MatchString(lines[i+1]) && docNoRe.MatchString(l+lines[i+1]) {
@@ -362,6 +376,12 @@ func parseHeader(lines []string) header {
 			signed = signed || len(titles) > 0
 		} else if before, _, ok := strings.Cut(l, "关于"); ok && len(titles) == 0 && before != "" && isIssuer(before) {
 			addIssuer(before)
+			if h.docNo != "" && i > 0 && lines[i-1] != "" && isIssuer(lines[i-1]) {
+				// Under the 文号, joint issuers wrapped over two lines
+				// (某市人力资源和社会保障局 某市财政局 / 某市税务局关于…) are
+				// all the title's.
+				l = lines[i-1] + " " + l
+			}
 			titles = append(titles, l)
 		} else if signed {
 			// Under its author the title is complete: what follows on a

@@ -490,13 +490,19 @@ func sectionEnd(body string) string {
 func ownMatch(re *regexp.Regexp, body string) []string {
 	for _, loc := range re.FindAllStringSubmatchIndex(body, -1) {
 		start := strings.LastIndexAny(body[:loc[0]], "。；\n")
+		cell := false
 		if start >= 0 {
-			_, w := utf8.DecodeRuneInString(body[start:])
+			r, w := utf8.DecodeRuneInString(body[start:])
+			cell = r == '；'
 			start += w
 		} else {
 			start = 0
 		}
-		if !ownOpeningRe.MatchString(strings.TrimSpace(body[start:loc[0]])) {
+		opening := strings.TrimSpace(body[start:loc[0]])
+		if !ownOpeningRe.MatchString(opening) || cell && opening == "" {
+			// A period with no subject after a semicolon is a table
+			// row's column (…；执行期限：2020年3月1日至2020年12月31日),
+			// the row's measure's, not the text's.
 			continue
 		}
 		m := make([]string, len(loc)/2)
@@ -512,9 +518,11 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 
 // ownOpeningRe is what may open a sentence, before a period it states, for
 // the period to be the text's own; a short connective may come first
-// (另外，本政策执行至…). 本项, 本条 and 本款 name one measure, whose period
-// is its own (本项政策执行期限至…), not the text's.
-var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
+// (另外，本政策执行至…), or the articles it leaves out (除第二条外，本通知
+// 规定的各项政策执行期限至…, which are theirs). 本项, 本条 and 本款 name
+// one measure, whose period is its own (本项政策执行期限至…), not the
+// text's.
+var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*|除[^，。；]{1,16}外[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a
