@@ -118,7 +118,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// ended or not, which the corpus does give.
 	validity := asksValidity(q)
 	for _, y := range corpus.Years(q) {
-		if !j.years[y] && !(validity && y >= thisYear) {
+		if !j.years[y] && !(validity && y >= thisYear) && !(y == thisYear && saidAsNow(q, y)) {
 			return ReasonYear
 		}
 	}
@@ -140,6 +140,21 @@ func (j *judge) evidence(pq parsedQuery, lex []scored) float64 {
 		return 0
 	}
 	return max(j.held(pq, lex[0].doc, true), j.held(asked(pq), lex[0].doc, true))
+}
+
+// nowYearRe is a year said as the asker's present: 现在都2026年了,
+// 如今已经是2026年, 今年是2026年.
+var nowYearRe = regexp.MustCompile(`(?:现在|如今|眼下|今年)(?:都|已经|已|也|是)*\s*((?:19|20)\d{2})\s*年`)
+
+// saidAsNow says whether q names year y as its own present, which asks
+// about nothing of that year: 现在都2026年了 这个减免还有没有.
+func saidAsNow(q string, y int) bool {
+	for _, m := range nowYearRe.FindAllStringSubmatch(q, -1) {
+		if m[1] == strconv.Itoa(y) {
+			return true
+		}
+	}
+	return false
 }
 
 // asked is the part of a query its last sentence asks: a message telling

@@ -97,6 +97,9 @@ func TestJudge(t *testing.T) {
 		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
 		{"whether a policy still holds this year", "2030年高新技术企业奖励还有效吗", ""},
 		{"whether an earlier year's policy still holds", "2025年高新技术企业奖励还有效吗", ReasonYear},
+		// This year said as the asker's present asks of no year.
+		{"this year as now", "现在都2030年了 高新技术企业能拿多少奖励", ""},
+		{"this year as the policy's", "2030年高新技术企业有没有奖励", ReasonYear},
 		{"whether a later year's new policy holds", "2030年新出台的首台套奖励还有效吗", ReasonYear},
 		{"policy issued after the newest document", "2020年新出台的首台套奖励办法", ReasonYear},
 		{"issued after, said with a month", "2020年3月出的首台套奖励办法", ReasonYear},
