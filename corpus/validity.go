@@ -152,13 +152,14 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 		cited[ref.Cite()] = true
 	}
 	ends := clauseEnds(c.Text)
-	for _, ref := range l.restated(c.DocID, c.Text) {
-		if len(ends) > 0 {
-			// A clause stating its own period (an item's 【执行期限】) is
-			// not given another's for the sentences they share (a
-			// definition of 小型微利企业 that every tax measure repeats).
-			break
-		}
+	var restated []*Document
+	if len(ends) == 0 {
+		// A clause stating its own period (an item's 【执行期限】) is not
+		// given another's for the sentences they share (a definition of
+		// 小型微利企业 that every tax measure repeats).
+		restated = l.restated(c.DocID, c.Text)
+	}
+	for _, ref := range restated {
 		if cite := ref.Cite(); !cited[cite] {
 			v := ref.Validity(now)
 			if !v.Extended {

@@ -361,11 +361,12 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		hits[i].Rank = i + 1
 	}
 	res.Hits = hits
-	res.Reason = ix.judge.reason(q.Question, pq, lex, ix.now().Year())
+	evidence := ix.judge.evidence(pq, lex)
+	res.Reason = ix.judge.reason(q.Question, pq, lex, evidence, ix.now().Year())
 	if dn.chunks == nil {
 		// A question naming its document by 文号 asks about that one,
 		// whatever words it shares with it.
-		res.Coverage = ix.judge.evidence(pq, lex)
+		res.Coverage = evidence
 	}
 	if res.Reason == "" && reranked && ix.rerankMin > 0 && hits[0].Score < ix.rerankMin {
 		// The reranker reads the question and the clause together: a low

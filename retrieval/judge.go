@@ -96,9 +96,10 @@ func yearOf(iso string) int {
 // reason says why the corpus cannot answer, one of the Reason constants,
 // or "" when it can: a question about another region or a city's own
 // rules, a topic or year the corpus never mentions, or words the best
-// clause barely holds. lex is the lexical ranking, best first; thisYear is
-// the year the question is asked in.
-func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear int) string {
+// clause barely holds. lex is the lexical ranking, best first; evidence is
+// how much of the question its best clause holds (see evidence); thisYear
+// is the year the question is asked in.
+func (j *judge) reason(question string, pq parsedQuery, lex []scored, evidence float64, thisYear int) string {
 	q := strings.TrimSpace(question)
 	if r := j.region(q, lex); r != "" {
 		return r
@@ -125,7 +126,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, thisYear i
 	// Coverage: the share of the question's informative weight that the
 	// best clause holds, leaving out the seams between its words.
 	// Unrelated questions match only scattered characters.
-	if j.evidence(pq, lex) < minCoverage {
+	if evidence < minCoverage {
 		return ReasonNoMatch
 	}
 	return ""

@@ -68,7 +68,8 @@ func asker(t *testing.T, scope corpus.Scope) func(question string) string {
 	return func(question string) string {
 		pq := ix.rewrite(question, nil)
 		// The questions are asked in 2030.
-		return j.reason(question, pq, lex.search(pq.weights, nil, nil, 50), 2030)
+		found := lex.search(pq.weights, nil, nil, 50)
+		return j.reason(question, pq, found, j.evidence(pq, found), 2030)
 	}
 }
 
@@ -168,7 +169,8 @@ func TestJudgeYearsCovered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pq := ix.rewrite(tt.question, nil)
-			if got := j.reason(tt.question, pq, lex.search(pq.weights, nil, nil, 50), 2026); got != tt.want {
+			found := lex.search(pq.weights, nil, nil, 50)
+			if got := j.reason(tt.question, pq, found, j.evidence(pq, found), 2026); got != tt.want {
 				t.Errorf("reason(%q) = %q, want %q", tt.question, got, tt.want)
 			}
 		})
