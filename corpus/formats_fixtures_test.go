@@ -545,10 +545,10 @@ func TestWordFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The writer's list but one end: 青金监发〔2020〕4号 says only which
+	// The writer's list: 青金监发〔2020〕4号's period is the window of the
 	// loans it applies to (本通知适用于2020年1月25日至2020年6月30日期间到期的…).
 	checkListed(t, lib, map[string]listed{
-		"zxwqydkyqhbfxtz-qjjf-2020-4h":         {"青金监发〔2020〕4号", "2020-03-10", "", "", "原文"},
+		"zxwqydkyqhbfxtz-qjjf-2020-4h":         {"青金监发〔2020〕4号", "2020-03-10", "2020-01-25", "2020-06-30", "原文"},
 		"sdsrlzyhshbzt-sdscztgykzygdxgzdtz":    {"鲁人社发〔2020〕15号", "2020-05-11", "2020-05-11", "2020-12-31", "原文"},
 		"qrsf-2020-19hyzjmsbfqx":               {"青人社发〔2020〕19号", "2020-06-29", "2020-06-29", "2020-12-31", "原文"},
 		"qrsf-2020-5h-jdxjmsbf":                {"青人社发〔2020〕5号", "2020-03-02", "2020-02-01", "2020-06-30", "原文"},

@@ -456,8 +456,19 @@ func period(title, body, issued string, headerLines int) (from, until string) {
 	if (firstFrom != "" || firstUntil != "") && (from == "" || from == firstFrom) {
 		return firstFrom, firstUntil
 	}
+	if m := appliesRe.FindStringSubmatch(body); m != nil {
+		// 本通知适用于2020年1月25日至2020年6月30日期间到期的贷款: past its
+		// window, the text applies to nothing more.
+		if f, u := isoDate(m[1], m[2], m[3]), isoDate(cmp.Or(m[4], m[1]), m[5], m[6]); f != "" && u != "" {
+			return cmp.Or(from, f), u
+		}
+	}
 	return from, sectionEnd(body)
 }
+
+// appliesRe is a text saying the window it applies to: 本通知适用于2020年
+// 1月25日至2020年6月30日期间…, 本办法适用于…至…期间.
+var appliesRe = regexp.MustCompile(`本` + textNoun + `适用于\s*` + datePattern + `\s*起?\s*` + rangeDash + `\s*` + sameYearDate)
 
 // periodSectionRe is a heading, on a line of its own, naming the text's
 // period: 六、实施期限, （五）执行期限.
