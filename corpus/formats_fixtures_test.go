@@ -465,6 +465,11 @@ func TestItemCompilationFolder(t *testing.T) {
 			t.Errorf("%s is titled %q, want %q", id, d.Title, title)
 		}
 	}
+	// Under the 问答's title, a labelled line of sentences is its text,
+	// not metadata.
+	if qa, _ := lib.Document("wenda-2022-huiqi-redian"); len(qa.Chunks) == 0 || !strings.HasPrefix(qa.Chunks[0].Text, "说明：本问答根据") {
+		t.Errorf("the 问答's first clause does not hold its 说明")
+	}
 	// The 汇编's items are its clauses, cited by their numbers; neither
 	// its contents nor its preface holds them.
 	d, _ := lib.Document("huibian-2022")

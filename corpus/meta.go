@@ -322,9 +322,10 @@ func parseHeader(lines []string) header {
 					}
 				}
 			}
-			if known || len(titles) > 0 {
+			if known || len(titles) > 0 && !strings.ContainsAny(l, "。；，") {
 				// Under the title, a label's line (解读文件：《…》, 原文链接：
-				// https://…) is the page's metadata, never the title's.
+				// https://…) is the page's metadata, never the title's; one
+				// holding sentences (说明：本问答根据…，…。) is text.
 				h.lines = i + 1
 				continue
 			}
