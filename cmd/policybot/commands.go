@@ -394,22 +394,20 @@ func (a answerSearch) weak(items []retrieval.EvalItem) (weakAns, foundAns, weakU
 		if !ok || !ans.Found {
 			continue
 		}
-		w := btoi(ans.Weak)
-		if it.Answerable {
-			weakAns, foundAns = weakAns+w, foundAns+1
-		} else {
-			weakUn, foundUn = weakUn+w, foundUn+1
+		switch {
+		case it.Answerable:
+			foundAns++
+			if ans.Weak {
+				weakAns++
+			}
+		default:
+			foundUn++
+			if ans.Weak {
+				weakUn++
+			}
 		}
 	}
 	return weakAns, foundAns, weakUn, foundUn
-}
-
-// btoi is 1 for true.
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // readEvalFile reads one evaluation file, naming it in any error.
