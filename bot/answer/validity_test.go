@@ -546,10 +546,6 @@ func TestLeadOfLabelledFields(t *testing.T) {
 		"items.txt": "某市惠企政策汇编\n某市中小企业服务中心\n第一部分 税费支持\n1. 小型微利企业所得税优惠\n【政策内容】对小型微利企业年应纳税所得额超过100万元但不超过300万元的部分，减按25%计入应纳税所得额。\n【执行期限】2022年1月1日至2024年12月31日\n【受理部门】各区税务局\n2. 小规模纳税人月销售额15万元以下免征增值税\n【政策内容】对月销售额15万元以下（含本数）的增值税小规模纳税人，免征增值税。\n【执行期限】2021年4月1日至2022年12月31日\n",
 		"faq.txt":   "某市惠企政策热点问答\n某市中小企业服务中心　整理\n1. Q：旅行社质量保证金暂退后什么时候补足？\nA：旅行社应于2023年3月31日前足额补足质量保证金。\n",
 	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := func() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) }
 	for _, tt := range []struct {
 		id, has, question, want string
@@ -561,14 +557,7 @@ func TestLeadOfLabelledFields(t *testing.T) {
 		{"faq", "足额补足", "旅行社质量保证金什么时候补足", "旅行社应于2023年3月31日前足额补足质量保证金。"},
 	} {
 		t.Run(tt.id, func(t *testing.T) {
-			d, ok := lib.Document(tt.id)
-			if !ok {
-				t.Fatalf("no document %q", tt.id)
-			}
-			ans, err := answer.New(vtClause(t, d, tt.has), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), tt.question, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ans := vtAsk(t, lib, tt.id, tt.has, tt.question, answer.Options{Now: now})
 			if !strings.HasPrefix(ans.Lead, tt.want) {
 				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.want)
 			}
@@ -583,21 +572,13 @@ func TestLeadGivesWhatIsAsked(t *testing.T) {
 	lib := vtLibrary(t, map[string]string{
 		"insure.txt": "某市关于出口信用保险保费补助的通知\n某商务〔2022〕3号\n一、出口信用保险保费补助按实际缴纳保费的50%给予补助，最高200万元。出口信用保险保费补助由企业向所在区商务主管部门申请。出口信用保险保费补助的保单和发票通过商务局网上办事系统提交。\n",
 	})
-	set, err := prompts.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _ := lib.Document("insure")
 	for _, tt := range []struct{ question, want string }{
 		{"出口信用保险保费补助找哪个部门申请", "出口信用保险保费补助由企业向所在区商务主管部门申请"},
 		{"出口信用保险保费补助最高多少", "出口信用保险保费补助按实际缴纳保费的50%给予补助"},
 		{"出口信用保险保费补助要交什么材料", "出口信用保险保费补助的保单和发票通过商务局网上办事系统提交"},
 	} {
 		t.Run(tt.question, func(t *testing.T) {
-			ans, err := answer.New(vtClause(t, d, "保费"), lib, nil, set, answer.Options{}, nil).Answer(context.Background(), tt.question, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ans := vtAsk(t, lib, "insure", "保费", tt.question, answer.Options{})
 			if !strings.HasPrefix(ans.Lead, tt.want) {
 				t.Errorf("lead %q, want it opening with %q", ans.Lead, tt.want)
 			}
