@@ -48,6 +48,17 @@ func readGazetteer() (gazetteer, error) {
 // 杭州市财政局 → 杭州.
 var cityIssuerRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:人民政府|政府|委|财政局|税务局|发展和改革委员会|发展改革委|经济和信息化局|科学技术局|科技局|商务局|人力资源和社会保障局|市场监督管理局|办公厅|办公室)`)
 
+// cityIssuer is the first city whose body issued d, by its issuer or its
+// title (杭州市人民政府 → 杭州), or "".
+func cityIssuer(d *Document) string {
+	for _, who := range append(strings.Fields(d.Issuer), d.Title) {
+		if m := cityIssuerRe.FindStringSubmatch(who); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
 // deriveScope works out what a corpus without scope data covers from its
 // documents: the regions whose bodies issued them, read from the issuer,
 // the title or the 文号's first character, and the cities among the
@@ -150,6 +161,19 @@ func deriveScope(docs []Document) (Scope, error) {
 		}
 		if len(sc.Cities) > 0 {
 			sc.LocalPolicy = gz.Local
+		}
+	}
+	// A province whose cities' documents are held beside its own: its
+	// other cities' own rules (济南对…, 漳州市今年有没有…) are not here,
+	// though its measures apply there too.
+	for _, r := range held {
+		if len(cityOf[r]) == 0 {
+			continue
+		}
+		for _, c := range rs[r].Cities {
+			if !cities[c] {
+				sc.Cities = append(sc.Cities, c)
+			}
 		}
 	}
 	for c := range cities {
@@ -265,7 +289,13 @@ func regionOf(rs []region, d *Document) int {
 	}
 	// 浙政办发〔2023〕12号: a provincial 文号 starts with the region's
 	// character and names its body after it; a national one (财税, 国发)
-	// starts with neither.
+	// starts with neither. A city's body's starts with the city's
+	// character, which may be a province's (青人社发 of 青岛市, not 青海;
+	// 宁政发 of 南京市, not 宁夏): a document a city issued is not read by
+	// it.
+	if cityIssuer(d) != "" {
+		return -1
+	}
 	if first, size := utf8.DecodeRuneInString(d.DocNo); size > 0 {
 		rest := d.DocNo[size:]
 		for i, r := range rs {

@@ -42,9 +42,10 @@ func TestDeriveScope(t *testing.T) {
 		}
 	}
 	// With the city's documents, a question about the city's own rules
-	// is the corpus's to answer.
-	if len(sc.Cities) > 0 || len(sc.LocalPolicy) > 0 {
-		t.Errorf("a corpus with a city's documents: Cities %v, LocalPolicy %v; want none", sc.Cities, sc.LocalPolicy)
+	// is the corpus's to answer, and one about another city's of the
+	// province is not (宁波对…); 市里 is the held city.
+	if slices.Contains(sc.Cities, "杭州") || !slices.Contains(sc.Cities, "宁波") || len(sc.LocalPolicy) > 0 {
+		t.Errorf("a corpus with a city's documents: Cities %v, LocalPolicy %v; want the province's other cities (宁波), not 杭州, and no local phrases", sc.Cities, sc.LocalPolicy)
 	}
 	// Without them, the province's cities' own rules are not here.
 	prov, err := deriveScope([]Document{docs[0], docs[2], docs[3]})
@@ -67,6 +68,15 @@ func TestDeriveScope(t *testing.T) {
 	}
 	if !slices.Contains(city.Home, "深圳") || !slices.Contains(city.OtherRegions, "杭州") || slices.Contains(city.OtherRegions, "深圳") {
 		t.Errorf("a city's corpus: Home %v, other regions %v; want 深圳 home and 杭州 another region", city.Home, city.OtherRegions)
+	}
+	// A city's 文号 may open on another province's character: 青 is
+	// 青海's, 青人社发 青岛's.
+	qingdao, err := deriveScope([]Document{{Title: "关于贯彻落实阶段性减免企业社会保险费政策的通知", Issuer: "青岛市人力资源和社会保障局 青岛市财政局", DocNo: "青人社发〔2020〕5号"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qingdao.Region != "山东省青岛市" || !slices.Contains(qingdao.OtherRegions, "青海") {
+		t.Errorf("a city's document numbered with another province's character: Region = %q, other regions %v; want 山东省青岛市 and 青海 another", qingdao.Region, qingdao.OtherRegions)
 	}
 	// A province's full name inside the issuer places a body that does
 	// not start with it: a national office's provincial branch.
