@@ -35,7 +35,7 @@ const (
 type judge struct {
 	scope   corpus.Scope
 	years   map[int]bool // years the corpus mentions anywhere
-	absent  []string     // vocabulary topics the corpus never mentions
+	absent  []string     // the names of the vocabulary topics the corpus never mentions by any
 	entries []entry      // the index's chunks, by position
 	lex     *bm25
 	// national holds the documents no region issued that say who did (a
@@ -48,7 +48,7 @@ type judge struct {
 // newJudge is built once per index, after its chunks and BM25 statistics.
 // regions gives each document's issuing region by ID, "" for none
 // (corpus.Library.Regions).
-func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []string) *judge {
+func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]string, entries []entry, lex *bm25, topics []Topic) *judge {
 	j := &judge{scope: scope, years: map[int]bool{}, entries: entries, lex: lex, national: map[string]bool{}, issuedLaterRe: issuedLaterPattern(scope)}
 	for i := range docs {
 		d := &docs[i]
@@ -76,9 +76,11 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 		texts[i] = e.text
 	}
 	all := strings.Join(texts, "\n")
+	// A topic the corpus names one way is held whichever way the question
+	// names it (租金减免 in the corpus, 房租减免 asked).
 	for _, t := range topics {
-		if !strings.Contains(all, t) {
-			j.absent = append(j.absent, t)
+		if !slices.ContainsFunc(t, func(name string) bool { return strings.Contains(all, name) }) {
+			j.absent = append(j.absent, t...)
 		}
 	}
 	return j
@@ -105,7 +107,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, evidence f
 		return r
 	}
 	for _, t := range j.absent {
-		if strings.Contains(q, t) {
+		if mentioned(q, t, func(before, after string) bool { return !trade(before, after) }) {
 			return ReasonTopic
 		}
 	}
@@ -272,11 +274,12 @@ func (j *judge) region(q string, lex []scored) string {
 var (
 	// subjectTails follow another region's name, after an optional 市.
 	subjectTails = []string{"对", "的", "有", "出台", "给", "奖", "补", "政策", "规定", "地区", "那边", "当地"}
-	// cityTails follow the name of one of the corpus's own cities. They
-	// are fewer than subjectTails: the corpus's policy applies in its own
-	// cities, so only a question plainly after the city's own rules is
-	// turned away.
-	cityTails = []string{"市对", "市的", "市有", "市出台", "对新", "有什么", "出台"}
+	// cityTails follow the name of a city whose own rules the corpus
+	// lacks (Scope.Cities). They are fewer than subjectTails: the corpus's
+	// policy applies in those cities too, so only a question plainly after
+	// the city's own rules (青岛对…, 济南那边…, 漳州市今年有没有…) is turned
+	// away, never one placing the asker there (青岛的小厂).
+	cityTails = []string{"市对", "市的", "市有", "市出台", "市自己", "市今年", "对", "有什么", "出台", "那边", "当地", "自己", "今年有"}
 )
 
 // localTails follow a locative word for the city or county (市里, 县里)
@@ -303,6 +306,27 @@ func subjectBefore(q, region string) bool {
 		return !placed(before) && tailed(after, regionUnits, subjectTails)
 	})
 }
+
+// trade says whether a word between before and after names the asker's
+// own business (开民宿的, 在山里开了个民宿，, 做充电桩运营的, 搞直播带货的
+// 公司): who asks, not what is asked, which may be any measure for firms
+// of its kind. The business is what follows a verb of running one, up to
+// a 的 soon after or the phrase's end.
+func trade(before, after string) bool {
+	if !tradeVerbRe.MatchString(before) {
+		return false
+	}
+	phrase, _, _ := strings.Cut(after, "")
+	if i := strings.IndexFunc(after, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }); i >= 0 {
+		phrase = after[:i]
+	}
+	i := strings.Index(phrase, "的")
+	return phrase == "" || i >= 0 && utf8.RuneCountInString(phrase[:i]) <= 2
+}
+
+// tradeVerbRe ends the text before a business its asker runs: 开, 做,
+// 搞, 干, 经营, 从事, perhaps with 了 and a measure word (开了个, 开了一家).
+var tradeVerbRe = regexp.MustCompile(`(?:开|做|搞|干|经营|从事)了?一?[个家间]?$`)
 
 // placed says whether what comes before a region's name makes it a
 // place: 在, 到, 去, 从, 往.

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,11 +22,11 @@ var judgeScope = corpus.Scope{
 
 // judgeTopics are vocabulary topics; the hand-made corpus mentions only
 // the first.
-var judgeTopics = []string{"高新技术企业", "车辆购置税"}
+var judgeTopics = []Topic{{"高新技术企业"}, {"车辆购置税"}, {"民宿"}}
 
 // judgeOver builds a judge, and the BM25 index it judges by, over
 // hand-made documents.
-func judgeOver(scope corpus.Scope, docs []corpus.Document, regions map[string]string, topics []string) (*judge, *bm25) {
+func judgeOver(scope corpus.Scope, docs []corpus.Document, regions map[string]string, topics []Topic) (*judge, *bm25) {
 	var entries []entry
 	var texts []string
 	for i := range docs {
@@ -93,7 +94,14 @@ func TestJudge(t *testing.T) {
 		{"local word as where the firm is", "县里的小厂评上高新技术企业有什么奖励", ""},
 		{"local word as where a project is", "在县里开发区的高新技术企业有什么奖励", ""},
 		{"own city's rules", "青川市对高新技术企业有什么奖励", ReasonLocalPolicy},
+		{"a city's rules, over there", "我们在青川有个厂 青川那边对高新技术企业奖励多少", ReasonLocalPolicy},
+		{"a city's rules, this year", "青川市今年有没有高新技术企业奖励", ReasonLocalPolicy},
+		{"a city's own rules", "青川自己对高新技术企业有什么奖励", ReasonLocalPolicy},
+		{"a city as where the firm is", "青川的小厂评上高新技术企业有什么奖励", ""},
 		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
+		{"topic the corpus never mentions, asked of", "开了家小饭馆 民宿有什么奖励", ReasonTopic},
+		{"topic the corpus never mentions, the asker's trade", "开民宿的 评上高新技术企业有什么奖励", ""},
+		{"the asker's trade, then asked of", "我们是做民宿的 民宿有什么奖励", ReasonTopic},
 		{"year the corpus never mentions", "2030年高新技术企业有什么奖励", ReasonYear},
 		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
 		{"whether a policy still holds this year", "2030年高新技术企业奖励还有效吗", ""},
@@ -119,6 +127,30 @@ func TestJudge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := ask(tt.question); got != tt.want {
 				t.Errorf("reason(%q) = %q, want %q", tt.question, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestAbsentTopics: a topic is outside the corpus only when the corpus
+// names it none of the ways it goes by.
+func TestAbsentTopics(t *testing.T) {
+	doc := corpus.Document{ID: "rent", Title: "关于减免国有房屋租金的通知"}
+	doc.Chunks = []corpus.Chunk{{ID: "rent-a", DocID: doc.ID, Text: "对承租国有房屋的小微企业免除3个月租金减免。"}}
+	tests := []struct {
+		name   string
+		topics []Topic
+		want   []string
+	}{
+		{"named one of its ways", []Topic{{"房租减免", "租金减免"}}, nil},
+		{"named none of its ways", []Topic{{"稳岗补贴", "稳岗返还"}}, []string{"稳岗补贴", "稳岗返还"}},
+		{"one name each", []Topic{{"租金减免"}, {"房租减免"}}, []string{"房租减免"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, _ := judgeOver(corpus.Scope{}, []corpus.Document{doc}, nil, tt.topics)
+			if !slices.Equal(j.absent, tt.want) {
+				t.Errorf("absent = %v, want %v", j.absent, tt.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package retrieval
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,10 +26,30 @@ type Vocabulary struct {
 	Taught     map[string][]string `yaml:"taught"`
 	Synonyms   map[string][]string `yaml:"synonyms"` // all of the above, merged
 	Stop       []string            `yaml:"stop"`
-	Topics     []string            `yaml:"topics"`
+	Topics     []Topic             `yaml:"topics"`
 	keys       []string            // synonym keys, longest first
 	stop       map[string]bool
 	source     map[string]string // synonym key → where it came from
+}
+
+// Topic is one policy topic under each of the names it goes by (稳岗补贴
+// and 稳岗返还, 数电票 and 全电发票): a corpus holding any of them holds the
+// topic. In YAML a name alone, or a list of the names.
+type Topic []string
+
+// UnmarshalYAML reads a topic written as one name or as a list of names.
+func (t *Topic) UnmarshalYAML(n *yaml.Node) error {
+	var names []string
+	if n.Kind == yaml.ScalarNode {
+		names = []string{n.Value}
+	} else if err := n.Decode(&names); err != nil {
+		return fmt.Errorf("read topic: %w", err)
+	}
+	if len(names) == 0 || slices.Contains(names, "") {
+		return fmt.Errorf("read topic at line %d: a topic needs names, none empty", n.Line)
+	}
+	*t = names
+	return nil
 }
 
 // Where a vocabulary entry came from (Vocabulary.Source).

@@ -38,7 +38,7 @@ func TestLoadVocabularyMerges(t *testing.T) {
 		someKey = k
 		break
 	}
-	extra1 := []byte("synonyms:\n  咕噜嘟: [豆粕]\n  " + someKey + ": [嘟嘟术语]\ntopics: [嘟嘟税]\nstop: [嘟嘟]\n")
+	extra1 := []byte("synonyms:\n  咕噜嘟: [豆粕]\n  " + someKey + ": [嘟嘟术语]\ntopics: [嘟嘟税, [咕咕费, 咕咕金]]\nstop: [嘟嘟]\n")
 	extra2 := []byte("synonyms:\n  咕噜嘟: [饲料]\n")
 	v, err := LoadVocabulary(extra1, extra2)
 	if err != nil {
@@ -50,8 +50,8 @@ func TestLoadVocabularyMerges(t *testing.T) {
 	if got := v.Synonyms[someKey]; len(got) != len(base.Synonyms[someKey])+1 || !slices.Contains(got, "嘟嘟术语") {
 		t.Errorf("%s → %v, want the built-in terms %v plus 嘟嘟术语", someKey, got, base.Synonyms[someKey])
 	}
-	if !slices.Contains(v.Topics, "嘟嘟税") || len(v.Topics) != len(base.Topics)+1 {
-		t.Errorf("topics: %d, want the built-in %d plus 嘟嘟税", len(v.Topics), len(base.Topics))
+	if got := v.Topics[len(base.Topics):]; len(got) != 2 || !slices.Equal(got[0], Topic{"嘟嘟税"}) || !slices.Equal(got[1], Topic{"咕咕费", "咕咕金"}) {
+		t.Errorf("topics added: %v, want 嘟嘟税 and one topic named 咕咕费 or 咕咕金", got)
 	}
 	if !v.stop["嘟嘟"] {
 		t.Error("stop word 嘟嘟 not added")
@@ -74,6 +74,9 @@ func TestLoadVocabularyErrors(t *testing.T) {
 		{"not YAML", []byte("synonyms: [unclosed\n")},
 		{"synonyms not a map", []byte("synonyms: [a, b]\n")},
 		{"a synonym not a list", []byte("synonyms:\n  a:\n    b: c\n")},
+		{"a topic with no names", []byte("topics: [嘟嘟税, []]\n")},
+		{"a topic with an empty name", []byte("topics: [[嘟嘟税, '']]\n")},
+		{"a topic not a name or a list", []byte("topics: [{a: b}]\n")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
