@@ -34,7 +34,7 @@ func (ix *Index) rewrite(question string, history []string) parsedQuery {
 	}
 	add := func(text string, w float64) {
 		for _, t := range terms(text, true) {
-			if ix.vocab.stop[t] {
+			if ix.vocab.stop[t] || ix.vocab.idle(text, t) {
 				continue
 			}
 			if len([]rune(t)) == 1 && isHan([]rune(t)[0]) {

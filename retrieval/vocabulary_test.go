@@ -194,3 +194,32 @@ func TestVocabularySource(t *testing.T) {
 		}
 	}
 }
+
+func TestIdle(t *testing.T) {
+	v, err := LoadVocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text, term string
+		want       bool
+	}{
+		{"这个减免还有没有啊", "没有", true}, // inside 有没有
+		{"这个减免还有没有啊", "有没", true},
+		{"这个减免还有没有啊", "还有", true}, // two stop words
+		{"这个减免还有没有啊", "有啊", true},
+		{"这个减免还有没有啊", "减免", false},
+		{"我们没有裁员 还能领吗", "没有", false},  // meant
+		{"有没有补贴 我们没有裁员", "没有", false}, // once inside, once meant
+		{"能不能减免", "不能", true},
+		{"不能享受的企业", "不能", false},
+		{"能不能减免", "能减", false}, // the seam after it is no stop word's
+	}
+	for _, tt := range tests {
+		t.Run(tt.text+"/"+tt.term, func(t *testing.T) {
+			if got := v.idle(tt.text, tt.term); got != tt.want {
+				t.Errorf("idle(%q, %q) = %v, want %v", tt.text, tt.term, got, tt.want)
+			}
+		})
+	}
+}
