@@ -48,15 +48,28 @@ func readGazetteer() (gazetteer, error) {
 // 杭州市财政局 → 杭州.
 var cityIssuerRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:人民政府|政府|委|财政局|税务局|发展和改革委员会|发展改革委|经济和信息化局|科学技术局|科技局|商务局|人力资源和社会保障局|市场监督管理局|办公厅|办公室)`)
 
-// cityIssuer is the first city whose body issued d, by its issuer or its
-// title (杭州市人民政府 → 杭州), or "".
-func cityIssuer(d *Document) string {
-	for _, who := range append(strings.Fields(d.Issuer), d.Title) {
-		if m := cityIssuerRe.FindStringSubmatch(who); m != nil {
-			return m[1]
+// cityBodyRe is the whole name of a city's body, whatever it is called
+// (青岛市地方金融监督管理局, 厦门市工业和信息化局 → 青岛, 厦门), as an issuer
+// field gives one; a national one named 国家市场… is none.
+var cityBodyRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:[^场]\p{Han}{0,14})?(?:政府|局|委员会|委|厅|办公室|中心)$`)
+
+// citiesIssuing are the cities whose bodies issued d, by its issuer (each
+// body) or its title (杭州市人民政府关于… → 杭州).
+func citiesIssuing(d *Document) []string {
+	var out []string
+	for _, who := range strings.Fields(d.Issuer) {
+		m := cityIssuerRe.FindStringSubmatch(who)
+		if m == nil {
+			m = cityBodyRe.FindStringSubmatch(who)
+		}
+		if m != nil {
+			out = append(out, m[1])
 		}
 	}
-	return ""
+	if m := cityIssuerRe.FindStringSubmatch(d.Title); m != nil {
+		out = append(out, m[1])
+	}
+	return out
 }
 
 // deriveScope works out what a corpus without scope data covers from its
@@ -80,12 +93,9 @@ func deriveScope(docs []Document) (Scope, error) {
 	national := 0 // documents of national bodies (财政部, 国务院)
 	for i := range docs {
 		d := &docs[i]
-		var issuers []string
-		for _, who := range append(strings.Fields(d.Issuer), d.Title) {
-			if m := cityIssuerRe.FindStringSubmatch(who); m != nil {
-				cities[m[1]] = true
-				issuers = append(issuers, m[1])
-			}
+		issuers := citiesIssuing(d)
+		for _, c := range issuers {
+			cities[c] = true
 		}
 		if r := regionOf(rs, d); r >= 0 {
 			count[r]++
@@ -293,7 +303,7 @@ func regionOf(rs []region, d *Document) int {
 	// character, which may be a province's (青人社发 of 青岛市, not 青海;
 	// 宁政发 of 南京市, not 宁夏): a document a city issued is not read by
 	// it.
-	if cityIssuer(d) != "" {
+	if len(citiesIssuing(d)) > 0 {
 		return -1
 	}
 	if first, size := utf8.DecodeRuneInString(d.DocNo); size > 0 {

@@ -71,12 +71,17 @@ func TestDeriveScope(t *testing.T) {
 	}
 	// A city's 文号 may open on another province's character: 青 is
 	// 青海's, 青人社发 青岛's.
-	qingdao, err := deriveScope([]Document{{Title: "关于贯彻落实阶段性减免企业社会保险费政策的通知", Issuer: "青岛市人力资源和社会保障局 青岛市财政局", DocNo: "青人社发〔2020〕5号"}})
+	// A city's body is known by its city whatever it is called.
+	qingdao, err := deriveScope([]Document{
+		{Title: "关于贯彻落实阶段性减免企业社会保险费政策的通知", Issuer: "青岛市人力资源和社会保障局 青岛市财政局", DocNo: "青人社发〔2020〕5号"},
+		{Title: "关于做好中小微企业贷款临时性延期还本付息工作的通知", Issuer: "青岛市地方金融监督管理局 中国人民银行青岛市中心支行", DocNo: "青金监发〔2020〕4号"},
+		{Title: "关于支持个体工商户复工复业的通知", Issuer: "国家市场监督管理总局", DocNo: "国市监注〔2020〕38号"},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if qingdao.Region != "山东省青岛市" || !slices.Contains(qingdao.OtherRegions, "青海") {
-		t.Errorf("a city's document numbered with another province's character: Region = %q, other regions %v; want 山东省青岛市 and 青海 another", qingdao.Region, qingdao.OtherRegions)
+	if qingdao.Region != "山东省青岛市" || qingdao.Level != "政策（另含国家政策）" || !slices.Contains(qingdao.OtherRegions, "青海") {
+		t.Errorf("a city's documents numbered with another province's character: Region = %q, level %q, other regions %v; want 山东省青岛市, national ones besides, and 青海 another", qingdao.Region, qingdao.Level, qingdao.OtherRegions)
 	}
 	// A province's full name inside the issuer places a body that does
 	// not start with it: a national office's provincial branch.
