@@ -230,9 +230,9 @@ const (
 const textNoun = `(?:实施|暂行|试行)?(?:通知|公告|办法|规定|措施|意见|方案|政策|细则|决定|条例|规划|计划|纲要|指引|指南)`
 
 // untilLead leads to the day a text's period runs to: 有效期至, 本公告
-// 相关政策执行至, 上述政策延续执行到, and a period said to end on a day
+// 相关政策执行至, 上述政策延续执行到, 实施期限延长至, and a period said to end on a day
 // (执行期限截至2020年6月30日, 有效期截止到…): 截至 alone is a date.
-const untilLead = `(?:` + periodNoun + `\s*(?:为|是)?\s*(?:截至|截止(?:到|至)?|至|到)|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行)\s*(?:至|到))\s*`
+const untilLead = `(?:` + periodNoun + `\s*(?:延长|延续)?\s*(?:为|是)?\s*(?:截至|截止(?:到|至)?|至|到)|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行)\s*(?:至|到))\s*`
 
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.
@@ -511,6 +511,13 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 			start = 0
 		}
 		opening := strings.TrimSpace(body[start:loc[0]])
+		lineStart := strings.LastIndex(body[:loc[0]], "\n") + 1
+		if start > lineStart && gatheringRe.MatchString(body[start:loc[1]]) && itemRe.MatchString(body[lineStart:start]) {
+			// 4.落实国家税费优惠政策。对…免征增值税；…。上述政策执行至2027年
+			// 12月31日: words gathering the measures before them within one
+			// item gather that item's, whose period it is.
+			continue
+		}
 		if !ownOpeningRe.MatchString(opening) || cell && opening == "" {
 			// A period with no subject after a semicolon is a table
 			// row's column (…；执行期限：2020年3月1日至2020年12月31日),
@@ -535,6 +542,13 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 // one measure, whose period is its own (本项政策执行期限至…), not the
 // text's.
 var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*|除[^，。；]{1,16}外[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
+
+// gatheringRe opens a sentence on words gathering what precedes it:
+// 上述政策, 以上措施.
+var gatheringRe = regexp.MustCompile(`^(?:以上|上述|前述)`)
+
+// itemRe opens a numbered item: 一、, （一）, 1., 第一条.
+var itemRe = regexp.MustCompile(`^[\s\x{3000}]*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)`)
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a

@@ -76,6 +76,8 @@ func TestPeriod(t *testing.T) {
 		{"从…起 and no 自", "某办法", "本办法从2012年7月1日起施行，有效期3年。", "", 0, "2012-07-01", "2015-06-30"},
 		{"a date and 起, no 自", "某办法", "本办法2012年7月1日起施行。", "", 0, "2012-07-01", ""},
 		{"a connective before the text's name", "某政策", "另外，本政策执行至2019年12月31日。", "", 0, "", "2019-12-31"},
+		{"words gathering one item's measures are its", "某措施", "一、落实财税支持\n　　4.落实国家税费优惠政策。对小规模纳税人免征增值税。上述政策执行至2027年12月31日。\n　　5.加大金融支持。\n本措施自印发之日起施行。", "2023-10-30", 0, "2023-10-30", ""},
+		{"words gathering the text's measures", "某措施", "一、对小规模纳税人免征增值税。\n二、上述政策执行至2027年12月31日。", "", 0, "", "2027-12-31"},
 		{"本决定 from its publication", "某决定", "本决定自公布之日起施行。", "2011-12-01", 0, "2011-12-01", ""},
 		{"本暂行办法 from a date", "某暂行办法", "本暂行办法自2012年1月1日起施行。", "2011-12-01", 0, "2012-01-01", ""},
 		{"a measure's 执行期限 is not the text's", "某意见", "（二）对小型微利企业，按20%的税率缴纳企业所得税，执行期限为2012年1月1日—2015年12月31日。\n三、本意见自印发之日起施行。", "2012-04-28", 0, "2012-04-28", ""},
@@ -264,6 +266,12 @@ func TestClauseValidity(t *testing.T) {
 			text: "对小微企业的担保费补贴，相关政策执行至2019年6月底。",
 			now:  now,
 			want: []Validity{{Status: StatusExpired, Until: "2019-06-30", Because: BecauseClause}},
+		},
+		{
+			name: "a period extended to a year's end", doc: "c",
+			text: "一、自2023年5月1日起，继续实施阶段性降低失业保险费率至1%的政策，实施期限延长至2024年底。",
+			now:  now,
+			want: []Validity{{Status: StatusExpired, Until: "2024-12-31", Because: BecauseClause}},
 		},
 		{
 			name: "截至 is a date, not a period", doc: "c",
