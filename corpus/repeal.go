@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -129,7 +130,10 @@ func markRepeals(docs []Document) {
 		}
 		inList := false
 		var items amendList
-		for _, s := range splitSentences(strings.ReplaceAll(d.Body, "\n", "")) {
+		body := strings.ReplaceAll(d.Body, "\n", "")
+		aliases := shortNames(body)
+		for _, s := range splitSentences(body) {
+			s = aliases.Replace(s)
 			for _, r := range amendsIn(s) {
 				amend(r)
 			}
@@ -319,13 +323,37 @@ func amendsIn(s string) []repeal {
 	return out
 }
 
+// shortNameRe is a document named by its 文号 and given a short name for
+// the rest of the text: （桂工信规〔2023〕2号，以下简称《办法》）.
+var shortNameRe = regexp.MustCompile(`（([^（）]{2,30}?号)\s*[，,]\s*以下简称\s*(《[^》（）]{1,12}》)\s*）`)
+
+// shortNames rewrites, in a text's sentences, each short name it gives a
+// document (以下简称《办法》) as the name with the document's 文号, so that
+// 《办法》有效期延长至2025年12月31日 names what it extends as the full name
+// did.
+func shortNames(body string) *strings.Replacer {
+	var pairs []string
+	seen := map[string]bool{}
+	for _, m := range shortNameRe.FindAllStringSubmatchIndex(body, -1) {
+		no, name := body[m[2]:m[3]], body[m[4]:m[5]]
+		if seen[name] || !docNoInTextRe.MatchString(no) {
+			continue
+		}
+		seen[name] = true
+		// Where the name is given, it stands with its number already.
+		pairs = append(pairs, body[m[0]:m[1]], body[m[0]:m[1]], name+"（", name+"（", name, name+"（"+no+"）")
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 // amendLeadRe is how a document says it rewrites another in the items
 // that follow: 对《…》（…40号）作如下修改：.
 var amendLeadRe = regexp.MustCompile(`(?:作|做)出?(?:如下|以下)(?:修改|修订)|(?:修改|修订)如下`)
 
 // amendItemRe is one of those items: （一）第五条第（二）项修改为：…,
-// 2. 第六条增加一款…, （三）删去第八条.
-var amendItemRe = regexp.MustCompile(`^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}\s*[.．、])\s*(?:(` + partArticleRe.String() + `)[^。；“]{0,12}?(修改为|修订为|调整为|改为|删去|删除|增加)|(删去|删除)\s*(` + partArticleRe.String() + `))`)
+// 2. 第六条增加一款…, （三）删去第八条, or the only one, unnumbered:
+// 将第九条修改为：….
+var amendItemRe = regexp.MustCompile(`^\s*(?:(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}\s*[.．、])\s*将?|将)\s*(?:(` + partArticleRe.String() + `)[^。；“]{0,12}?(修改为|修订为|调整为|改为|删去|删除|增加)|(删去|删除)\s*(` + partArticleRe.String() + `))`)
 
 // amendList follows, sentence by sentence, a list of amendments to one
 // document named once above it (对《…》（…40号）作如下修改：（一）第五条
@@ -537,6 +565,12 @@ func markNewer(docs []Document) {
 	}
 }
 
+// acts says whether the document cited as by extends d or changes a part
+// of it.
+func acts(by string, d *Document) bool {
+	return d.ExtendedBy == by || slices.ContainsFunc(d.PartsChanged, func(p PartChange) bool { return p.By == by })
+}
+
 // markNewerOf marks, among documents of one title (by index), each that a
 // later one of its issuer follows.
 func markNewerOf(docs []Document, same []int) {
@@ -553,6 +587,12 @@ func markNewerOf(docs []Document, same []int) {
 			if d.Issuer != "" && n.Issuer != "" && d.Issuer != n.Issuer {
 				// Two issuers' measures may share a title (a province's
 				// and a city's 若干措施); neither replaces the other.
+				continue
+			}
+			if acts(n.Cite(), d) {
+				// 关于延长《X》有效期的通知, 关于修改《X》第九条的通知: what
+				// the later one does to it is said already, and it is no
+				// new version.
 				continue
 			}
 			if d.NewerIssued == "" || n.Issued > d.NewerIssued {

@@ -281,6 +281,32 @@ func TestExtended(t *testing.T) {
 	}
 }
 
+// TestShortNamed: a text naming a document by its 文号 once, under a
+// short name for the rest (以下简称《办法》), extends or amends it by that
+// name; and the later text, titled after the one it acts on, is no newer
+// version of it.
+func TestShortNamed(t *testing.T) {
+	lib := loadFiles(t, map[string][]byte{
+		"fee.txt":    []byte("某厅关于印发《某省融资担保降费奖补实施办法》的通知\n某工信规〔2023〕2号\n第一条 对降费业务给予奖补。\n第十一条 本办法自2023年3月1日起施行，有效期至2023年12月31日。\n某厅\n2023年2月20日\n"),
+		"extend.txt": []byte("某厅关于延长《某省融资担保降费奖补实施办法》有效期的通知\n某工信中小〔2023〕212号\n《某厅关于印发〈某省融资担保降费奖补实施办法〉的通知》（某工信规〔2023〕2号，以下简称《办法》）将于2023年12月31日到期。现就有关事项通知如下：\n一、《办法》有效期延长至2025年12月31日。\n二、延长期间，《办法》各项规定继续执行。\n某厅\n2023年11月27日\n"),
+		"rules.txt":  []byte("某厅关于印发《某省专精特新中小企业认定管理办法》的通知\n某工信规〔2023〕1号\n第九条 每年组织一次认定。\n第十条 认定有效期3年。\n某厅\n2023年1月16日\n"),
+		"amend.txt":  []byte("某厅关于修改《某省专精特新中小企业认定管理办法》第九条的通知\n某工信规〔2023〕5号\n经研究，决定对《某省专精特新中小企业认定管理办法》（某工信规〔2023〕1号）作如下修改：\n将第九条修改为：“每年分两批组织认定。”\n本通知自印发之日起施行。\n某厅\n2023年8月21日\n"),
+	})
+	ext, _ := lib.Document("extend")
+	fee, _ := lib.Document("fee")
+	if fee.ExtendedTo != "2025-12-31" || fee.ExtendedBy != ext.Cite() {
+		t.Errorf("extended to %q by %q, want 2025-12-31 by %s", fee.ExtendedTo, fee.ExtendedBy, ext.Cite())
+	}
+	amend, _ := lib.Document("amend")
+	rules, _ := lib.Document("rules")
+	if want := []PartChange{{Part: "第九条", By: amend.Cite(), On: "2023-08-21", Amended: true}}; !reflect.DeepEqual(rules.PartsChanged, want) {
+		t.Errorf("parts changed %+v, want %+v", rules.PartsChanged, want)
+	}
+	if fee.Newer != "" || rules.Newer != "" {
+		t.Errorf("newer %q and %q, want none: the later texts extend and amend them", fee.Newer, rules.Newer)
+	}
+}
+
 // TestNewer: each earlier version of measures a later one follows without
 // repealing it is marked with the newest; the newest, and measures of the
 // same title by another issuer, are not.
