@@ -219,18 +219,31 @@ var innerTitleRe = regexp.MustCompile(`关于印发《(.+)》的通知$`)
 
 // shortTitle keeps a title short enough for a message, as citations
 // customarily shorten it: the transmitted document's own title, else the
-// title without its issuers (《关于…的通知》), cut at 40 characters.
+// title without its issuers (《关于…的通知》), cut at 40 characters. A
+// title quoted inside it takes the inner marks (《关于修改〈…办法〉第九条的
+// 通知》), and an interpretation of a quoted title, its issuer left out,
+// keeps all it says of it (某厅《关于…的通知》政策解读 → 〈关于…的通知〉政策
+// 解读, not from its 关于).
 func shortTitle(t string) string {
 	if m := innerTitleRe.FindStringSubmatch(t); m != nil {
 		t = m[1]
+	} else if q := strings.Index(t, "《"); q > 0 && issuerEndRe.MatchString(t[:q]) && !strings.Contains(t[:q], "关于") {
+		t = t[q:]
 	} else if i := strings.Index(t, "关于"); i > 0 {
 		t = t[i:]
 	}
+	t = innerMarks.Replace(t)
 	if utf8.RuneCountInString(t) > 40 {
 		t = string([]rune(t)[:39]) + "…"
 	}
 	return t
 }
+
+// issuerEndRe ends the name of a body: 某厅, 某局, 某委员会, 某人民政府.
+var issuerEndRe = regexp.MustCompile(`(?:厅|局|委|会|府|室|部|院|办|中心)$`)
+
+// innerMarks are the title marks of a title inside a title.
+var innerMarks = strings.NewReplacer("《", "〈", "》", "〉")
 
 // compactCite shortens a 《title》（文号） citation to its 文号 when it has
 // one, else to its short title.
