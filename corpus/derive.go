@@ -318,7 +318,9 @@ func regionOf(rs []region, d *Document) int {
 }
 
 // Regions gives the region that issued each document, by ID: its name in
-// the gazetteer, or "" for a national document or one that does not say.
+// the gazetteer (a city's document, its province's; a city the gazetteer
+// does not know, its own name, 晋江市), or "" for a national document or
+// one that does not say.
 func (l *Library) Regions() map[string]string {
 	out := make(map[string]string, len(l.docs))
 	gz, err := readGazetteer()
@@ -331,8 +333,16 @@ func (l *Library) Regions() map[string]string {
 		d := &l.docs[i]
 		if r := regionOf(gz.Regions, d); r >= 0 {
 			out[d.ID] = gz.Regions[r].Name
-		} else {
-			out[d.ID] = ""
+			continue
+		}
+		out[d.ID] = ""
+		if cs := citiesIssuing(d); len(cs) > 0 {
+			// A city's body issued it: its province's when the gazetteer
+			// knows the city, else the city's own, never national.
+			out[d.ID] = cs[0] + "市"
+			if r := slices.IndexFunc(gz.Regions, func(r region) bool { return slices.Contains(r.Cities, cs[0]) }); r >= 0 {
+				out[d.ID] = gz.Regions[r].Name
+			}
 		}
 	}
 	return out

@@ -177,3 +177,20 @@ func TestSpeakOf(t *testing.T) {
 		t.Errorf("built-in scope: 香港 spoken of as %q, want 境外", got)
 	}
 }
+
+// TestRegions: a document's region is its issuer's, a city's body's its
+// province's, whatever the 文号 opens on; a ministry's none.
+func TestRegions(t *testing.T) {
+	lib := loadFiles(t, map[string][]byte{
+		"prov.txt":   []byte("山东省人民政府办公厅关于应对疫情支持中小企业的意见\n鲁政办发〔2020〕6号\n一、减免房租。\n山东省人民政府办公厅\n2020年2月7日\n"),
+		"city.txt":   []byte("关于贯彻落实阶段性减免企业社会保险费政策的通知\n青人社发〔2020〕5号\n一、免征三项社会保险单位缴费。\n青岛市人力资源和社会保障局\n2020年3月2日\n"),
+		"county.txt": []byte("晋江市人民政府关于支持鞋服企业技术改造的通知\n晋政文〔2022〕8号\n一、技改补助。\n晋江市人民政府\n2022年5月1日\n"),
+		"nat.txt":    []byte("财政部 税务总局关于支持个体工商户复工复业增值税政策的公告\n财政部 税务总局公告2020年第13号\n一、免征增值税。\n财政部 税务总局\n2020年2月28日\n"),
+	})
+	got := lib.Regions()
+	for id, want := range map[string]string{"prov": "山东省", "city": "山东省", "county": "晋江市", "nat": ""} {
+		if got[id] != want {
+			t.Errorf("%s: region %q, want %q", id, got[id], want)
+		}
+	}
+}
