@@ -230,9 +230,10 @@ const (
 const textNoun = `(?:实施|暂行|试行)?(?:通知|公告|办法|规定|措施|意见|方案|政策|细则|决定|条例|规划|计划|纲要|指引|指南)`
 
 // untilLead leads to the day a text's period runs to: 有效期至, 本公告
-// 相关政策执行至, 上述政策延续执行到, 实施期限延长至, and a period said to end on a day
+// 相关政策执行至, 上述政策延续执行到, 实施期限延长至, 本条政策执行至 (one
+// measure's, which ownMatch leaves to it), and a period said to end on a day
 // (执行期限截至2020年6月30日, 有效期截止到…): 截至 alone is a date.
-const untilLead = `(?:` + periodNoun + `\s*(?:延长|延续)?\s*(?:为|是)?\s*(?:截至|截止(?:到|至)?|至|到)|(?:本|上述|以上|前述|相关)` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行)\s*(?:至|到))\s*`
+const untilLead = `(?:` + periodNoun + `\s*(?:延长|延续)?\s*(?:为|是)?\s*(?:截至|截止(?:到|至)?|至|到)|(?:本|上述|以上|前述|相关)[条项款]?` + textNoun + `[^。；，]{0,12}?(?:执行|实施|施行)\s*(?:至|到))\s*`
 
 // The wordings by which a text states a period. Each captures its dates
 // as year, month, day in turn.
@@ -512,6 +513,10 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 		}
 		opening := strings.TrimSpace(body[start:loc[0]])
 		lineStart := strings.LastIndex(body[:loc[0]], "\n") + 1
+		if strings.HasPrefix(body[loc[0]:], "本条") || strings.HasPrefix(body[loc[0]:], "本项") || strings.HasPrefix(body[loc[0]:], "本款") {
+			// 本条政策执行至…: one measure's.
+			continue
+		}
 		if start > lineStart && gatheringRe.MatchString(body[start:loc[1]]) && itemRe.MatchString(body[lineStart:start]) {
 			// 4.落实国家税费优惠政策。对…免征增值税；…。上述政策执行至2027年
 			// 12月31日: words gathering the measures before them within one
