@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // compiledLines are the lines of a made-up compilation's parts, joined by
@@ -558,6 +559,91 @@ func TestCompiledFourthCorpus(t *testing.T) {
 	} {
 		if docs[i].Title != title {
 			t.Errorf("document %d is titled %q, want %q", i, docs[i].Title, title)
+		}
+	}
+}
+
+// TestCompiledEighthCorpus checks the 广西 2023 compilation written blind
+// for the purpose (corpus/testdata/guangxi2023, whose README is its
+// writer's list) against that list: its 24 documents, their 文号, dates
+// and ends, and what they do to one another. Two ends the list gives are
+// no document's own: 人社部发〔2023〕19号 extends each of its two measures
+// to 2024年底, which is each clause's period, and 桂工信中小〔2023〕212号
+// extends another's, whose period it moves.
+func TestCompiledEighthCorpus(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/guangxi2023/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := lib.Documents()
+	want := []struct{ docNo, issued, until string }{
+		{"财政部 税务总局公告2023年第7号", "2023-03-26", ""},
+		{"财政部 税务总局公告2023年第19号", "2023-08-01", "2027-12-31"},
+		{"财政部 税务总局公告2023年第12号", "2023-08-02", "2027-12-31"},
+		{"人社部发〔2023〕19号", "2023-03-24", ""},
+		{"国办发〔2023〕11号", "2023-04-19", "2023-12-31"},
+		{"桂政发〔2023〕27号", "2023-09-28", "2025-12-31"},
+		{"桂政办发〔2023〕35号", "2023-05-10", "2024-12-31"},
+		{"桂财税〔2023〕9号", "2023-04-12", "2023-12-31"},
+		{"桂工信规〔2023〕2号", "2023-02-20", "2023-12-31"},
+		{"桂工信中小〔2023〕212号", "2023-11-27", ""},
+		{"桂财金规〔2023〕4号", "2023-06-26", "2028-06-30"},
+		{"桂人社发〔2023〕18号", "2023-05-22", "2024-12-31"},
+		{"桂工信规〔2023〕1号", "2023-01-16", "2027-12-31"},
+		{"桂工信规〔2023〕5号", "2023-08-21", ""},
+		{"桂科规〔2023〕3号", "2023-11-15", "2025-12-31"},
+		// Its one period is a measure's restating the national reliefs'.
+		{"桂市监发〔2023〕31号", "2023-10-30", ""},
+		{"南府规〔2023〕9号", "2023-06-12", "2025-06-30"},
+		{"南工信通〔2023〕68号", "2023-07-20", ""},
+		{"柳政办〔2023〕52号", "2023-11-08", "2026-12-31"},
+	}
+	const interpretations = 5 // four departments' 解读 and a tax bureau's 问答
+	if len(docs) != interpretations+len(want) {
+		var titles []string
+		for _, d := range docs {
+			titles = append(titles, d.Title)
+		}
+		t.Fatalf("%d documents, want %d: %q", len(docs), interpretations+len(want), titles)
+	}
+	for i, d := range docs[:interpretations] {
+		if d.Kind != "解读" || d.DocNo != "" || !strings.Contains(d.Title, "广西壮族自治区") {
+			t.Errorf("document %d is %s %q (%s), want a department's interpretation or 问答", i, d.Kind, d.Title, d.DocNo)
+		}
+	}
+	byNo := map[string]Document{}
+	for i, w := range want {
+		d := docs[interpretations+i]
+		byNo[w.docNo] = d
+		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
+			t.Errorf("document %d is %s issued %q until %q, want %s issued %q until %q", interpretations+i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
+		}
+	}
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	fee, ext := byNo["桂工信规〔2023〕2号"], byNo["桂工信中小〔2023〕212号"]
+	if v := fee.Validity(now); v.Until != "2025-12-31" || v.Because != ext.Cite() || fee.Newer != "" {
+		t.Errorf("the extended 办法: validity %+v, newer %q; want to 2025-12-31 by %s, no newer version", v, fee.Newer, ext.Cite())
+	}
+	rules, amend := byNo["桂工信规〔2023〕1号"], byNo["桂工信规〔2023〕5号"]
+	if len(rules.PartsChanged) != 1 || rules.PartsChanged[0].Part != "第九条" || rules.PartsChanged[0].By != amend.Cite() || rules.Newer != "" {
+		t.Errorf("the amended 办法: parts changed %+v, newer %q; want 第九条 by %s", rules.PartsChanged, rules.Newer, amend.Cite())
+	}
+	if want := []string{"桂政办发〔2022〕17号"}; !slices.Equal(byNo["桂政办发〔2023〕35号"].Repeals, want) {
+		t.Errorf("repeals %q, want %q", byNo["桂政办发〔2023〕35号"].Repeals, want)
+	}
+	for _, c := range byNo["人社部发〔2023〕19号"].Chunks {
+		if strings.Contains(c.Text, "实施期限延长至2024年底") {
+			if v := lib.ClauseValidity(c, now); len(v) == 0 || v[0].Until != "2024-12-31" || v[0].Status != StatusExpired {
+				t.Errorf("clause %s: validity %+v, want ended 2024-12-31", c.Label, v)
+			}
+		}
+	}
+	// The 稳岗返还 article's own period, shorter than its notice's.
+	for _, c := range byNo["桂人社发〔2023〕18号"].Chunks {
+		if strings.Contains(c.Text, "本条政策执行至2023年12月31日") {
+			if v := lib.ClauseValidity(c, now); len(v) == 0 || v[0].Until != "2023-12-31" {
+				t.Errorf("clause %s: validity %+v, want its own end 2023-12-31", c.Label, v)
+			}
 		}
 	}
 }
