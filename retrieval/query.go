@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/policybot/policybot/corpus"
 )
 
 // Weights of the parts of a query. The user's own words count most; a
@@ -264,10 +266,16 @@ func answerTypes(question string) answerType {
 }
 
 // Asks says whether question asks for a kind of answer (an amount, a
-// date, who is responsible, a definition) and, when it does, whether text
+// date, who is responsible, a definition; for a question whether a policy
+// still holds, a date) and, when it does, whether text
 // gives one of the kinds asked: what an answer's lead should state.
 func Asks(question, text string) (asks, given bool) {
 	wants := answerTypes(question)
+	if asksValidity(question) {
+		// 还有效吗, 现在还能享受吗: the answer is the period the text
+		// states, which ranking favours by its own rule (favourPeriods).
+		return true, corpus.StatesPeriod(text) || wants&gives(text) != 0
+	}
 	return wants != 0, wants&gives(text) != 0
 }
 

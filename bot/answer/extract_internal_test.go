@@ -144,6 +144,14 @@ func TestLeadSentence(t *testing.T) {
 			want:  "贯彻国家行政事业性收费停征政策，巩固涉企“零收费”成果。",
 		},
 		{
+			// The contact line shares the issuer's name with the
+			// question; the period answers it.
+			name:  "whether it still holds, the period leads",
+			query: "南岭市促进民营经济发展若干措施现在还有效吗",
+			text:  "17.咨询电话：南岭市发展和改革委员会 0772-2866731。\n18.本措施自印发之日起施行，有效期至2026年12月31日。",
+			want:  "本措施自印发之日起施行，有效期至2026年12月31日。",
+		},
+		{
 			name:  "a clause that is only a heading leads with it",
 			query: "涉企收费",
 			terms: map[string]float64{"涉企": 3, "收费": 2},
