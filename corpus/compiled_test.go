@@ -279,8 +279,7 @@ func TestCompiledThirdCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := lib.Documents()
-	want := []struct{ docNo, issued, until string }{
+	want := []compiledDoc{
 		{"国发〔2016〕45号", "2016-08-05", ""},
 		{"湘政发〔2016〕23号", "2016-09-26", "2018-12-31"},
 		{"湘政办发〔2016〕51号", "2016-07-18", ""},
@@ -303,27 +302,7 @@ func TestCompiledThirdCorpus(t *testing.T) {
 		{"湘经信投资〔2016〕112号", "2016-04-18", ""},
 		{"湘政办发〔2016〕29号", "2016-04-06", "2017-12-31"},
 	}
-	const interpretations = 6
-	if len(docs) != interpretations+len(want) {
-		var titles []string
-		for _, d := range docs {
-			titles = append(titles, d.Title)
-		}
-		t.Fatalf("%d documents, want %d: %q", len(docs), interpretations+len(want), titles)
-	}
-	for i, d := range docs[:interpretations] {
-		if d.Kind != "解读" || !strings.HasSuffix(d.Title, "解读") || !strings.HasPrefix(d.Title, "湖南省") {
-			t.Errorf("document %d is %s %q, want a department's interpretation", i, d.Kind, d.Title)
-		}
-	}
-	byNo := map[string]Document{}
-	for i, w := range want {
-		d := docs[interpretations+i]
-		byNo[w.docNo] = d
-		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
-			t.Errorf("document %d is %s issued %q until %q, want %s issued %q until %q", interpretations+i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
-		}
-	}
+	byNo := checkCompiled(t, lib.Documents(), 6, "湖南省", want)
 	parts := func(d Document) []string {
 		var out []string
 		for _, p := range d.PartsChanged {
@@ -575,8 +554,7 @@ func TestCompiledEighthCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs := lib.Documents()
-	want := []struct{ docNo, issued, until string }{
+	want := []compiledDoc{
 		{"财政部 税务总局公告2023年第7号", "2023-03-26", ""},
 		{"财政部 税务总局公告2023年第19号", "2023-08-01", "2027-12-31"},
 		{"财政部 税务总局公告2023年第12号", "2023-08-02", "2027-12-31"},
@@ -598,27 +576,8 @@ func TestCompiledEighthCorpus(t *testing.T) {
 		{"南工信通〔2023〕68号", "2023-07-20", ""},
 		{"柳政办〔2023〕52号", "2023-11-08", "2026-12-31"},
 	}
-	const interpretations = 5 // four departments' 解读 and a tax bureau's 问答
-	if len(docs) != interpretations+len(want) {
-		var titles []string
-		for _, d := range docs {
-			titles = append(titles, d.Title)
-		}
-		t.Fatalf("%d documents, want %d: %q", len(docs), interpretations+len(want), titles)
-	}
-	for i, d := range docs[:interpretations] {
-		if d.Kind != "解读" || d.DocNo != "" || !strings.Contains(d.Title, "广西壮族自治区") {
-			t.Errorf("document %d is %s %q (%s), want a department's interpretation or 问答", i, d.Kind, d.Title, d.DocNo)
-		}
-	}
-	byNo := map[string]Document{}
-	for i, w := range want {
-		d := docs[interpretations+i]
-		byNo[w.docNo] = d
-		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
-			t.Errorf("document %d is %s issued %q until %q, want %s issued %q until %q", interpretations+i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
-		}
-	}
+	// Four departments' 解读 and a tax bureau's 问答 come first.
+	byNo := checkCompiled(t, lib.Documents(), 5, "广西壮族自治区", want)
 	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	fee, ext := byNo["桂工信规〔2023〕2号"], byNo["桂工信中小〔2023〕212号"]
 	if v := fee.Validity(now); v.Until != "2025-12-31" || v.Because != ext.Cite() || fee.Newer != "" {
@@ -646,4 +605,36 @@ func TestCompiledEighthCorpus(t *testing.T) {
 			}
 		}
 	}
+}
+
+// compiledDoc is a document as a compilation's writer lists it.
+type compiledDoc struct{ docNo, issued, until string }
+
+// checkCompiled checks a compilation's documents against its writer's list:
+// first its interpretations (解读 or 问答 of the region named by region),
+// then the listed documents in order, each with its 文号, date of issue
+// and end. It returns the listed documents by 文号.
+func checkCompiled(t *testing.T, docs []Document, interpretations int, region string, want []compiledDoc) map[string]Document {
+	t.Helper()
+	if len(docs) != interpretations+len(want) {
+		var titles []string
+		for _, d := range docs {
+			titles = append(titles, d.Title)
+		}
+		t.Fatalf("%d documents, want %d: %q", len(docs), interpretations+len(want), titles)
+	}
+	for i, d := range docs[:interpretations] {
+		if d.Kind != "解读" || d.DocNo != "" || !strings.Contains(d.Title, region) {
+			t.Errorf("document %d is %s %q (%s), want an interpretation of %s's", i, d.Kind, d.Title, d.DocNo, region)
+		}
+	}
+	byNo := map[string]Document{}
+	for i, w := range want {
+		d := docs[interpretations+i]
+		byNo[w.docNo] = d
+		if d.DocNo != w.docNo || d.Issued != w.issued || d.EffectiveUntil != w.until {
+			t.Errorf("document %d is %s issued %q until %q, want %s issued %q until %q", interpretations+i, d.DocNo, d.Issued, d.EffectiveUntil, w.docNo, w.issued, w.until)
+		}
+	}
+	return byNo
 }
