@@ -440,6 +440,9 @@ func (j *judge) held(pq parsedQuery, doc int, unseamed bool) float64 {
 	var seams map[string]bool
 	if unseamed {
 		seams = j.seams(pq.text)
+		for p := range j.askingPairs(pq.text) {
+			seams[p] = true
+		}
 	}
 	var have, total float64
 	for _, t := range sortedTerms(pq.weights) {
@@ -494,4 +497,25 @@ func (j *judge) seams(text string) map[string]bool {
 		}
 	}
 	return seams
+}
+
+// askingPairs are the pairs of characters the corpus never prints inside
+// the words by which text asks for a kind of answer (截止, 哪天, 多少钱,
+// 找谁: asksRe). They say what kind of answer is wanted, which no clause
+// need print in those words (a corpus may say 前 for 截止), and counted as
+// words it lacks they refused 稳岗返还那个申报截止是哪天 over a corpus of
+// seven documents.
+func (j *judge) askingPairs(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, a := range asksRe {
+		for _, m := range a.re.FindAllString(text, -1) {
+			r := []rune(m)
+			for i := 0; i+1 < len(r); i++ {
+				if p := string(r[i : i+2]); j.lex.idf(p) == 0 {
+					out[p] = true
+				}
+			}
+		}
+	}
+	return out
 }

@@ -232,3 +232,23 @@ func TestAsked(t *testing.T) {
 		})
 	}
 }
+
+// TestAskingPairs: the words asking for a kind of answer that the corpus
+// never prints are no content the corpus lacks; its own words, and words
+// asking nothing, are.
+func TestAskingPairs(t *testing.T) {
+	doc := corpus.Document{ID: "d", Title: "关于稳岗返还的通知"}
+	doc.Chunks = []corpus.Chunk{{ID: "d-a", DocID: doc.ID, Text: "稳岗返还于2025年3月31日前申报，逾期不再受理。"}}
+	j, _ := judgeOver(corpus.Scope{}, []corpus.Document{doc}, nil, nil)
+	got := j.askingPairs("稳岗返还那个申报截止是哪天 我们还没报 多少钱")
+	for _, p := range []string{"截止", "哪天", "多少", "少钱"} {
+		if !got[p] {
+			t.Errorf("%s not taken as asking: %v", p, got)
+		}
+	}
+	for _, p := range []string{"申报", "还没", "稳岗"} {
+		if got[p] {
+			t.Errorf("%s taken as asking: %v", p, got)
+		}
+	}
+}
