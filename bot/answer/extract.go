@@ -114,6 +114,10 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 		// which leads with the sentence after it.
 		short := ""
 		sents := splitSentencesKeep(line)
+		// under is the heading the line opens on, whose words its other
+		// sentences share: （三）实施首贷贴息。对首次获得银行贷款的…
+		// answers 首贷贴息 though it never says so again.
+		under := ""
 		for i, s := range sents {
 			opens := answerMarkRe.MatchString(strings.TrimSpace(s))
 			// A line's short first sentence with more after it is the
@@ -124,6 +128,14 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 			// follow (2. 小规模纳税人月销售额15万元以下免征增值税, an item's
 			// name over its fields).
 			bare := strings.TrimSpace(headingMarkRe.ReplaceAllString(s, ""))
+			if i > 0 && headingMarkRe.MatchString(s) {
+				// An item opening mid-line ends the one before: （四）降低担保
+				// 费用。 after （三）'s sentences heads what follows, if short.
+				under = ""
+				if utf8.RuneCountInString(bare) <= headingMax && !strings.ContainsAny(bare, "，,；;") {
+					under = bare
+				}
+			}
 			titled := i == 0 && (i+1 < len(sents) || l+1 < len(lines)) && utf8.RuneCountInString(bare) <= headingMax &&
 				!strings.ContainsAny(bare, "，,；;") && !strings.ContainsFunc(bare, unicode.IsDigit) ||
 				len(sents) == 1 && l+1 < len(lines) && !strings.ContainsAny(bare, "。；;，,：:！!？?") && utf8.RuneCountInString(bare) <= 2*headingMax
@@ -139,6 +151,9 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 				continue
 			}
 			score := weighed(s, terms)
+			if !titled && under != "" {
+				score += (weighed(under+s, terms) - score) / 2
+			}
 			// A sentence giving the kind of answer asked for (找谁: who
 			// accepts it; 什么时候: a date; 还有效吗: the period) leads,
 			// over one sharing twice its words with the question (a
@@ -148,6 +163,9 @@ func leadSentence(query string, terms map[string]float64, cites []Citation) stri
 				score *= givenWeight
 			} else if !asks && strings.ContainsFunc(s, unicode.IsDigit) {
 				score *= 1.5
+			}
+			if titled {
+				under = s
 			}
 			switch {
 			case titled && score > headingScore:

@@ -152,6 +152,16 @@ func TestLeadSentence(t *testing.T) {
 			want:  "本措施自印发之日起施行，有效期至2026年12月31日。",
 		},
 		{
+			// The sentence answering 首贷贴息 says 贴息 only; its item's
+			// heading names the measure, and the next item's 比例 is
+			// another measure's.
+			name:  "a sentence read with its item's heading",
+			query: "首贷贴息 贴息比例是多少 最高多少",
+			terms: map[string]float64{"首贷": 2, "贴息": 1, "比例": 2, "最高": 0.5},
+			text:  "二、强化融资服务\n（三）实施首贷贴息。对首次获得银行贷款的中小微企业，按照贷款实际支付利息的50%给予贴息，单户企业最高10万元。（四）降低担保费用。对符合条件的代偿损失，风险补偿资金按照40%的比例分担。",
+			want:  "对首次获得银行贷款的中小微企业，按照贷款实际支付利息的50%给予贴息，单户企业最高10万元。",
+		},
+		{
 			name:  "a clause that is only a heading leads with it",
 			query: "涉企收费",
 			terms: map[string]float64{"涉企": 3, "收费": 2},
