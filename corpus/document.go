@@ -53,6 +53,10 @@ type Document struct {
 	// cover and preface print and its documents' issue. For a document
 	// that prints no date of its own it is the best "when" there is.
 	Compiled int `json:"-" yaml:"-"`
+	// sectionEnds are the ends one article's own sentence states for the
+	// whole of its top-level section (三、…（四）…本条政策执行至…), by
+	// section (sectionOf), for the section's other clauses.
+	sectionEnds map[string]string
 }
 
 // Chunk is one clause (or a run of small sibling clauses, or one part of a

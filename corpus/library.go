@@ -197,6 +197,9 @@ func Load(opts Options, log *slog.Logger) (*Library, error) {
 	}
 	markRepeals(lib.docs)
 	markNewer(lib.docs)
+	for i := range lib.docs {
+		lib.docs[i].sectionEnds = sectionEnds(lib.docs[i].Chunks)
+	}
 	switch {
 	case opts.ScopeFile != "":
 		sc, err := readScope(opts.ScopeFile)

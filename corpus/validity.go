@@ -170,6 +170,11 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 			known[ref.EffectiveUntil] = true
 		}
 	}
+	if e := own.sectionEnds[sectionOf(c.Label)]; len(ends) == 0 && e != "" {
+		// A clause of a section that states its own end elsewhere (本条政策
+		// 执行至… under its last item) runs to it.
+		ends = []string{e}
+	}
 	for _, until := range ends {
 		if known[until] {
 			continue
@@ -180,6 +185,48 @@ func (l *Library) ClauseValidity(c Chunk, now time.Time) []Validity {
 		out = append(out, v)
 	}
 	return append(out, named...)
+}
+
+// sectionRe is a clause label's top-level section: 三 of 三（二）, 附件 二 of
+// 附件 二、. An article (第七条) is no section of several clauses.
+var sectionRe = regexp.MustCompile(`^((?:附件\S*\s+)?[一二三四五六七八九十]+)(?:[（(、]|$)`)
+
+// sectionOf is the top-level section of a clause label, or "".
+func sectionOf(label string) string {
+	if m := sectionRe.FindStringSubmatch(label); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// oneSectionRe opens a sentence stating one article's or item's own
+// period: 本条政策执行至…, 本项措施实施期限至….
+var oneSectionRe = regexp.MustCompile(`^\s*本[条项款]`)
+
+// sectionEnds are the ends that sentences of a document's clauses state
+// for their own article or item (本条政策执行至2023年12月31日), by the
+// clauses' top-level section: a section cut into several clauses states it
+// once, under its last.
+func sectionEnds(chunks []Chunk) map[string]string {
+	var out map[string]string
+	for _, c := range chunks {
+		sec := sectionOf(c.Label)
+		if sec == "" {
+			continue
+		}
+		for _, s := range strings.FieldsFunc(c.Text, func(r rune) bool { return r == '。' || r == '；' || r == '\n' }) {
+			if !oneSectionRe.MatchString(s) {
+				continue
+			}
+			if e := StatedEnd(s); e != "" {
+				if out == nil {
+					out = map[string]string{}
+				}
+				out[sec] = max(out[sec], e)
+			}
+		}
+	}
+	return out
 }
 
 // StatedEnd is the latest day the periods a clause's text states run to
