@@ -281,7 +281,9 @@ func (p *Pipeline) validityFrom(doc corpus.Document, text string, brought []corp
 			continue
 		}
 		switch {
-		case cv.Status == corpus.StatusExpired && v.Status != corpus.StatusExpired:
+		case cv.Status == corpus.StatusExpired && (v.Status != corpus.StatusExpired || cv.Until != "" && cv.Until < v.Until):
+			// Ended first: 稳岗返还's 本条政策执行至2023年12月31日 in a
+			// notice running to 2024.
 			v = cv
 		case cv.Status == corpus.StatusInForce && v.Status == corpus.StatusUnstated:
 			v = cv

@@ -585,3 +585,28 @@ func TestLeadGivesWhatIsAsked(t *testing.T) {
 		})
 	}
 }
+
+// TestSectionEnd: a clause of a section whose last item states the
+// section's own end (本条政策执行至…), earlier than its notice's, opens
+// its answer with the section's end, not the notice's.
+func TestSectionEnd(t *testing.T) {
+	lib := vtLibrary(t, map[string]string{
+		"jobs.txt": "某省人力资源和社会保障厅关于做好稳岗扩就业工作的通知\n某人社发〔2023〕18号\n各市人力资源和社会保障局：\n" +
+			"三、继续实施稳岗返还政策\n（一）返还标准。对上年度不裁员或少裁员的参保企业，大型企业按不超过企业及其职工上年度实际缴纳失业保险费的30%返还，中小微企业按不超过60%返还，社会团体、基金会参照实施。\n" +
+			"（二）经办方式。推行免申即享，经办机构通过大数据比对识别符合条件的企业，公示后直接拨付资金，企业无需提交申请。本条政策执行至2023年12月31日。\n" +
+			"四、本通知自2023年5月1日起执行，有效期至2024年12月31日。\n某省人力资源和社会保障厅\n2023年5月22日\n",
+	})
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC) }
+	d, _ := lib.Document("jobs")
+	ans, err := answer.New(vtClause(t, d, "中小微企业按不超过60%返还"), lib, nil, set, answer.Options{Now: now}, nil).Answer(context.Background(), "稳岗返还中小微企业返还多少？", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ans.Lead, "【已于2023年12月31日失效】") {
+		t.Errorf("lead %q, want it opening with the section's end, 【已于2023年12月31日失效】", ans.Lead)
+	}
+}
