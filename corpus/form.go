@@ -26,9 +26,17 @@ var (
 // that merely repeats the document's title is left out too.
 func Informative(text, title string) string {
 	var out []string
+	copied := false // within a 版记's 抄送 list wrapped over lines
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
+		if copied {
+			// 抄送：市委各部门，…市监 / 委，市法院，…合肥警备区。: the list
+			// runs to its full stop.
+			copied = !strings.HasSuffix(line, "。")
+			continue
+		}
 		if formulaLine(line, title) {
+			copied = copyListRe.MatchString(line) && !strings.HasSuffix(line, "。")
 			continue
 		}
 		var kept strings.Builder
@@ -45,6 +53,9 @@ func Informative(text, title string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// copyListRe opens a 版记's list of whom a notice went to.
+var copyListRe = regexp.MustCompile(`^(?:抄送|抄报|主送|分送)\s*[：:]`)
 
 // Formulaic says whether every line of a chunk is a notice's formula or
 // its document's title repeated: such a chunk repeats the title's words
