@@ -250,6 +250,16 @@ func (j *judge) region(q string, lex []scored) string {
 		}
 	}
 	if home >= 0 {
+		// A city whose own rules are not here, named before the corpus's
+		// own place and compared with it (芜湖的首贷贴息跟合肥一样吗), is
+		// what is asked after.
+		if comparedRe.MatchString(q[home:]) {
+			for _, c := range j.scope.Cities {
+				if i := strings.Index(q, c); i >= 0 && i < home {
+					return ReasonLocalPolicy
+				}
+			}
+		}
 		return ""
 	}
 	for _, w := range j.scope.LocalPolicy {
@@ -281,6 +291,10 @@ var (
 	// away, never one placing the asker there (青岛的小厂).
 	cityTails = []string{"市对", "市的", "市有", "市出台", "市自己", "市今年", "对", "有什么", "出台", "那边", "当地", "自己", "今年有"}
 )
+
+// comparedRe says, after a place, that it is compared with another:
+// 跟合肥一样吗, 和省里比哪个多, 有什么区别.
+var comparedRe = regexp.MustCompile(`一样|相比|比哪|哪个多|哪边|区别|不同|差不多`)
 
 // localTails follow a locative word for the city or county (市里, 县里)
 // when it is the subject of the question (县里有没有补贴, 市里对…, 区里的政策)

@@ -98,6 +98,8 @@ func TestJudge(t *testing.T) {
 		{"a city's rules, this year", "青川市今年有没有高新技术企业奖励", ReasonLocalPolicy},
 		{"a city's own rules", "青川自己对高新技术企业有什么奖励", ReasonLocalPolicy},
 		{"a city as where the firm is", "青川的小厂评上高新技术企业有什么奖励", ""},
+		{"a city's rules compared with home's", "青川的高新技术企业奖励跟省里一样吗", ReasonLocalPolicy},
+		{"a city where the firm is, home's rules asked", "我们在青川 省里对高新技术企业有什么奖励", ""},
 		{"topic the corpus never mentions", "车辆购置税能减免吗", ReasonTopic},
 		{"topic the corpus never mentions, asked of", "开了家小饭馆 民宿有什么奖励", ReasonTopic},
 		{"topic the corpus never mentions, the asker's trade", "开民宿的 评上高新技术企业有什么奖励", ""},
