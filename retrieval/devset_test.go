@@ -85,39 +85,6 @@ func checkTargets(t *testing.T, lib *corpus.Library, items []EvalItem, want targ
 	}
 }
 
-// TestSecondCorpusFloor holds retrieval to a floor on a corpus it was
-// never tuned on: a service centre's own Zhejiang, Hangzhou and national
-// documents of 2020–2025 (corpus/testdata/otherregion), with the blind
-// set zj_a written before its documents were read (testdata/ZJ.md). The
-// floor is its first measurement less a question.
-func TestSecondCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/otherregion/docs"), readSet(t, "testdata/zj_a.jsonl"), targets{hit1: 0.54, hit5: 0.90, mrr: 0.75, unansweredMin: 8, answerableMax: 1})
-}
-
-// TestThirdCorpusFloor holds hn.jsonl, written blind and labelled apart
-// on a compilation of another province and period
-// (corpus/testdata/hunan2016), to its first measurement less a question
-// (retrieval/testdata/HN.md).
-func TestThirdCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/hunan2016/docs"), readSet(t, "testdata/hn.jsonl"), targets{hit1: 0.57, hit5: 0.90, mrr: 0.72, unansweredMin: 4, answerableMax: 3})
-}
-
-// TestFourthCorpusFloor holds cq.jsonl, written blind and labelled apart
-// on a compilation laid out as pasted from government sites
-// (corpus/testdata/chongqing2021), to its first measurement less a
-// question (retrieval/testdata/CQ.md).
-func TestFourthCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/chongqing2021/docs"), readSet(t, "testdata/cq.jsonl"), targets{hit1: 0.58, hit5: 0.92, mrr: 0.73, unansweredMin: 6, answerableMax: 3})
-}
-
-// TestFifthCorpusFloor holds wx.jsonl, written blind and labelled apart
-// on a service centre's folder of current policies in mixed formats
-// (corpus/testdata/wuxi2026), to its first measurement less a question
-// (retrieval/testdata/WX.md).
-func TestFifthCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/wuxi2026/docs"), readSet(t, "testdata/wx.jsonl"), targets{hit1: 0.71, hit5: 0.95, mrr: 0.82, unansweredMin: 11, answerableMax: 1})
-}
-
 // readSet reads an evaluation set that ships with the tests.
 func readSet(t *testing.T, path string) []EvalItem {
 	t.Helper()
@@ -133,35 +100,37 @@ func readSet(t *testing.T, path string) []EvalItem {
 	return items
 }
 
-// TestSixthCorpusFloor holds xm.jsonl, written blind and labelled apart
-// on a 厦门 centre's late-2022 folder with a compilation of policy items
-// (corpus/testdata/xiamen2022), to its first measurement less a question
-// for ranking, and to today's refusals less one: reading the folder
-// right found clauses for three unanswerable questions the misread folder
-// had refused (retrieval/testdata/XM.md).
-func TestSixthCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/xiamen2022/docs"), readSet(t, "testdata/xm.jsonl"), targets{hit1: 0.65, hit5: 0.84, mrr: 0.73, unansweredMin: 6, answerableMax: 3})
-}
-
-// TestSeventhCorpusFloor holds qd.jsonl, written blind and labelled apart
-// on a 青岛 centre's 2020 Word folder (corpus/testdata/qingdao2020), to its
-// first measurement less a question (retrieval/testdata/QD.md).
-func TestSeventhCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/qingdao2020/docs"), readSet(t, "testdata/qd.jsonl"), targets{hit1: 0.59, hit5: 0.88, mrr: 0.73, unansweredMin: 9, answerableMax: 4})
-}
-
-// TestEighthCorpusFloor holds gx.jsonl, written blind and labelled apart
-// on a 广西 2023 compilation in the built-in source's shape
-// (corpus/testdata/guangxi2023), to its first measurement less a question
-// (retrieval/testdata/GX.md).
-func TestEighthCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/guangxi2023/docs"), readSet(t, "testdata/gx.jsonl"), targets{hit1: 0.55, hit5: 0.89, mrr: 0.71, unansweredMin: 7, answerableMax: 4})
-}
-
-// TestNinthCorpusFloor holds hf.jsonl, written blind and labelled apart
-// on a 合肥 centre's PDFs in the official document layout
-// (corpus/testdata/hefei2025), to its first measurement less a question
-// (retrieval/testdata/HF.md).
-func TestNinthCorpusFloor(t *testing.T) {
-	checkTargets(t, loadDir(t, "../corpus/testdata/hefei2025/docs"), readSet(t, "testdata/hf.jsonl"), targets{hit1: 0.59, hit5: 0.81, mrr: 0.70, unansweredMin: 9, answerableMax: 4})
+// TestBlindCorpusFloors holds retrieval to a floor on each further corpus
+// it was never tuned on, each with a question set written blind, before
+// its documents were read, and labelled apart (retrieval/testdata/*.md):
+// the floor is the set's first measurement less a question, and for xm
+// today's refusals less one, since reading its folder right found clauses
+// for three unanswerable questions the misread folder had refused.
+func TestBlindCorpusFloors(t *testing.T) {
+	tests := []struct {
+		set, dir string
+		want     targets
+	}{
+		// A service centre's own Zhejiang, Hangzhou and national documents of 2020–2025 (ZJ.md).
+		{"zj_a", "otherregion", targets{hit1: 0.54, hit5: 0.90, mrr: 0.75, unansweredMin: 8, answerableMax: 1}},
+		// A compilation of another province and period (HN.md).
+		{"hn", "hunan2016", targets{hit1: 0.57, hit5: 0.90, mrr: 0.72, unansweredMin: 4, answerableMax: 3}},
+		// A compilation laid out as pasted from government sites (CQ.md).
+		{"cq", "chongqing2021", targets{hit1: 0.58, hit5: 0.92, mrr: 0.73, unansweredMin: 6, answerableMax: 3}},
+		// A centre's folder of current policies in mixed formats (WX.md).
+		{"wx", "wuxi2026", targets{hit1: 0.71, hit5: 0.95, mrr: 0.82, unansweredMin: 11, answerableMax: 1}},
+		// A 厦门 centre's late-2022 folder with a compilation of policy items (XM.md).
+		{"xm", "xiamen2022", targets{hit1: 0.65, hit5: 0.84, mrr: 0.73, unansweredMin: 6, answerableMax: 3}},
+		// A 青岛 centre's 2020 Word folder (QD.md).
+		{"qd", "qingdao2020", targets{hit1: 0.59, hit5: 0.88, mrr: 0.73, unansweredMin: 9, answerableMax: 4}},
+		// A 广西 2023 compilation in the built-in source's shape (GX.md).
+		{"gx", "guangxi2023", targets{hit1: 0.55, hit5: 0.89, mrr: 0.71, unansweredMin: 7, answerableMax: 4}},
+		// A 合肥 centre's PDFs in the official document layout (HF.md).
+		{"hf", "hefei2025", targets{hit1: 0.59, hit5: 0.81, mrr: 0.70, unansweredMin: 9, answerableMax: 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.set, func(t *testing.T) {
+			checkTargets(t, loadDir(t, "../corpus/testdata/"+tt.dir+"/docs"), readSet(t, "testdata/"+tt.set+".jsonl"), tt.want)
+		})
+	}
 }
