@@ -330,7 +330,7 @@ func trade(before, after string) bool {
 	if !tradeVerbRe.MatchString(before) {
 		return false
 	}
-	phrase, _, _ := strings.Cut(after, "")
+	phrase := after
 	if i := strings.IndexFunc(after, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }); i >= 0 {
 		phrase = after[:i]
 	}

@@ -104,6 +104,7 @@ func TestJudge(t *testing.T) {
 		{"topic the corpus never mentions, asked of", "开了家小饭馆 民宿有什么奖励", ReasonTopic},
 		{"topic the corpus never mentions, the asker's trade", "开民宿的 评上高新技术企业有什么奖励", ""},
 		{"the asker's trade, then asked of", "我们是做民宿的 民宿有什么奖励", ReasonTopic},
+		{"running the business asked of, unpunctuated", "开民宿需要什么手续有什么奖励", ReasonTopic},
 		{"year the corpus never mentions", "2030年高新技术企业有什么奖励", ReasonYear},
 		{"year the corpus mentions", "2016年高新技术企业有什么奖励", ""},
 		{"whether a policy still holds this year", "2030年高新技术企业奖励还有效吗", ""},
