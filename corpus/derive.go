@@ -106,7 +106,7 @@ func deriveScope(docs []Document) (Scope, error) {
 			national++
 		}
 		for _, c := range issuers {
-			if r := slices.IndexFunc(rs, func(r region) bool { return slices.Contains(r.Cities, c) }); r >= 0 {
+			if r := provinceOf(rs, c); r >= 0 {
 				count[r]++
 				if cityOf[r] == nil {
 					cityOf[r] = map[string]bool{}
@@ -282,6 +282,12 @@ func widenScope(s Scope, docs []Document) (Scope, error) {
 	return s, nil
 }
 
+// provinceOf is the region whose cities the gazetteer lists city among,
+// or -1.
+func provinceOf(rs []region, city string) int {
+	return slices.IndexFunc(rs, func(r region) bool { return slices.Contains(r.Cities, city) })
+}
+
 // regionOf is the region that issued a document, or -1 for a national
 // one or one that does not say.
 func regionOf(rs []region, d *Document) int {
@@ -340,7 +346,7 @@ func (l *Library) Regions() map[string]string {
 			// A city's body issued it: its province's when the gazetteer
 			// knows the city, else the city's own, never national.
 			out[d.ID] = cs[0] + "市"
-			if r := slices.IndexFunc(gz.Regions, func(r region) bool { return slices.Contains(r.Cities, cs[0]) }); r >= 0 {
+			if r := provinceOf(gz.Regions, cs[0]); r >= 0 {
 				out[d.ID] = gz.Regions[r].Name
 			}
 		}
