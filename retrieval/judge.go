@@ -293,7 +293,7 @@ var (
 )
 
 // comparedRe says, after a place, that it is compared with another:
-// 跟合肥一样吗, 和省里比哪个多, 有什么区别.
+// 跟合肥一样吗, 比哪个多, 有什么区别.
 var comparedRe = regexp.MustCompile(`一样|相比|比哪|哪个多|哪边|区别|不同|差不多`)
 
 // localTails follow a locative word for the city or county (市里, 县里)
