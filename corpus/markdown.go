@@ -131,16 +131,18 @@ func parseFront(name string, data []byte) (Document, []string, map[string]bool, 
 	for _, l := range strings.Split(unwrap(body), "\n") {
 		// A Markdown heading (## 第一章 总则) is the document's own
 		// division: its marks go, its text is the heading line.
-		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || t[0] == ' ') {
+		if t := strings.TrimLeft(strings.TrimSpace(l), "#"); len(t) < len(strings.TrimSpace(l)) && (t == "" || unicode.IsSpace(rune(t[0]))) {
 			l = t
 		}
 		// A Markdown quote (> 发布机构：…) or list item (- 发布日期：…)
 		// reads as its text, and emphasis (**加大财税支持力度。**) as
 		// its words.
-		if t, ok := strings.CutPrefix(strings.TrimSpace(l), "> "); ok {
-			l = t
+		// Any space after the mark, as the heading's: a tab or a carriage
+		// return reads as one.
+		if t, ok := strings.CutPrefix(strings.TrimSpace(l), ">"); ok && t != "" && unicode.IsSpace(rune(t[0])) {
+			l = t[1:]
 		}
-		if t := strings.TrimSpace(l); len(t) > 2 && strings.ContainsRune("-*+", rune(t[0])) && t[1] == ' ' {
+		if t := strings.TrimSpace(l); len(t) > 2 && strings.ContainsRune("-*+", rune(t[0])) && unicode.IsSpace(rune(t[1])) {
 			l = strings.TrimSpace(t[2:])
 		}
 		l = strings.ReplaceAll(l, "**", "")
