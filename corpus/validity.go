@@ -436,6 +436,11 @@ func smallNumber(s string) int {
 // empty strings where the text states nothing: a period is never guessed.
 // headerLines is how many of body's lines are the header.
 func period(title, body, issued string, headerLines int) (from, until string) {
+	if y := dateNumber(strings.SplitN(issued, "-", 2)[0]); y < 1900 {
+		// No document of this era is dated so; a period counted from it
+		// would be none either.
+		issued = ""
+	}
 	// A plan's own years in its title — （2018－2020年） — are its period.
 	if m := titleRangeRe.FindStringSubmatch(title); m != nil {
 		return m[1] + "-01-01", m[2] + "-12-31"
