@@ -565,7 +565,7 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 		}
 		opening := strings.TrimSpace(body[start:loc[0]])
 		lineStart := strings.LastIndex(body[:loc[0]], "\n") + 1
-		if strings.HasPrefix(body[loc[0]:], "本条") || strings.HasPrefix(body[loc[0]:], "本项") || strings.HasPrefix(body[loc[0]:], "本款") {
+		if oneSectionRe.MatchString(body[loc[0]:]) {
 			// 本条政策执行至…: one measure's.
 			continue
 		}
@@ -598,14 +598,18 @@ func ownMatch(re *regexp.Regexp, body string) []string {
 // 规定的各项政策执行期限至…, which are theirs). 本项, 本条 and 本款 name
 // one measure, whose period is its own (本项政策执行期限至…), not the
 // text's.
-var ownOpeningRe = regexp.MustCompile(`^(?:(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)\s*)?(?:[^，。；]{1,4}[，,]\s*|除[^，。；]{1,16}外[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
+var ownOpeningRe = regexp.MustCompile(`^(?:` + itemNumber + `\s*)?(?:[^，。；]{1,4}[，,]\s*|除[^，。；]{1,16}外[，,]\s*)?(?:$|本(?:$|[^项条款])|此|以上|上述|前述|该` + textNoun + `)`)
 
 // gatheringRe opens a sentence on words gathering what precedes it:
 // 上述政策, 以上措施.
 var gatheringRe = regexp.MustCompile(`^(?:以上|上述|前述)`)
 
 // itemRe opens a numbered item: 一、, （一）, 1., 第一条.
-var itemRe = regexp.MustCompile(`^[\s\x{3000}]*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)`)
+var itemRe = regexp.MustCompile(`^[\s\x{3000}]*` + itemNumber)
+
+// itemNumber is the numbering of an item or article: 一、, （一）, 1.,
+// 第一条.
+const itemNumber = `(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|第[一二三四五六七八九十百零〇]+条)`
 
 // firstRange reads a 自…至… range in a document's first provision: a
 // notice that runs so (财税〔2018〕77号) states its period there, while a
