@@ -97,7 +97,7 @@ func deriveScope(docs []Document) (Scope, error) {
 		for _, c := range issuers {
 			cities[c] = true
 		}
-		if r := regionOf(rs, d); r >= 0 {
+		if r := regionOf(rs, d, issuers); r >= 0 {
 			count[r]++
 			provincial[r]++
 			continue
@@ -289,8 +289,9 @@ func provinceOf(rs []region, city string) int {
 }
 
 // regionOf is the region that issued a document, or -1 for a national
-// one or one that does not say.
-func regionOf(rs []region, d *Document) int {
+// one or one that does not say; cities are the cities whose bodies issued
+// it (citiesIssuing).
+func regionOf(rs []region, d *Document, cities []string) int {
 	for i, r := range rs {
 		for _, s := range append([]string{r.Name}, r.Short...) {
 			if strings.HasPrefix(d.Issuer, s) || strings.HasPrefix(d.Title, s) {
@@ -309,7 +310,7 @@ func regionOf(rs []region, d *Document) int {
 	// character, which may be a province's (青人社发 of 青岛市, not 青海;
 	// 宁政发 of 南京市, not 宁夏): a document a city issued is not read by
 	// it.
-	if len(citiesIssuing(d)) > 0 {
+	if len(cities) > 0 {
 		return -1
 	}
 	if first, size := utf8.DecodeRuneInString(d.DocNo); size > 0 {
@@ -337,12 +338,13 @@ func (l *Library) Regions() map[string]string {
 	}
 	for i := range l.docs {
 		d := &l.docs[i]
-		if r := regionOf(gz.Regions, d); r >= 0 {
+		cs := citiesIssuing(d)
+		if r := regionOf(gz.Regions, d, cs); r >= 0 {
 			out[d.ID] = gz.Regions[r].Name
 			continue
 		}
 		out[d.ID] = ""
-		if cs := citiesIssuing(d); len(cs) > 0 {
+		if len(cs) > 0 {
 			// A city's body issued it: its province's when the gazetteer
 			// knows the city, else the city's own, never national.
 			out[d.ID] = cs[0] + "市"
