@@ -450,7 +450,7 @@ func TestItemCompilationFolder(t *testing.T) {
 		"jiedu-xiafubangui-2022-4":                 {"", "2022-06-01", "", "", "解读"},
 	}
 	checkListed(t, lib, want)
-	for id, title := range map[string]string{
+	checkTitles(t, lib, map[string]string{
 		"huibian-2022":                             "厦门市2022年惠企政策汇编",
 		"minzheng-2022-5-kejixing-zhongxiaoqiye":   "福建省人民政府关于印发福建省进一步促进科技型中小企业高质量发展若干措施的通知",
 		"xiafubangui-2022-4-zhongxiaowei-shukun":   "厦门市人民政府办公厅关于印发厦门市进一步支持中小微企业纾困发展若干措施的通知",
@@ -460,11 +460,7 @@ func TestItemCompilationFolder(t *testing.T) {
 		"mincaishui-2023-12-liushuiliangfei-yanxu": "福建省财政厅 国家税务总局福建省税务局 厦门市财政局 国家税务总局厦门市税务局关于延续实施小微企业和个体工商户“六税两费”减征政策的通知",
 		"wenda-2022-huiqi-redian":                  "厦门市2022年惠企政策热点问答",
 		"jiedu-xiafubangui-2022-4":                 "厦门市发展和改革委员会《厦门市进一步支持中小微企业纾困发展若干措施》政策解读",
-	} {
-		if d, _ := lib.Document(id); d.Title != title {
-			t.Errorf("%s is titled %q, want %q", id, d.Title, title)
-		}
-	}
+	})
 	// Under the 问答's title, a labelled line of sentences is its text,
 	// not metadata.
 	if qa, _ := lib.Document("wenda-2022-huiqi-redian"); len(qa.Chunks) == 0 || !strings.HasPrefix(qa.Chunks[0].Text, "说明：本问答根据") {
@@ -514,6 +510,16 @@ func TestItemCompilationFolder(t *testing.T) {
 // listed is what a corpus's writer lists of a document: its 文号, issue
 // date, start, stated end and kind.
 type listed struct{ docNo, issued, from, until, kind string }
+
+// checkTitles holds documents, by id, to the titles their writer lists.
+func checkTitles(t *testing.T, lib *Library, want map[string]string) {
+	t.Helper()
+	for id, title := range want {
+		if d, _ := lib.Document(id); d.Title != title {
+			t.Errorf("%s is titled %q, want %q", id, d.Title, title)
+		}
+	}
+}
 
 // checkListed holds a folder's documents to its writer's list.
 func checkListed(t *testing.T, lib *Library, want map[string]listed) {
@@ -565,16 +571,12 @@ func TestWordFolder(t *testing.T) {
 		"lzbf-2020-6h-gyydyqzczxqypwjkfzdrgyj": {"鲁政办发〔2020〕6号", "2020-02-05", "2020-02-05", "2020-06-30", "原文"},
 		"lcs-2020-7h":                          {"鲁财税〔2020〕7号", "2020-03-06", "2020-01-01", "2020-12-31", "原文"},
 	})
-	for id, title := range map[string]string{
+	checkTitles(t, lib, map[string]string{
 		"qrsf-2020-5h-jdxjmsbf":        "青岛市人力资源和社会保障局 青岛市财政局 国家税务总局青岛市税务局关于贯彻落实阶段性减免企业社会保险费政策的通知",
 		"lcs-2020-7h":                  "山东省财政厅 国家税务总局山东省税务局关于落实疫情防控期间税费支持政策有关事项的通知",
 		"zxwqydkyqhbfxtz-qjjf-2020-4h": "青岛市地方金融监督管理局 中国人民银行青岛市中心支行 中国银行保险监督管理委员会青岛监管局关于做好中小微企业贷款临时性延期还本付息工作的通知",
 		"qds2020nhqskzcqd-7y15rb":      "青岛市2020年惠企纾困政策清单",
-	} {
-		if d, _ := lib.Document(id); d.Title != title {
-			t.Errorf("%s is titled %q, want %q", id, d.Title, title)
-		}
-	}
+	})
 	d, _ := lib.Document("qds2020nhqskzcqd-7y15rb")
 	if !strings.Contains(d.Body, "执行期限：2020年1月1日至2020年12月31日；政策依据：财政部 税务总局公告2020年第8号") {
 		t.Errorf("the 清单's rows lost their columns' names:\n%s", d.Body[:min(len(d.Body), 800)])
