@@ -169,6 +169,13 @@ func asked(pq parsedQuery) parsedQuery {
 	// A message typed on a phone sets its sentences apart by spaces as
 	// often as by stops (开火锅店的 疫情反反复复 生意差得很 有哪些政策…).
 	parts := strings.FieldsFunc(pq.text, func(r rune) bool { return strings.ContainsRune("。！？?!", r) || unicode.IsSpace(r) })
+	// Told in one run of commas, a story of two parts or more still asks
+	// in its last (我们是个小机加工厂，一年也就卖个几十万，增值税是不是能免啊);
+	// of two parts alone the first names what is asked about
+	// (员工干了三年辞退了，补偿金怎么算).
+	if clauses := strings.FieldsFunc(pq.text, func(r rune) bool { return strings.ContainsRune("。！？?!，,；;", r) || unicode.IsSpace(r) }); len(clauses) >= 3 {
+		parts = clauses
+	}
 	if len(parts) < 2 {
 		return pq
 	}

@@ -213,12 +213,15 @@ func TestJudgeYearsCovered(t *testing.T) {
 }
 
 // TestAsked: a message of several sentences, set apart by stops or, as
-// phones type them, by spaces, is asked in its last.
+// phones type them, by spaces, or of three or more parts set apart by
+// commas, is asked in its last.
 func TestAsked(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{"我们是做钢材贸易的。现在有没有政策能稳岗？", "现在有没有政策能稳岗"},
 		{"开火锅店的 疫情反反复复 有哪些政策能帮餐饮", "有哪些政策能帮餐饮"},
 		{"稳岗返还怎么申请", "稳岗返还怎么申请"},
+		{"我们是个小机加工厂，一年也就卖个几十万，增值税是不是能免啊", "增值税是不是能免啊"},
+		{"员工干了三年辞退了，补偿金怎么算", "员工干了三年辞退了，补偿金怎么算"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
