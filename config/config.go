@@ -65,7 +65,7 @@ type Corpus struct {
 	// Builtin keeps the embedded 2018 Hebei documents. When false, Dirs
 	// replaces them and must not be empty.
 	Builtin bool `yaml:"builtin"`
-	// Dirs are extra folders of documents (.md, .txt, .docx, .xlsx, .pdf, .html).
+	// Dirs are extra folders of documents (.md, .txt, .docx, .doc, .wps, .xlsx, .pdf, .html).
 	// Documents added with `policybot corpus add` or the console live in
 	// <data_dir>/corpus, which is always searched too.
 	Dirs []string `yaml:"dirs"`

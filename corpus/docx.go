@@ -37,7 +37,7 @@ func readDOCX(data []byte) (string, error) {
 			if bytes.Contains(data, utf16Name("EncryptedPackage")) {
 				return "", fmt.Errorf("%w: docx is protected by a password; save an unprotected copy", ErrEncrypted)
 			}
-			return "", fmt.Errorf("%w: a Word 97–2003 .doc named .docx; save it as .docx", ErrUnsupported)
+			return readDOC(data)
 		case bytes.HasPrefix(data, []byte("PK\x03\x04")):
 			return "", fmt.Errorf("%w: docx is truncated: its zip directory is missing or damaged (%w)", ErrDamaged, err)
 		default:

@@ -35,7 +35,7 @@ var (
 const maxFileBytes = 100 << 20
 
 // readableExts are the extensions readText reads, for messages.
-const readableExts = ".md, .txt, .docx, .xlsx, .pdf, .html, .htm"
+const readableExts = ".md, .txt, .docx, .doc, .wps, .xlsx, .pdf, .html, .htm"
 
 // readText returns the text of a document file with one paragraph per
 // line, in the form FromLines and Parse read: title lines, 文号, numbered
@@ -59,8 +59,9 @@ func readText(ctx context.Context, name string, data []byte) (string, error) {
 		read = func() (string, error) { return readHTML(data) }
 	case ".xls", ".et":
 		return "", fmt.Errorf("%w: %s is a legacy spreadsheet format; save it as .xlsx", ErrUnsupported, ext)
-	case ".doc", ".wps":
-		return "", fmt.Errorf("%w: %s is a legacy Word format; save it as .docx", ErrUnsupported, ext)
+	case ".doc", ".wps", ".dot":
+		// Kingsoft's .wps is Word's binary format under its own name.
+		read = func() (string, error) { return readDOC(data) }
 	case ".ofd":
 		return "", fmt.Errorf("%w: .ofd; export it as PDF", ErrUnsupported)
 	case "":

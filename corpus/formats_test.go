@@ -141,7 +141,7 @@ func TestReadDamagedFiles(t *testing.T) {
 		{"docx cut inside its document", "a.docx", truncateEntry(t, docx, "word/document.xml"), ErrDamaged, "truncated"},
 		{"zip that is not a docx", "a.docx", notDOCX.Bytes(), ErrDamaged, "not a Word document"},
 		{"pdf named docx", "a.docx", pdf, ErrDamaged, "it is a PDF"},
-		{"legacy doc named docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("WordDocument")...)...), ErrUnsupported, "Word 97–2003"},
+		{"damaged legacy doc named docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("WordDocument")...)...), ErrDamaged, "compound file"},
 		{"password-protected docx", "a.docx", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 504), utf16Name("EncryptedPackage")...)...), ErrEncrypted, "password"},
 		{"random bytes docx", "a.docx", binary, ErrDamaged, "not a zip archive"},
 		{"empty docx", "a.docx", nil, ErrEmpty, "no content"},
@@ -162,7 +162,7 @@ func TestReadDamagedFiles(t *testing.T) {
 		{"a Word file named as a workbook", "a.xlsx", docx, ErrDamaged, "xlsx"},
 		{"empty workbook", "a.xlsx", nil, ErrEmpty, "no content"},
 		{"legacy spreadsheet", "a.xls", docx, ErrUnsupported, "save it as .xlsx"},
-		{"legacy word", "a.DOC", docx, ErrUnsupported, "save it as .docx"},
+		{"rich text named doc", "a.DOC", []byte("{\\rtf1\\ansi 政策}"), ErrUnsupported, "Rich Text"},
 		{"ofd", "a.ofd", docx, ErrUnsupported, "PDF"},
 		{"no extension", "README", []byte("text"), ErrUnsupported, "no extension"},
 	}
@@ -212,6 +212,18 @@ func TestReadPlainText(t *testing.T) {
 
 // checkReadText holds for every text readText returns from a document
 // format: valid UTF-8, normalized lines, none empty.
+// checkRead reads data as a file called name, as the readers' fuzzers
+// do: the text must be well formed, or the error say why by its kind.
+func checkRead(t *testing.T, name string, data []byte) {
+	t.Helper()
+	text, err := readText(context.Background(), name, data)
+	if err != nil {
+		checkReadError(t, err)
+		return
+	}
+	checkReadText(t, text)
+}
+
 func checkReadText(t testing.TB, text string) {
 	t.Helper()
 	if !utf8.ValidString(text) {

@@ -27,7 +27,7 @@ const (
 	msgNoShelf       = "未启用上传：请联系管理员。"
 	msgUploadTooBig  = "文件太大（超过 20 MB）。"
 	msgNoFile        = "请选择要上传的政策文件。"
-	msgUnsupported   = "不支持该文件格式，请上传 .docx、.xlsx、.pdf、.html、.md 或 .txt 文件。"
+	msgUnsupported   = "不支持该文件格式，请上传 .docx、.doc、.wps、.xlsx、.pdf、.html、.md 或 .txt 文件。"
 	msgDamaged       = "文件已损坏或不完整，无法读取。"
 	msgNoTextLayer   = "这个 PDF 没有文字层（可能是扫描件），请先做文字识别再上传。"
 	msgEncrypted     = "文件有密码保护，请去掉密码后再上传。"

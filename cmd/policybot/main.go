@@ -42,7 +42,7 @@ Commands:
 Global flags:
   --config FILE    config file (or POLICYBOT_CONFIG); none means defaults
   --data-dir DIR   where the index, records and login are kept (or POLICYBOT_DATA_DIR; default ./data)
-  --corpus DIR     add a folder of documents: .docx, .xlsx, .pdf, .html, .md, .txt (repeatable)
+  --corpus DIR     add a folder of documents: .docx, .doc, .wps, .xlsx, .pdf, .html, .md, .txt (repeatable)
   --no-builtin     answer from the --corpus folders only, without the built-in corpus
 
 Run 'policybot <command> --help' for a command's flags.

@@ -1,0 +1,219 @@
+package corpus
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// docFixtures pairs each Word 97–2003 fixture with the .docx it was saved
+// from (LibreOffice 7.4, "MS Word 97"; testdata/formats/doc/SOURCE.md).
+var docFixtures = []struct{ doc, docx string }{
+	// Word's own numbering (一、 （一）) and a red head.
+	{"qingdao-3.doc", "青政办发〔2020〕3号（中小微企业若干政策措施）.docx"},
+	// A title in the Title style broken over two lines.
+	{"qingdao-9.doc", "青政发〔2020〕9号 进一步稳定和扩大就业的实施意见.docx"},
+	// A table of contacts.
+	{"qingdao-jinjian-4.doc", "中小微企业贷款延期还本付息通知（青金监发〔2020〕4号）.docx"},
+	// A 清单 of 30 rows with cells merged across and down, whose row
+	// definitions are too large for their pages (sprmPHugePapx).
+	{"qingdao-list.doc", "青岛市2020年惠企纾困政策清单（7月15日版）.docx"},
+}
+
+func readDOCFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	return readFixture(t, filepath.Join("doc", name))
+}
+
+// TestReadDOCMatchesDOCX: a Word 97–2003 file reads as the .docx it was
+// saved from, line for line: paragraphs, Word's numbering written in,
+// tables a row to a line, a title's line break joined. The one difference
+// allowed is a cell merged down from the one above, which readDOCX fills
+// with the text above and the .doc leaves empty.
+func TestReadDOCMatchesDOCX(t *testing.T) {
+	for _, f := range docFixtures {
+		t.Run(f.doc, func(t *testing.T) {
+			got, err := readText(context.Background(), f.doc, readDOCFixture(t, f.doc))
+			if err != nil {
+				t.Fatalf("readText: %v", err)
+			}
+			src, err := os.ReadFile(filepath.Join("testdata/qingdao2020/docs", f.docx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := readText(context.Background(), f.docx, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+			if len(gl) != len(wl) {
+				t.Fatalf("%d lines, want %d:\n%s", len(gl), len(wl), got)
+			}
+			var above []string
+			for i := range gl {
+				if gl[i] != wl[i] && !mergedDown(gl[i], wl[i], above) {
+					t.Errorf("line %d:\n got %q\nwant %q", i+1, gl[i], wl[i])
+				}
+				above = strings.Split(wl[i], "\t")
+			}
+		})
+	}
+}
+
+// mergedDown says whether row got differs from want only in cells left
+// empty where want repeats the cell above.
+func mergedDown(got, want string, above []string) bool {
+	g, w := strings.Split(got, "\t"), strings.Split(want, "\t")
+	if len(g) > len(w) || len(w) < 2 {
+		return false
+	}
+	// A row's empty last cells leave no tabs at the line's end.
+	for len(g) < len(w) {
+		g = append(g, "")
+	}
+	for i := range g {
+		if g[i] != w[i] && (g[i] != "" || i >= len(above) || above[i] != w[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestReadDOCParse: what the reader gives is read by the parser as the
+// notice it is.
+func TestReadDOCParse(t *testing.T) {
+	for _, name := range []string{"qingdao-3.doc", "qingdao-3.wps", "qingdao-3.docx"} {
+		t.Run(name, func(t *testing.T) {
+			// The same bytes under the names they travel by: Kingsoft's
+			// .wps, and a .doc renamed .docx.
+			text, err := readText(context.Background(), name, readDOCFixture(t, "qingdao-3.doc"))
+			if err != nil {
+				t.Fatalf("readText: %v", err)
+			}
+			d, err := Parse(name, []byte(text))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if d.DocNo != "青政办发〔2020〕3号" || d.Issued != "2020-02-10" || !strings.Contains(d.Title, "若干政策措施") {
+				t.Errorf("Parse read title %q, 文号 %q, issued %q", d.Title, d.DocNo, d.Issued)
+			}
+			for _, clause := range []string{"一、加大信贷支持力度", "二、降低贷款利率水平"} {
+				if !strings.Contains(d.Body, "\n"+clause) {
+					t.Errorf("body has no line starting %q", clause)
+				}
+			}
+		})
+	}
+}
+
+// TestReadDOCDeletedAndBoxed: text deleted with changes tracked is left
+// out, and a text box (the notice's 此件公开发布) is read after the body.
+func TestReadDOCDeletedAndBoxed(t *testing.T) {
+	text, err := readText(context.Background(), "notice.doc", readDOCFixture(t, "notice.doc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "旧的措辞") {
+		t.Errorf("deleted text read: %q", text)
+	}
+	for _, want := range []string{"浙政办发〔2023〕12号", "项目\t标准", "贷款贴息\t最高100万元 按年度核定", "（此件公开发布）"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// wordStream returns the offset of the WordDocument stream in a .doc
+// fixture: the sector that starts with the Word header.
+func wordStream(t *testing.T, data []byte) int {
+	t.Helper()
+	for off := 512; off+512 <= len(data); off += 512 {
+		if binary.LittleEndian.Uint16(data[off:]) == docIdent {
+			return off
+		}
+	}
+	t.Fatal("no WordDocument stream found")
+	return 0
+}
+
+// TestReadDOCErrors: every .doc that cannot be read says why, by kind.
+func TestReadDOCErrors(t *testing.T) {
+	doc := readDOCFixture(t, "qingdao-3.doc")
+	patched := func(at int, b ...byte) []byte {
+		out := bytes.Clone(doc)
+		copy(out[wordStream(t, out)+at:], b)
+		return out
+	}
+	flags := binary.LittleEndian.Uint16(doc[wordStream(t, doc)+fibFlagsAt:])
+	encrypted := binary.LittleEndian.AppendUint16(nil, flags|flagEncrypted)
+	renamed := bytes.Clone(doc)
+	// The directory names its streams in UTF-16: another name leaves a
+	// compound file with no Word document, as an .xls or a .ppt is.
+	i := bytes.Index(renamed, utf16Name("WordDocument"))
+	copy(renamed[i:], utf16Name("WordDocumenX"))
+	tests := []struct {
+		name string
+		data []byte
+		want error
+		says string
+	}{
+		{"truncated", doc[:len(doc)/2], ErrDamaged, ".doc"},
+		{"another Office file", renamed, ErrUnsupported, "no Word document"},
+		{"Word 95", patched(2, 0x65, 0x00), ErrUnsupported, "Word 95"},
+		{"password", patched(fibFlagsAt, encrypted...), ErrEncrypted, "password"},
+		{"no piece table", patched(0x1A2, 0xFF, 0xFF, 0xFF, 0x7F), ErrDamaged, "piece table"},
+		{"random bytes", []byte("\x7fELF\x02\x01\x01\x00 not a document at all"), ErrDamaged, "not a Word file"},
+		{"rich text", []byte("{\\rtf1\\ansi 政策}"), ErrUnsupported, "Rich Text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text, err := readText(context.Background(), "a.doc", tt.data)
+			if err == nil {
+				t.Fatalf("no error, text %q", text)
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.says) {
+				t.Errorf("err = %v, want %v saying %q", err, tt.want, tt.says)
+			}
+			checkReadError(t, err)
+		})
+	}
+}
+
+// TestReadDOCOtherContent: files named .doc that are not Word 97–2003 —
+// a .docx and a web page, as government sites serve them — are read as
+// what they are.
+func TestReadDOCOtherContent(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"a docx", readFixture(t, "notice.docx"), "浙政办发〔2023〕12号"},
+		{"a web page", []byte("<!DOCTYPE html><html><body><p>关于支持小微企业的通知</p><p>一、免征增值税。</p></body></html>"), "一、免征增值税。"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text, err := readText(context.Background(), "a.doc", tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("text %q lacks %q", text, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzReadDOC(f *testing.F) {
+	for _, fx := range docFixtures {
+		doc := readDOCFixture(f, fx.doc)
+		f.Add(doc)
+		f.Add(doc[:len(doc)*3/4])
+	}
+	f.Add(readDOCFixture(f, "notice.doc"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, "f.doc", data) })
+}
