@@ -104,8 +104,11 @@ func hasIssuerSuffix(s string) bool {
 	return false
 }
 
-// spacedRe is a line of single Han characters set apart by spaces.
-var spacedRe = regexp.MustCompile(`^\p{Han}(?:[\s\x{3000}]+\p{Han}){2,}$`)
+// spacedRe is a line of single Han characters set apart by spaces, and
+// perhaps the 文件 of a red head after them (某 省 财 政 厅 文件: a joint
+// red head spaces its shorter names out to the longest, and prints 文件
+// once, beside them or after the last).
+var spacedRe = regexp.MustCompile(`^\p{Han}(?:[\s\x{3000}]+\p{Han}){2,}(?:[\s\x{3000}]*文件)?$`)
 
 // compiledByRe is the line naming who compiled a text, under its title:
 // 某市中小企业服务中心　某税务局纳税服务热线　整理.

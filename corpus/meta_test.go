@@ -120,6 +120,11 @@ func TestParseHeader(t *testing.T) {
 			issuer: "某市财政局 某市税务局", title: "某市财政局 某市税务局关于甲的通知", docNo: "某财规〔2019〕3号", n: 5,
 		},
 		{
+			name:   "a joint red head's shorter name spaced out, with 文件 after it",
+			lines:  []string{"某省人力资源和社会保障厅", "某 省 财 政 厅 文件", "某人社发〔2017〕28号", "某省人力资源和社会保障厅 某省财政厅", "关于甲的通知", "各市人社局："},
+			issuer: "某省人力资源和社会保障厅 某省财政厅", title: "某省人力资源和社会保障厅 某省财政厅关于甲的通知", docNo: "某人社发〔2017〕28号", n: 5,
+		},
+		{
 			name:  "number on a label line",
 			lines: []string{"某通知", "文号：某财金〔2019〕12号", "正文。"},
 			title: "某通知", docNo: "某财金〔2019〕12号", n: 2,
