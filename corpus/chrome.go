@@ -22,8 +22,9 @@ var breadcrumbLeadRe = regexp.MustCompile(`^(?:当前位置|您的位置|您当�
 var crumbSepRe = regexp.MustCompile(`\s*(?:>|＞|»|›|｜)\s*`)
 
 // toolRe is a tool of the article's tool bar: its type size (【字体：大 中
-// 小】, 字号：大 中 小, never 发文字号：), print, close, share, view count.
-var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|(?:^|\s)(?:字体|字号)\s*[:：]\s*(?:大\s*中\s*小)?|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口|分享到[:：]?`)
+// 小】, 字号：大 中 小, 字号：[大 中 小], never 发文字号：), print, close,
+// share, view count.
+var toolRe = regexp.MustCompile(`【\s*(?:字体|字号)\s*[:：][^】]{0,12}】|(?:^|[\s\x{3000}])(?:字体|字号)\s*[:：]\s*(?:[\[【（(]?\s*大\s*中\s*小\s*[\]】）)]?)?|[\[【]\s*(?:打印(?:本页)?|关闭(?:窗口)?|收藏|分享)\s*[\]】]|(?:浏览次数|阅读次数|访问次数|点击数|浏览量)\s*[:：]\s*\d*|打印本页|关闭窗口|分享到[:：]?`)
 
 // siteNameRe is the site's name on a line of its own, over its
 // navigation: 福建省人民政府门户网站, 某市人民政府网.

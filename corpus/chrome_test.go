@@ -16,6 +16,7 @@ func TestPageChrome(t *testing.T) {
 		{"政策文件 ｜ 国家税务总局某市税务局转发", ""},
 		{"发布日期：2023年03月26日 来源：财政部税政司 【字体：大 中 小】 【打印】", "发布日期：2023年03月26日 来源：财政部税政司"},
 		{"发布日期：2024-07-19 来源：某省人民政府办公厅 浏览次数：5826", "发布日期：2024-07-19 来源：某省人民政府办公厅"},
+		{"发布时间：2017-07-25 来源：某市科学技术局 浏览次数：1286 字号：[大 中 小] [打印本页] [关闭窗口]", "发布时间：2017-07-25 来源：某市科学技术局"},
 		{"发布机构：某市工业和信息化局 ｜ 发布日期：2026-03-25", "发布机构：某市工业和信息化局 ｜ 发布日期：2026-03-25"},
 		{"年营业收入>1000万元的企业，给予奖励。", "年营业收入>1000万元的企业，给予奖励。"},
 		{"贷款贴息 | 最高100万元 | 按年度核定", "贷款贴息 | 最高100万元 | 按年度核定"},
@@ -61,6 +62,18 @@ func TestPageCopies(t *testing.T) {
 			text: govPage(`<meta charset="utf-8"><meta name="ArticleTitle" content="某省人民政府关于促进民营经济发展的若干措施">`, `<ul class="meta"><li>索引号：014000319/2025-00089</li><li>文号：某政发〔2025〕18号</li></ul>`+
 				`<div class="title">某省人民政府关于促进民营经济发展的若干措施</div><div class="docno">某政发〔2025〕18号</div><div class="content">`+htmlClauses+`</div>`),
 			title: "某省人民政府关于促进民营经济发展的若干措施", docNo: "某政发〔2025〕18号", kind: "原文",
+		},
+		{
+			// The date and source line sits between the title and the
+			// article the page's reader view takes.
+			file: "jiedu.html",
+			text: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>《某市研发费用补助办法》政策解读_某市科学技术局</title></head><body>` +
+				`<div class="top">某市科学技术局</div><div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 政策解读</div><div class="main">` +
+				`<div class="title">《某市研发费用补助办法》政策解读</div>` +
+				`<div class="info">发布时间：2017-07-25　　来源：某市科学技术局　　浏览次数：1286　　字号：[大 中 小]　　[打印本页] [关闭窗口]</div>` +
+				`<div class="content"><p>近日，市科技局、市财政局联合印发了《某市研发费用补助办法》，现就有关内容解读如下。</p><p><b>一、哪些企业可以申请？</b></p><p>在本市注册、当年通过科技型中小企业评价的企业，按研发费用实际发生额的10%给予补助，单个企业年度补助最高50万元。</p></div>` +
+				`</div><div class="foot">主办：某市科学技术局</div></body></html>`,
+			title: "某市科学技术局《某市研发费用补助办法》政策解读", issuer: "某市科学技术局", issued: "2017-07-25", kind: "解读",
 		},
 	}
 	for _, tt := range tests {

@@ -24,11 +24,11 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 // noticeHTMLText is what the saved web page gives: the page prints the
-// title above the 文号 and has no red header; its last line is the
-// publication mark.
+// title above its date and source (its type-size tool taken out) and the
+// 文号, and has no red header; its last line is the publication mark.
 func noticeHTMLText() string {
 	L := noticeLines
-	lines := append([]string{L[2], L[1]}, L[3:]...)
+	lines := append([]string{L[2], "发布日期：2023-03-20 10:30 来源：省政府办公厅", L[1]}, L[3:]...)
 	return strings.Join(append(lines, "（此件公开发布）"), "\n")
 }
 

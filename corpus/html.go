@@ -48,6 +48,7 @@ func readHTML(data []byte) (text string, err error) {
 	declared := htmlMetaTitle(doc)
 	headings := htmlHeadings(doc)
 	docNo := htmlDocNo(doc)
+	pageDate := htmlPageDate(doc)
 	p := readability.NewParser()
 	p.MaxElemsToParse = maxHTMLElements
 	// A short notice is an article too; the default 500 characters would
@@ -65,11 +66,19 @@ func readHTML(data []byte) (text string, err error) {
 	}
 	var lines []string
 	for _, l := range strings.Split(formatLines(htmlText(article.Node)), "\n") {
-		// A page's tool bar, and the date and source line it shares,
-		// go; the article's own lines stay.
-		if l != "" && !(utf8.RuneCountInString(l) < 100 && (toolRe.MatchString(l) || pageDateRe.MatchString(l))) {
+		// A page's tool bar goes; the date and source it shares a line
+		// with stay, as in a copy of the page (pageChrome): they date and
+		// sign what prints no date or signature of its own, an
+		// interpretation as a rule.
+		if utf8.RuneCountInString(l) < 100 {
+			l = pageChrome(l)
+		}
+		if l != "" {
 			lines = append(lines, l)
 		}
+	}
+	if pageDate != "" && !htmlHasLine(lines, pageDate) {
+		lines = append([]string{pageDate}, lines...)
 	}
 	// Reader View shows the title above the article and may drop the
 	// heading that repeats it; the corpus reads the title from the text.
@@ -109,6 +118,38 @@ func htmlTitle(headings []string, declared ...string) string {
 // from it: the first element whose text is a 文号 alone, or a metadata
 // label's (文号：…, 发文字号：…); "" for none.
 func htmlDocNo(doc *html.Node) string {
+	return htmlFind(doc, func(l string) string {
+		if docNoRe.MatchString(l) {
+			return l
+		}
+		for _, p := range labelPairs(l) {
+			if labels[p[0]] == "doc_no" && docNoRe.MatchString(p[1]) {
+				return p[1]
+			}
+		}
+		return ""
+	})
+}
+
+// htmlPageDate returns the line under a page's title giving when and by
+// whom the page was put up (发布时间：2017-07-25 来源：某局), its tools
+// taken out, before the article is taken from it; "" for none. It dates
+// and signs what prints no date or signature of its own, an
+// interpretation as a rule, and the article a page's reader view takes
+// often leaves it out.
+func htmlPageDate(doc *html.Node) string {
+	return htmlFind(doc, func(l string) string {
+		if utf8.RuneCountInString(l) < 100 && pageDateRe.MatchString(l) {
+			return pageChrome(l)
+		}
+		return ""
+	})
+}
+
+// htmlFind returns what match finds first in the lines of the page's
+// visible elements that hold no block: a metadata label and its value
+// are read together from the innermost element holding both.
+func htmlFind(doc *html.Node, match func(line string) string) string {
 	var found string
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -117,15 +158,8 @@ func htmlDocNo(doc *html.Node) string {
 		}
 		if n.Type == html.ElementNode && !htmlHasBlock(n) {
 			for _, l := range strings.Split(formatLines(htmlText(n)), "\n") {
-				if docNoRe.MatchString(l) {
-					found = l
+				if found = match(l); found != "" {
 					return
-				}
-				for _, p := range labelPairs(l) {
-					if labels[p[0]] == "doc_no" && docNoRe.MatchString(p[1]) {
-						found = p[1]
-						return
-					}
 				}
 			}
 			return
