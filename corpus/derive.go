@@ -53,6 +53,18 @@ var cityIssuerRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:人民政府|政府
 // field gives one; a national one named 国家市场… is none.
 var cityBodyRe = regexp.MustCompile(`^(\p{Han}{2,4}?)市(?:[^场]\p{Han}{0,14})?(?:政府|局|委员会|委|厅|办公室|中心)$`)
 
+// Cities gives each document's issuing city by ID, "" for a document no
+// city's body issued: a city's measures apply in that city alone.
+func (l *Library) Cities() map[string]string {
+	out := make(map[string]string, len(l.docs))
+	for i := range l.docs {
+		if cs := citiesIssuing(&l.docs[i]); len(cs) > 0 {
+			out[l.docs[i].ID] = cs[0]
+		}
+	}
+	return out
+}
+
 // citiesIssuing are the cities whose bodies issued d, by its issuer (each
 // body) or its title (杭州市人民政府关于… → 杭州).
 func citiesIssuing(d *Document) []string {

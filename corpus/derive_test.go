@@ -193,4 +193,11 @@ func TestRegions(t *testing.T) {
 			t.Errorf("%s: region %q, want %q", id, got[id], want)
 		}
 	}
+	// A city's document is its province's, and its city's alone too.
+	cities := lib.Cities()
+	for id, want := range map[string]string{"prov": "", "city": "青岛", "county": "晋江", "nat": ""} {
+		if cities[id] != want {
+			t.Errorf("%s: city %q, want %q", id, cities[id], want)
+		}
+	}
 }

@@ -254,6 +254,19 @@ func writeSynthCorpus(t testing.TB, dir string, seed int64, n, articles int) []s
 	return docs
 }
 
+// writeDir writes files (name → text) into a new temporary folder and
+// returns it.
+func writeDir(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func loadDir(t testing.TB, dir string) *corpus.Library {
 	t.Helper()
 	lib, err := corpus.Load(corpus.Options{Dirs: []string{dir}}, nil)

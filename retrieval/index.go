@@ -72,6 +72,9 @@ type entry struct {
 	formula bool
 	// gives are the kinds of answer the clause gives (answerType).
 	gives answerType
+	// city marks a chunk of a document a city issued, whose measures
+	// apply in that city alone.
+	city bool
 }
 
 // Index searches a corpus's chunks by fused lexical and vector ranking.
@@ -163,6 +166,10 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	ix.lex = newBM25(texts)
 	ix.homophones = newHomophones(ix.lex, texts)
 	regions := lib.Regions()
+	cities := lib.Cities()
+	for i := range ix.entries {
+		ix.entries[i].city = cities[ix.entries[i].doc.ID] != ""
+	}
 	ix.judge = newJudge(lib.Scope(), docs, regions, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder
 	if ix.emb == nil {
@@ -324,7 +331,7 @@ func (ix *Index) search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	fused = kept
-	ix.demote(fused)
+	ix.demote(fused, ix.placedElsewhere(q.Question))
 	if len(fused) > k*4 {
 		fused = fused[:k*4]
 	}
@@ -523,9 +530,12 @@ const builtinBesideWeight = 0.8
 
 // demote scales the scores of clauses of repealed documents, or of
 // articles repealed or rewritten by another document, by repealedWeight,
-// and of built-in ones beside users' by builtinBesideWeight, and puts the
-// ranking back in order.
-func (ix *Index) demote(fused []scored) {
+// of built-in ones beside users' by builtinBesideWeight, and, for a
+// question placed elsewhere (placedElsewhere), of the held cities' own by
+// elsewhereWeight, and puts the ranking back in order. The judge reads
+// the lexical ranking, before any of it: what a clause holds of the
+// question does not change with where it applies.
+func (ix *Index) demote(fused []scored, elsewhere bool) {
 	now := ix.now()
 	moved := false
 	current := false
@@ -550,6 +560,10 @@ func (ix *Index) demote(fused []scored) {
 		}
 		if ix.beside && d.File == "" {
 			fused[i].score *= builtinBesideWeight
+			moved = true
+		}
+		if elsewhere && e.city {
+			fused[i].score *= elsewhereWeight
 			moved = true
 		}
 	}

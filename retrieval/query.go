@@ -289,3 +289,24 @@ func gives(text string) answerType {
 	}
 	return t
 }
+
+// elsewhereWeight scales, for a question placed in a city whose own rules
+// the corpus lacks, the clauses of the held cities' documents: their
+// measures do not apply there, the province's and the nation's do.
+const elsewhereWeight = 0.6
+
+// placedElsewhere says whether a question names one of the cities whose
+// own rules the corpus lacks (Scope.Cities) and none whose documents it
+// holds: the asker is there, where the held cities' measures do not
+// apply, and the province's and the nation's do.
+func (ix *Index) placedElsewhere(q string) bool {
+	if ix.judge == nil {
+		return false
+	}
+	for _, c := range ix.judge.scope.Cities {
+		if strings.Contains(q, c) {
+			return true
+		}
+	}
+	return false
+}

@@ -68,3 +68,37 @@ func TestPartnerRegions(t *testing.T) {
 		})
 	}
 }
+
+// TestPlacedElsewhere: a question placed in another city of the province
+// whose city's documents the corpus holds (咸阳, beside 西安's) is
+// answered first from the province's measure, which applies there, not
+// the city's, which does not; asked without a place, or from the city
+// itself, the city's closer wording may come first.
+func TestPlacedElsewhere(t *testing.T) {
+	dir := writeDir(t, map[string]string{
+		"province.txt": "陕西省财政厅关于支持中小企业技术改造的通知\n陕财企〔2017〕5号\n各设区市财政局：\n一、对纺织企业更换织机等老旧设备实施技术改造的，按设备投资额的8%给予补助。\n陕西省财政厅\n2017年6月1日\n",
+		"city.txt":     "西安市人民政府关于纺织企业技术改造设备更新补贴的通知\n市政发〔2018〕3号\n各区县人民政府：\n一、对纺织企业更换织机等设备实施技术改造的，按设备投资额的10%给予补贴。\n西安市人民政府\n2018年3月1日\n",
+	})
+	ix, err := Build(t.Context(), loadDir(t, dir), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ question, first string }{
+		{"咸阳的纺织厂 想换一批新织机 有没有技术改造补贴", "陕财企〔2017〕5号"},
+		{"纺织厂想换一批新织机 有没有技术改造补贴", "市政发〔2018〕3号"},
+		{"西安的纺织厂 想换一批新织机 有没有技术改造补贴", "市政发〔2018〕3号"},
+	} {
+		t.Run(tt.question, func(t *testing.T) {
+			res, err := ix.Search(t.Context(), Query{Question: tt.question, K: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) == 0 || res.Hits[0].DocNo != tt.first {
+				t.Fatalf("hits %+v, want %s first", res.Hits, tt.first)
+			}
+			if !res.Found {
+				t.Errorf("refused (%s): the corpus answers it", res.Reason)
+			}
+		})
+	}
+}

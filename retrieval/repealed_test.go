@@ -15,16 +15,10 @@ import (
 // measure, once the repeal has taken effect, and stays findable; before
 // it takes effect the ranking is the words'.
 func TestRepealedRanksBelow(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := writeDir(t, map[string]string{
 		"old.txt": "某省财政厅关于印发《某省融资担保风险补偿资金管理办法》的通知\n某财企〔2021〕8号\n第一条 为规范融资担保风险补偿资金管理，制定本办法。\n第二条 风险补偿资金用于对融资担保机构为中小企业提供融资担保发生的代偿损失给予补偿，补偿比例不超过代偿损失的30%。\n第三条 本办法自2021年5月1日起施行。\n某省财政厅\n2021年3月15日\n",
 		"new.txt": "某省财政厅关于印发《某省融资担保风险补偿资金管理办法》的通知\n某财企〔2024〕5号\n第一条 为规范风险补偿资金管理，制定本办法。\n第二条 风险补偿资金对政府性融资担保机构开展的支小支农担保业务发生的代偿损失给予补偿，比例不超过40%。\n第三条 本办法自2024年4月1日起施行。《某省财政厅关于印发〈某省融资担保风险补偿资金管理办法〉的通知》（某财企〔2021〕8号）同时废止。\n某省财政厅\n2024年3月20日\n",
-	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	lib := loadDir(t, dir)
 	const q = "融资担保代偿损失补偿比例是多少"
 	tests := []struct {
@@ -75,12 +69,7 @@ func TestEndedRanksBelowCurrent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, text := range map[string]string{"old.txt": tt.old, "new.txt": current} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := writeDir(t, map[string]string{"old.txt": tt.old, "new.txt": current})
 			lib := loadDir(t, dir)
 			const q = "稳岗返还中小微企业按什么比例返还 大企业一样吗"
 			first := func(now time.Time) string {

@@ -2,8 +2,6 @@ package retrieval
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -48,12 +46,7 @@ kind: 原文
 
 func followIndex(t *testing.T) *Index {
 	t.Helper()
-	dir := t.TempDir()
-	for name, text := range map[string]string{"support.md": followCorpus, "tax.md": followTax} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeDir(t, map[string]string{"support.md": followCorpus, "tax.md": followTax})
 	ix, err := Build(context.Background(), loadDir(t, dir), Options{Embedder: &countingEmbedder{model: "test", dims: 32}})
 	if err != nil {
 		t.Fatal(err)
