@@ -7,8 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // docFixtures pairs each Word 97–2003 fixture with the .docx it was saved
@@ -232,5 +234,51 @@ func BenchmarkReadDOC(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestLegacyWordFolder reads a 西安 centre's 2016–2018 folder
+// (testdata/xian2017, written for the purpose by someone who had not seen
+// this code: official-layout HTML saved as Word 97–2003 by LibreOffice,
+// one file named .wps, an interpretation left as its web page) against its
+// writer's list. First read, four titles were a joint red head's spaced
+// name (陕 西 省 财 政 厅 文件), and the interpretation, whose page dates and
+// signs it only in the line under its title, had neither.
+func TestLegacyWordFolder(t *testing.T) {
+	lib, err := Load(Options{Dirs: []string{"testdata/xian2017/docs"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListed(t, lib, map[string]listed{
+		"wmwzzrgcs2018":                      {"市商发〔2018〕21号", "2018-04-16", "2018-01-01", "2018-12-31", "原文"},
+		"szbf-2017-25h-xwqyrzrgcs":           {"市政办发〔2017〕25号", "2017-04-10", "2017-04-10", "2018-12-31", "原文"},
+		"szf-2018-30h-myjjrgcs":              {"市政发〔2018〕30号", "2018-12-05", "2018-12-05", "2020-12-31", "原文"},
+		"yffybzssbfzcjd":                     {"", "2017-07-25", "", "", "解读"},
+		"kjxzxqyyffyjjkc":                    {"财税〔2017〕34号", "2017-05-02", "2017-01-01", "2019-12-31", "原文"},
+		"kjxzxqyyffybzssbf":                  {"市科发〔2017〕46号", "2017-07-20", "2017-07-20", "2019-07-19", "原文"},
+		"wgbtbszn":                           {"", "2017-06-01", "", "", "原文"},
+		"cs-2017-43h-gykdxxwlqysdsyhzcfwdtz": {"财税〔2017〕43号", "2017-06-06", "2017-01-01", "2019-12-31", "原文"},
+		"cs-2017-76h-xwqyzzs":                {"财税〔2017〕76号", "2017-10-20", "2018-01-01", "2020-12-31", "原文"},
+		"srsf-2017-28h-sybxwgbt":             {"陕人社发〔2017〕28号", "2017-04-20", "2017-04-20", "2020-12-31", "原文"},
+		"srsf-2018-96h-wjy":                  {"陕人社发〔2018〕96号", "2018-12-20", "2019-01-01", "", "原文"},
+		"szf-2017-12h-jdstjjqycb":            {"陕政发〔2017〕12号", "2017-03-15", "2017-03-15", "2019-12-31", "原文"},
+		"scbq-2017-45h-zxqyfzzxzjglbf":       {"陕财办企〔2017〕45号", "2017-06-12", "2017-07-01", "2020-06-30", "原文"},
+	})
+	checkTitles(t, lib, map[string]string{
+		"wmwzzrgcs2018":          "西安市商务局 西安市财政局关于促进外贸稳定增长的若干措施",
+		"kjxzxqyyffybzssbf":      "西安市科学技术局 西安市财政局关于印发《西安市科技型中小企业研发费用补助实施办法》的通知",
+		"srsf-2017-28h-sybxwgbt": "陕西省人力资源和社会保障厅 陕西省财政厅关于做好失业保险支持企业稳定岗位工作的通知",
+		"srsf-2018-96h-wjy":      "陕西省人力资源和社会保障厅 陕西省财政厅关于做好当前稳就业工作有关问题的通知",
+		"yffybzssbfzcjd":         "西安市科学技术局《西安市科技型中小企业研发费用补助实施办法》政策解读",
+	})
+	if d, _ := lib.Document("yffybzssbfzcjd"); d.Issuer != "西安市科学技术局" {
+		t.Errorf("the interpretation is signed %q, want 西安市科学技术局", d.Issuer)
+	}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	if d, _ := lib.Document("szbf-2017-25h-xwqyrzrgcs"); d.Validity(now) != (Validity{Status: StatusExpired, Until: "2020-12-31", Because: d.ExtendedBy, Extended: true}) {
+		t.Errorf("市政办发〔2017〕25号 on 2026-11-30: %+v, want extended to 2020-12-31 by 市政发〔2018〕30号", d.Validity(now))
+	}
+	if d, _ := lib.Document("srsf-2017-28h-sybxwgbt"); !slices.ContainsFunc(d.Chunks, func(c Chunk) bool { _, changed := d.PartChanged(c.Label, now); return changed }) {
+		t.Errorf("陕人社发〔2017〕28号: no article marked amended by 陕人社发〔2018〕96号")
 	}
 }

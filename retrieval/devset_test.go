@@ -127,6 +127,8 @@ func TestBlindCorpusFloors(t *testing.T) {
 		{"gx", "guangxi2023", targets{hit1: 0.55, hit5: 0.89, mrr: 0.71, unansweredMin: 7, answerableMax: 4}},
 		// A 合肥 centre's PDFs in the official document layout (HF.md).
 		{"hf", "hefei2025", targets{hit1: 0.59, hit5: 0.81, mrr: 0.70, unansweredMin: 9, answerableMax: 4}},
+		// A 西安 centre's 2016–2018 Word 97–2003 folder (XA.md).
+		{"xa", "xian2017", targets{hit1: 0.62, hit5: 0.95, mrr: 0.76, unansweredMin: 10, answerableMax: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.set, func(t *testing.T) {
