@@ -55,7 +55,9 @@ func newJudge(scope corpus.Scope, docs []corpus.Document, regions map[string]str
 		if regions[d.ID] == "" && (d.Issuer != "" || d.DocNo != "") {
 			j.national[d.ID] = true
 		}
-		for _, y := range corpus.Years(d.Body + d.Title + d.DocNo) {
+		// Years printed only as a plan's targets are left out
+		// (targetYearRe).
+		for _, y := range corpus.Years(targetYearRe.ReplaceAllString(d.Body, "") + d.Title + d.DocNo) {
 			j.years[y] = true
 		}
 		// The years a document states it runs are its too, printed or
@@ -540,3 +542,9 @@ func (j *judge) askingPairs(text string) map[string]bool {
 	}
 	return out
 }
+
+// targetYearRe is a year a plan aims at (到2025年，形成…, 力争2025年), not
+// one whose policy the text states: a 2018 plan's 到2025年 is no policy
+// of 2025's. A period's end (执行到2020年底, 延长到…, 有效期到…) is not
+// one: the preceding character tells them apart.
+var targetYearRe = regexp.MustCompile(`(?:^|[^行施长期])(?:到|力争)(?:19|20)\d{2}年`)

@@ -190,6 +190,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 		{ID: "old", Title: "关于扶持中小企业发展的若干意见", Issued: "2009-02-10",
 			Chunks: []corpus.Chunk{{ID: "old-a", DocID: "old", Text: "对中小企业技术改造项目，按设备投资额的5%给予补助。"}}},
 		{ID: "new", Title: "关于进一步扶持中小企业发展的意见", Issued: "2014-09-20", EffectiveFrom: "2014-10-01", EffectiveUntil: "2019-09-30",
+			Body:   "到2025年，全省培育100家专精特新企业。执行到2019年底。",
 			Chunks: []corpus.Chunk{{ID: "new-a", DocID: "new", Text: "对中小企业技术改造项目，按设备投资额的8%给予补助。"}}},
 	}
 	j, lex := judgeOver(corpus.Scope{Years: [2]int{2009, 2014}}, docs, nil, nil)
@@ -200,6 +201,7 @@ func TestJudgeYearsCovered(t *testing.T) {
 		{"between the first and last issue", "2011年技术改造补助比例是多少", ""},
 		{"within a stated period", "2017年技术改造补助比例是多少", ""},
 		{"past every document", "2023年技术改造补助比例是多少", ReasonYear},
+		{"only a plan's target", "2025年技术改造补助比例是多少", ReasonYear},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
