@@ -123,7 +123,7 @@ func (j *judge) reason(question string, pq parsedQuery, lex []scored, evidence f
 	// ended or not, which the corpus does give.
 	validity := asksValidity(q)
 	for _, y := range corpus.Years(q) {
-		if !j.years[y] && !(validity && y >= thisYear) && !(y == thisYear && saidAsNow(q, y)) {
+		if !j.years[y] && !(validity && y >= thisYear) && !(y == thisYear && saidAsNow(q, y)) && !j.bestSpeaksOf(lex, y) {
 			return ReasonYear
 		}
 	}
@@ -222,12 +222,19 @@ func (j *judge) issuedLater(q string, lex []scored) bool {
 		if y <= newest {
 			continue
 		}
-		if len(lex) > 0 && strings.Contains(j.entries[lex[0].doc].text, m[1]+"年") {
+		if j.bestSpeaksOf(lex, y) {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+// bestSpeaksOf says whether the best clause prints year y: a question
+// about a plan's target (2020年高新技术企业数量能翻一番吗) is answered by
+// the plan that sets it, though the corpus holds no policy of that year.
+func (j *judge) bestSpeaksOf(lex []scored, y int) bool {
+	return len(lex) > 0 && strings.Contains(j.entries[lex[0].doc].text, strconv.Itoa(y)+"年")
 }
 
 // region applies the scope's rules: a question naming the corpus's own
