@@ -271,6 +271,12 @@ func splitSentencesKeep(text string) []string {
 		if c := r[i]; c != '。' && c != '；' && c != '！' && c != '？' {
 			continue
 		}
+		if r[i] == '；' && rowFieldRe.MatchString(string(r[start:i])) && rowFieldRe.MatchString(string(r[i+1:])) {
+			// A table's row read as its fields (支持方式：无偿资助；支持标准：
+			// 按…8%给予补助；上限：200万元) is one sentence: a field alone
+			// leads with a label and no measure.
+			continue
+		}
 		// A closing quote or bracket goes with its sentence
 		// (…修改为：“贴息比例不超过50%。”).
 		for i+1 < len(r) && strings.ContainsRune("”’）)」", r[i+1]) {
@@ -416,3 +422,7 @@ func inFigure(c rune) bool {
 		c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' ||
 		strings.ContainsRune("〇一二三四五六七八九十百千万亿", c)
 }
+
+// rowFieldRe opens a table row's field as tableCells writes it: a short
+// label and a colon.
+var rowFieldRe = regexp.MustCompile(`^\s*[^，。；：:、]{2,12}[：:]`)
