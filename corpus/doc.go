@@ -674,45 +674,11 @@ func (d docReader) numbering() *docxNumbering {
 		}
 		levels := map[int]docxLevel{}
 		for k := range nLevels {
-			if at+28 > len(t) {
+			lvl, next, ok := readLVL(t, at)
+			if !ok {
 				return nil
 			}
-			lvlf := t[at:]
-			lvl := docxLevel{start: int(int32(binary.LittleEndian.Uint32(lvlf))), format: "decimal", suff: "tab"}
-			if f, ok := docNFC[lvlf[4]]; ok {
-				lvl.format = f
-			}
-			lvl.legal = lvlf[5]&0x04 != 0
-			switch lvlf[15] { // ixchFollow
-			case 1:
-				lvl.suff = "space"
-			case 2:
-				lvl.suff = "nothing"
-			}
-			at += 28 + int(lvlf[25]) + int(lvlf[24]) // grpprlPapx, grpprlChpx
-			if at+2 > len(t) {
-				return nil
-			}
-			cch := int(binary.LittleEndian.Uint16(t[at:]))
-			at += 2
-			if at+2*cch > len(t) {
-				return nil
-			}
-			var b strings.Builder
-			for j := range cch {
-				c := binary.LittleEndian.Uint16(t[at+2*j:])
-				if c < 9 {
-					// A level's place holder: %1 … %9 in lvlText.
-					b.WriteString("%" + strconv.Itoa(int(c)+1))
-					continue
-				}
-				b.WriteRune(rune(c))
-			}
-			at += 2 * cch
-			lvl.text = b.String()
-			if lvl.start < 0 || lvl.start >= 1e6 {
-				lvl.start = 1
-			}
+			at = next
 			levels[k] = lvl
 		}
 		n.abstract[lsid] = levels
@@ -725,11 +691,82 @@ func (d docReader) numbering() *docxNumbering {
 	if lfoMac < 0 || 4+16*lfoMac > int(lcb) {
 		return n
 	}
+	// Each LFO's data follows the LFOs, in their order (PlfLfo's
+	// rgLfoData): a character position, then the overrides of its levels
+	// (LFOLVL): a level restarting at a number, or defined anew.
+	at = int(fc) + 4 + 16*lfoMac
 	for i := range lfoMac {
-		lsid := strconv.FormatUint(uint64(binary.LittleEndian.Uint32(t[int(fc)+4+16*i:])), 10)
-		n.nums[strconv.Itoa(i+1)] = docxNum{abstract: lsid}
+		lfo := t[int(fc)+4+16*i:]
+		num := docxNum{abstract: strconv.FormatUint(uint64(binary.LittleEndian.Uint32(lfo)), 10), levels: map[int]docxLevel{}, starts: map[int]int{}}
+		at += 4                  // cp
+		for range int(lfo[12]) { // clfolvl
+			if at+8 > len(t) {
+				break
+			}
+			start := int(int32(binary.LittleEndian.Uint32(t[at:])))
+			flags := binary.LittleEndian.Uint32(t[at+4:])
+			at += 8
+			ilvl := int(flags & 0x0F)
+			if flags&0x20 != 0 { // fFormatting: a level defined anew
+				lvl, next, ok := readLVL(t, at)
+				if !ok {
+					break
+				}
+				at = next
+				num.levels[ilvl] = lvl
+			}
+			if flags&0x10 != 0 && start >= 0 && start < 1e6 { // fStartAt
+				num.starts[ilvl] = start
+			}
+		}
+		n.nums[strconv.Itoa(i+1)] = num
 	}
 	return n
+}
+
+// readLVL reads one list level (LVL: its LVLF, the paragraph's and the
+// number's properties, then its number text) at t[at:], returning it in
+// readDOCX's form and where the next begins.
+func readLVL(t []byte, at int) (docxLevel, int, bool) {
+	if at < 0 || at+28 > len(t) {
+		return docxLevel{}, 0, false
+	}
+	lvlf := t[at:]
+	lvl := docxLevel{start: int(int32(binary.LittleEndian.Uint32(lvlf))), format: "decimal", suff: "tab"}
+	if f, ok := docNFC[lvlf[4]]; ok {
+		lvl.format = f
+	}
+	lvl.legal = lvlf[5]&0x04 != 0
+	switch lvlf[15] { // ixchFollow
+	case 1:
+		lvl.suff = "space"
+	case 2:
+		lvl.suff = "nothing"
+	}
+	at += 28 + int(lvlf[25]) + int(lvlf[24]) // grpprlPapx, grpprlChpx
+	if at+2 > len(t) {
+		return docxLevel{}, 0, false
+	}
+	cch := int(binary.LittleEndian.Uint16(t[at:]))
+	at += 2
+	if at+2*cch > len(t) {
+		return docxLevel{}, 0, false
+	}
+	var b strings.Builder
+	for j := range cch {
+		c := binary.LittleEndian.Uint16(t[at+2*j:])
+		if c < 9 {
+			// A level's place holder: %1 … %9 in lvlText.
+			b.WriteString("%" + strconv.Itoa(int(c)+1))
+			continue
+		}
+		b.WriteRune(rune(c))
+	}
+	lvl.text = b.String()
+	if lvl.start < 0 || lvl.start >= 1e6 {
+		lvl.start = 1
+	}
+	return lvl, at + 2*cch, true
 }
 
 // sprmValue returns the operand of the last sprm of the given one-byte

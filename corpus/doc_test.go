@@ -282,3 +282,77 @@ func TestLegacyWordFolder(t *testing.T) {
 		t.Errorf("陕人社发〔2017〕28号: no article marked amended by 陕人社发〔2018〕96号")
 	}
 }
+
+// TestDOCListOverrides: a list's levels and its overrides (LFOLVL) are
+// read from the table stream: one list of one level, 一、 from 1, and two
+// uses of it, the second restarting at 5 and the third redefining the
+// level as （一） — laid out as Word writes PlfLst, the LVLs after it, and
+// PlfLfo with its data.
+func TestDOCListOverrides(t *testing.T) {
+	le16 := func(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
+	le32 := func(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+	lvl := func(start uint32, nfc byte, text string) []byte {
+		b := le32(nil, start)
+		b = append(b, nfc, 0)             // nfc, flags
+		b = append(b, make([]byte, 9)...) // rgbxchNums
+		b = append(b, 2)                  // ixchFollow: nothing
+		b = append(b, make([]byte, 8)...) // dxaIndentSav, unused
+		b = append(b, 0, 0, 0, 0)         // cbGrpprlChpx, cbGrpprlPapx, ilvlRestartLim, grfhic
+		var u []uint16
+		for _, r := range text {
+			if r == '%' {
+				continue
+			}
+			if r >= '1' && r <= '9' {
+				u = append(u, uint16(r-'1'))
+				continue
+			}
+			u = append(u, uint16(r))
+		}
+		b = le16(b, uint16(len(u)))
+		for _, c := range u {
+			b = le16(b, c)
+		}
+		return b
+	}
+	// PlfLst: one LSTF (lsid 77), a simple list.
+	lst := le16(nil, 1)
+	lstf := le32(nil, 77)
+	lstf = append(lstf, make([]byte, 4+18)...) // tplc, rgistdPara
+	lstf = append(lstf, 1, 0)                  // fSimpleList, grfhic
+	lst = append(lst, lstf...)
+	table := append([]byte{}, lst...)
+	lvls := lvl(1, 0x25, "%1、") // chineseCounting
+	table = append(table, lvls...)
+	lfoAt := len(table)
+	lfos := le32(nil, 3)
+	for _, n := range []byte{0, 1, 1} { // clfolvl of each LFO
+		l := le32(nil, 77)
+		l = append(l, make([]byte, 8)...)
+		l = append(l, n, 0, 0, 0)
+		lfos = append(lfos, l...)
+	}
+	lfos = le32(lfos, 0)                      // first LFO's data: cp
+	lfos = le32(le32(le32(lfos, 0), 5), 0x10) // second: cp; LFOLVL start 5, fStartAt, level 0
+	lfos = le32(le32(le32(lfos, 0), 1), 0x20) // third: cp; LFOLVL fFormatting, level 0
+	lfos = append(lfos, lvl(1, 0x25, "（%1）")...)
+	table = append(table, lfos...)
+	fcLcb := make([]byte, 8*(fcPlfLfo+1))
+	binary.LittleEndian.PutUint32(fcLcb[8*fcPlfLst:], 0)
+	binary.LittleEndian.PutUint32(fcLcb[8*fcPlfLst+4:], uint32(len(lst)))
+	binary.LittleEndian.PutUint32(fcLcb[8*fcPlfLfo:], uint32(lfoAt))
+	binary.LittleEndian.PutUint32(fcLcb[8*fcPlfLfo+4:], uint32(len(lfos)))
+	d := docReader{table: table, fib: fib{fcLcb: fcLcb}}
+	n := d.numbering()
+	if n == nil {
+		t.Fatal("no lists read")
+	}
+	w := docxWalker{num: n, counters: map[string]*[9]int{}}
+	var got []string
+	for _, ilfo := range []string{"1", "1", "2", "3"} {
+		got = append(got, w.number(ilfo, "0"))
+	}
+	if want := []string{"一、", "二、", "五、", "（一）"}; !slices.Equal(got, want) {
+		t.Errorf("numbers %q, want %q", got, want)
+	}
+}
