@@ -560,7 +560,7 @@ func (d docReader) render(chars []docChar) string {
 	}
 	var lines []string
 	var line, cell strings.Builder
-	var row []string
+	var row, above []string
 	var fields []bool // per open field: whether its result has begun
 	for _, c := range chars {
 		switch c.r {
@@ -583,6 +583,14 @@ func (d docReader) render(chars []docChar) string {
 		}
 		switch {
 		case c.r == 0x07 && rowEnd(c.fc):
+			// A cell merged down from the one above reads as that cell, as
+			// readDOCX reads it: Word stores the text once, in the first.
+			for i, merged := range cellsMergedDown(paras.at(c.fc)) {
+				if merged && i < len(row) && i < len(above) && row[i] == "" {
+					row[i] = above[i]
+				}
+			}
+			above = append(above[:0], row...)
 			lines = append(lines, strings.Join(row, "\t"))
 			row = row[:0]
 			cell.Reset()
@@ -767,6 +775,32 @@ func readLVL(t []byte, at int) (docxLevel, int, bool) {
 		lvl.start = 1
 	}
 	return lvl, at + 2*cch, true
+}
+
+// cellsMergedDown reads a table row's definition (sprmTDefTable, in the
+// properties of the paragraph ending the row) for the cells merged with
+// the cell above them: each TC80's vertMerge is 1 for such a cell, 3 for
+// the first of a merged set, 0 for a cell of its own.
+func cellsMergedDown(grpprl []byte) []bool {
+	for len(grpprl) >= 2 {
+		op := binary.LittleEndian.Uint16(grpprl)
+		size := sprmOperandSize(op, grpprl[2:])
+		if size < 0 || 2+size > len(grpprl) {
+			return nil
+		}
+		if op == sprmTDefTable && size >= 3 {
+			def := grpprl[4 : 2+size] // after the operand's size
+			n := int(def[0])          // itcMac
+			tcs := def[min(len(def), 1+2*(n+1)):]
+			out := make([]bool, 0, n)
+			for i := 0; i < n && 20*(i+1) <= len(tcs); i++ {
+				out = append(out, binary.LittleEndian.Uint16(tcs[20*i:])>>5&3 == 1)
+			}
+			return out
+		}
+		grpprl = grpprl[2+size:]
+	}
+	return nil
 }
 
 // sprmValue returns the operand of the last sprm of the given one-byte
