@@ -376,6 +376,11 @@ func tableCells(l string) []string {
 	return cells
 }
 
+// bareCountRe is a cell holding a count and nothing it says of the row
+// (2, 1份, 3张): named by its column (份数：2), not read as what the row's
+// name is (申请表：2).
+var bareCountRe = regexp.MustCompile(`^\d+\s*(?:份|个|张|本|套|页|件|人|项)?$`)
+
 // tableRow reads a table's row as text. Normalised as a line, its cells
 // would run into one another; each is set apart by ；, named by its
 // column (政策依据：…, 责任单位：…) when the header names as many, an
@@ -406,7 +411,7 @@ func tableRow(cells, header []string) string {
 	for i, c := range cells {
 		switch {
 		case c == "":
-		case i == 1 && cells[0] != "":
+		case i == 1 && cells[0] != "" && !bareCountRe.MatchString(c):
 			parts[len(parts)-1] += "：" + c
 		case i == 0:
 			parts = append(parts, c)

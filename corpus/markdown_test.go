@@ -263,7 +263,9 @@ func TestTableRows(t *testing.T) {
 		"2\t高新技术企业奖励\t对首次认定的高新技术企业奖励30万元。\t某科发〔2021〕6号\t市科技局\n" +
 		"3\t首台套奖励\t\t某经信发〔2021〕3号\t市经信局\n" +
 		"4\t人才公寓\t租金减半\t\t\n" +
-		"说明：以上政策以原文为准。\n"
+		"说明：以上政策以原文为准。\n" +
+		"\n序号\t材料名称\t份数\t要求\n" +
+		"5\t营业执照副本\t1份\t复印件加盖公章\n"
 	docs, err := parseFile("qingdan.txt", []byte(list))
 	if err != nil || len(docs) != 1 {
 		t.Fatalf("%d documents, err %v", len(docs), err)
@@ -278,6 +280,9 @@ func TestTableRows(t *testing.T) {
 		// An empty cell keeps the cells after it under their columns.
 		"3": "3. 首台套奖励；政策依据：某经信发〔2021〕3号；责任单位：市经信局。",
 		"4": "4. 人才公寓：租金减半。",
+		// A count is named by its column, not read as what the row's
+		// name is (营业执照副本：1份).
+		"5": "5. 营业执照副本；份数：1份；要求：复印件加盖公章。",
 	}
 	checkClauses(t, d, want)
 	if strings.Contains(d.Body, "序号") {
