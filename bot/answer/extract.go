@@ -271,10 +271,11 @@ func splitSentencesKeep(text string) []string {
 		if c := r[i]; c != '。' && c != '；' && c != '！' && c != '？' {
 			continue
 		}
-		if r[i] == '；' && rowFieldRe.MatchString(string(r[start:i])) && rowFieldRe.MatchString(string(r[i+1:])) {
+		if left := string(r[start:i]); r[i] == '；' && rowFieldRe.MatchString(string(r[i+1:])) && (rowFieldRe.MatchString(left) || !strings.ContainsAny(left, "，,")) {
 			// A table's row read as its fields (支持方式：无偿资助；支持标准：
-			// 按…8%给予补助；上限：200万元) is one sentence: a field alone
-			// leads with a label and no measure.
+			// 按…8%给予补助；上限：200万元), or named by its first cell
+			// (《申请表》；份数：2；…), is one sentence: a field alone leads
+			// with a label and no measure.
 			continue
 		}
 		// A closing quote or bracket goes with its sentence

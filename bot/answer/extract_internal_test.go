@@ -16,6 +16,8 @@ func TestSplitSentencesKeep(t *testing.T) {
 		{"a quote closes after its stop", "第五条修改为：“比例不超过50%。”本通知自发布之日起施行。", []string{"第五条修改为：“比例不超过50%。”", "本通知自发布之日起施行。"}},
 		{"a bracket closes after its stop", "（详见附件。）其余不变。", []string{"（详见附件。）", "其余不变。"}},
 		{"a table row's fields are one", "中小企业技术改造：无偿资助；支持标准：按投资额的8%给予补助；上限：200万元。其余不变。", []string{"中小企业技术改造：无偿资助；支持标准：按投资额的8%给予补助；上限：200万元。", "其余不变。"}},
+		{"a row named by its first cell", "《申请表》；份数：2；要求：原件。", []string{"《申请表》；份数：2；要求：原件。"}},
+		{"a sentence then a label", "对企业给予补助，比例为10%；其中：小微企业提高至20%。", []string{"对企业给予补助，比例为10%；", "其中：小微企业提高至20%。"}},
 		{"a field then a sentence", "支持方式：无偿资助；对符合条件的企业给予补助。", []string{"支持方式：无偿资助；", "对符合条件的企业给予补助。"}},
 		{"empty", "", nil},
 	}
