@@ -72,11 +72,12 @@ func readDOC(data []byte) (string, error) {
 	case bytes.HasPrefix(bytes.TrimSpace(data), []byte("{\\rtf")):
 		return "", fmt.Errorf("%w: the .doc is a Rich Text file; save it as .docx", ErrUnsupported)
 	case !bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-		if h := formatHint(data); strings.Contains(h, "web page") {
+		h := formatHint(data)
+		if strings.Contains(h, "web page") {
 			// Word's "save as web page" under a .doc name.
 			return readHTML(data)
 		}
-		return "", fmt.Errorf("%w: the .doc is not a Word file%s", ErrDamaged, formatHint(data))
+		return "", fmt.Errorf("%w: the .doc is not a Word file%s", ErrDamaged, h)
 	}
 	streams, err := docStreams(data)
 	if err != nil {
@@ -113,11 +114,7 @@ func readDOC(data []byte) (string, error) {
 	}
 	d := docReader{wd: wd, table: table, data: streams["Data"], fib: fib}
 	d.lists = d.numbering()
-	text, err := d.mainText()
-	if err != nil {
-		return "", err
-	}
-	return text, nil
+	return d.mainText()
 }
 
 // docStreams reads the compound file's streams by name.
@@ -503,6 +500,13 @@ func (x fkpIndex) run(fc uint32) *fkpRun {
 	return nil
 }
 
+// docProps are the document's paragraph and character properties and its
+// heading styles, read once for all its stories.
+type docProps struct {
+	paras, runs fkpIndex
+	headings    map[uint16]bool
+}
+
 // mainText renders the document's text as lines: the main story, then
 // its footnotes, endnotes and text boxes (an official document sets its
 // 此件公开发布 or its 版记 in one), not its running heads and comments.
@@ -510,6 +514,11 @@ func (d docReader) mainText() (string, error) {
 	ps, err := d.pieces()
 	if err != nil {
 		return "", err
+	}
+	props := docProps{
+		paras:    newFKPIndex(d.fkpRuns(fcPlcfBtePapx, true)),
+		runs:     newFKPIndex(d.fkpRuns(fcPlcfBteChpx, false)),
+		headings: d.headingStyles(),
 	}
 	var stories []string
 	var cp uint32
@@ -528,7 +537,7 @@ func (d docReader) mainText() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if t := strings.TrimSpace(d.render(chars)); t != "" {
+		if t := strings.TrimSpace(d.render(chars, props)); t != "" {
 			stories = append(stories, t)
 		}
 	}
@@ -536,9 +545,8 @@ func (d docReader) mainText() (string, error) {
 }
 
 // render turns a story's characters into lines.
-func (d docReader) render(chars []docChar) string {
-	paras := newFKPIndex(d.fkpRuns(fcPlcfBtePapx, true))
-	runs := newFKPIndex(d.fkpRuns(fcPlcfBteChpx, false))
+func (d docReader) render(chars []docChar, props docProps) string {
+	paras, runs, headings := props.paras, props.runs, props.headings
 	rowEnd := func(fc uint32) bool { return sprmOn(paras.at(fc), sprmPFTtp) }
 	inTable := func(fc uint32) bool { return sprmOn(paras.at(fc), sprmPFInTable) }
 	hidden := func(fc uint32) bool {
@@ -546,7 +554,6 @@ func (d docReader) render(chars []docChar) string {
 		return sprmOn(g, sprmCFRMarkDel) || sprmOn(g, sprmCFVanish)
 	}
 	lists := docxWalker{num: d.lists, counters: map[string]*[9]int{}}
-	headings := d.headingStyles()
 	// number returns the number Word prints before the paragraph whose
 	// mark is at fc.
 	number := func(fc uint32) string {
@@ -562,6 +569,14 @@ func (d docReader) render(chars []docChar) string {
 	var line, cell strings.Builder
 	var row, above []string
 	var fields []bool // per open field: whether its result has begun
+	// put adds a character to the open table cell or to the line.
+	put := func(fc uint32, r rune) {
+		if inTable(fc) {
+			cell.WriteRune(r)
+		} else {
+			line.WriteRune(r)
+		}
+	}
 	for _, c := range chars {
 		switch c.r {
 		case 0x13: // a field begins: its instructions are no text
@@ -617,31 +632,22 @@ func (d docReader) render(chars []docChar) string {
 			lines = append(lines, text)
 			line.Reset()
 		case c.r == 0x1E:
-			d.write(&line, &cell, inTable(c.fc), '-')
+			put(c.fc, '-')
 		case c.r == '\t':
 			// A space, as readDOCX writes one: a tab inside a paragraph
 			// is layout, and in a line it sets a table's cells apart.
-			d.write(&line, &cell, inTable(c.fc), ' ')
+			put(c.fc, ' ')
 		case c.r < 0x20 || c.r == 0x1F:
 			// Anchors of pictures, drawings, footnote and comment marks,
 			// optional hyphens: nothing to read.
 		default:
-			d.write(&line, &cell, inTable(c.fc), c.r)
+			put(c.fc, c.r)
 		}
 	}
 	if line.Len() > 0 {
 		lines = append(lines, line.String())
 	}
 	return strings.Join(lines, "\n")
-}
-
-// write adds a character to the open table cell or to the line.
-func (docReader) write(line, cell *strings.Builder, inTable bool, r rune) {
-	if inTable {
-		cell.WriteRune(r)
-		return
-	}
-	line.WriteRune(r)
 }
 
 // docNFC names Word's binary number formats (MSONFC) as readDOCX's
