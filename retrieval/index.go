@@ -81,12 +81,15 @@ type entry struct {
 // It is safe for concurrent searches once built.
 type Index struct {
 	entries []entry
-	byID    map[string]int
-	lex     *bm25
-	coll    *chromem.Collection
-	emb     Embedder
-	vocab   *Vocabulary
-	rerank  Reranker
+	// heldCities are the cities whose bodies issued documents of the
+	// corpus (placedElsewhere).
+	heldCities []string
+	byID       map[string]int
+	lex        *bm25
+	coll       *chromem.Collection
+	emb        Embedder
+	vocab      *Vocabulary
+	rerank     Reranker
 	// rerankMin is Options.RerankMin.
 	rerankMin float64
 	judge     *judge // whether the corpus can answer at all
@@ -168,7 +171,12 @@ func build(ctx context.Context, lib *corpus.Library, version string, opts Option
 	regions := lib.Regions()
 	cities := lib.Cities()
 	for i := range ix.entries {
-		ix.entries[i].city = cities[ix.entries[i].doc.ID] != ""
+		if c := cities[ix.entries[i].doc.ID]; c != "" {
+			ix.entries[i].city = true
+			if !slices.Contains(ix.heldCities, c) {
+				ix.heldCities = append(ix.heldCities, c)
+			}
+		}
 	}
 	ix.judge = newJudge(lib.Scope(), docs, regions, ix.entries, ix.lex, ix.vocab.Topics)
 	ix.emb = opts.Embedder

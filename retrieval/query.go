@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -300,7 +301,7 @@ const elsewhereWeight = 0.6
 // holds: the asker is there, where the held cities' measures do not
 // apply, and the province's and the nation's do.
 func (ix *Index) placedElsewhere(q string) bool {
-	if ix.judge == nil {
+	if ix.judge == nil || slices.ContainsFunc(ix.heldCities, func(c string) bool { return strings.Contains(q, c) }) {
 		return false
 	}
 	for _, c := range ix.judge.scope.Cities {

@@ -72,8 +72,8 @@ func TestPartnerRegions(t *testing.T) {
 // TestPlacedElsewhere: a question placed in another city of the province
 // whose city's documents the corpus holds (咸阳, beside 西安's) is
 // answered first from the province's measure, which applies there, not
-// the city's, which does not; asked without a place, or from the city
-// itself, the city's closer wording may come first.
+// the city's, which does not; asked without a place, from the city
+// itself, or naming it too, the city's closer wording may come first.
 func TestPlacedElsewhere(t *testing.T) {
 	dir := writeDir(t, map[string]string{
 		"province.txt": "陕西省财政厅关于支持中小企业技术改造的通知\n陕财企〔2017〕5号\n各设区市财政局：\n一、对纺织企业更换织机等老旧设备实施技术改造的，按设备投资额的8%给予补助。\n陕西省财政厅\n2017年6月1日\n",
@@ -87,6 +87,9 @@ func TestPlacedElsewhere(t *testing.T) {
 		{"咸阳的纺织厂 想换一批新织机 有没有技术改造补贴", "陕财企〔2017〕5号"},
 		{"纺织厂想换一批新织机 有没有技术改造补贴", "市政发〔2018〕3号"},
 		{"西安的纺织厂 想换一批新织机 有没有技术改造补贴", "市政发〔2018〕3号"},
+		// Named beside the held city, another is no longer where the
+		// asker is: 搬到西安 brings the city's measure back.
+		{"咸阳的纺织厂 想搬到西安 换一批新织机 有没有技术改造补贴", "市政发〔2018〕3号"},
 	} {
 		t.Run(tt.question, func(t *testing.T) {
 			res, err := ix.Search(t.Context(), Query{Question: tt.question, K: 2})

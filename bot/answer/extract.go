@@ -271,12 +271,14 @@ func splitSentencesKeep(text string) []string {
 		if c := r[i]; c != '。' && c != '；' && c != '！' && c != '？' {
 			continue
 		}
-		if left := string(r[start:i]); r[i] == '；' && rowFieldRe.MatchString(string(r[i+1:])) && (rowFieldRe.MatchString(left) || !strings.ContainsAny(left, "，,")) {
+		if r[i] == '；' && rowFieldRe.MatchString(string(r[i+1:min(len(r), i+1+rowFieldMax)])) {
 			// A table's row read as its fields (支持方式：无偿资助；支持标准：
 			// 按…8%给予补助；上限：200万元), or named by its first cell
 			// (《申请表》；份数：2；…), is one sentence: a field alone leads
 			// with a label and no measure.
-			continue
+			if left := string(r[start:i]); rowFieldRe.MatchString(left) || !strings.ContainsAny(left, "，,") {
+				continue
+			}
 		}
 		// A closing quote or bracket goes with its sentence
 		// (…修改为：“贴息比例不超过50%。”).
@@ -425,5 +427,9 @@ func inFigure(c rune) bool {
 }
 
 // rowFieldRe opens a table row's field as tableCells writes it: a short
-// label and a colon.
+// label and a colon, within rowFieldMax characters.
 var rowFieldRe = regexp.MustCompile(`^\s*[^，。；：:、]{2,12}[：:]`)
+
+// rowFieldMax is how far into a sentence rowFieldRe can match: spaces, 12
+// characters of label and its colon.
+const rowFieldMax = 24
