@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/richardlehane/mscfb"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // A Word 97–2003 .doc is an OLE compound file (read by mscfb) whose
@@ -316,21 +318,15 @@ func (d docReader) chars(ps []piece, from, to uint32) ([]docChar, error) {
 	return out, nil
 }
 
-// cp1252 maps a compressed piece's byte to its character: Windows-1252
-// differs from Latin-1 in 0x80–0x9F ([MS-DOC] 2.4.1 lists those Word
-// writes).
+// cp1252 maps a compressed piece's byte to its character in
+// Windows-1252 ([MS-DOC] 2.4.1); the bytes that code page leaves undefined
+// (0x81, 0x8D, 0x8F, 0x90, 0x9D) stand for themselves, as Latin-1 reads
+// them.
 func cp1252(b byte) rune {
-	if b >= 0x80 && b <= 0x9F {
-		if r := cp1252High[b-0x80]; r != 0 {
-			return r
-		}
+	if r := charmap.Windows1252.DecodeByte(b); r != utf8.RuneError {
+		return r
 	}
 	return rune(b)
-}
-
-var cp1252High = [32]rune{
-	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 }
 
 // fkpRun is a run of stream offsets [fc, fcEnd) sharing one set of
