@@ -275,10 +275,7 @@ func FuzzSplitCompiled(f *testing.F) {
 // departments' interpretations, then twenty documents with their 文号,
 // issue dates and stated ends, and the articles one amends of another.
 func TestCompiledThirdCorpus(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/hunan2016/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/hunan2016/docs")
 	want := []compiledDoc{
 		{"国发〔2016〕45号", "2016-08-05", ""},
 		{"湘政发〔2016〕23号", "2016-09-26", "2018-12-31"},
@@ -476,10 +473,7 @@ func TestCompilationFixtures(t *testing.T) {
 // writer's: 财税〔2019〕21号 states its own, which 公告2021年第6号
 // extends, and 第6号 states none of its own.
 func TestCompiledFourthCorpus(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/chongqing2021/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/chongqing2021/docs")
 	want := []struct{ docNo, issued, until string }{
 		{"财政部 税务总局公告2021年第12号", "2021-04-02", "2022-12-31"},
 		{"财政部 税务总局公告2021年第7号", "2021-03-17", "2021-12-31"},
@@ -550,10 +544,7 @@ func TestCompiledFourthCorpus(t *testing.T) {
 // to 2024年底, which is each clause's period, and 桂工信中小〔2023〕212号
 // extends another's, whose period it moves.
 func TestCompiledEighthCorpus(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/guangxi2023/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/guangxi2023/docs")
 	want := []compiledDoc{
 		{"财政部 税务总局公告2023年第7号", "2023-03-26", ""},
 		{"财政部 税务总局公告2023年第19号", "2023-08-01", "2027-12-31"},

@@ -370,10 +370,7 @@ func makeDOCX(body, styles, numbering string) []byte {
 // ends its measures on two days, each the period of its own clause, and
 // 锡人社发〔2026〕28号 extends another's.
 func TestCurrentPolicyFolder(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/wuxi2026/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/wuxi2026/docs")
 	want := map[string]listed{
 		"xiaowei-shuifei-2023-12":             {"财政部 税务总局公告2023年第12号", "2023-08-02", "2023-01-01", "2027-12-31", "原文"},
 		"yanfa-jiakou-2023-7":                 {"财政部 税务总局公告2023年第7号", "2023-03-26", "2023-01-01", "", "原文"},
@@ -431,10 +428,7 @@ func TestCurrentPolicyFolder(t *testing.T) {
 // the preface's 四1 to 四55 and its contents a clause of their own; the
 // others' titles held the site's name, a link, a table or a 文号.
 func TestItemCompilationFolder(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/xiamen2022/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/xiamen2022/docs")
 	// The writer's list; two ends differ: 厦人社〔2022〕56号 states each
 	// measure's period and none of its own, and the 汇编 and the
 	// interpretation state none.
@@ -552,10 +546,7 @@ func checkListed(t *testing.T, lib *Library, want map[string]listed) {
 // were 文件 or a spaced name, three 文号 were lost, and the 清单's rows lost
 // their columns' names under its first group row.
 func TestWordFolder(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/qingdao2020/docs"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/qingdao2020/docs")
 	// The writer's list: 青金监发〔2020〕4号's period is the window of the
 	// loans it applies to (本通知适用于2020年1月25日至2020年6月30日期间到期的…).
 	checkListed(t, lib, map[string]listed{
@@ -581,8 +572,16 @@ func TestWordFolder(t *testing.T) {
 	if !strings.Contains(d.Body, "执行期限：2020年1月1日至2020年12月31日；政策依据：财政部 税务总局公告2020年第8号") {
 		t.Errorf("the 清单's rows lost their columns' names:\n%s", d.Body[:min(len(d.Body), 800)])
 	}
+	checkExtended(t, lib, "qrsf-2020-5h-jdxjmsbf", "2020-12-31")
+}
+
+// checkExtended holds a document, on 2026-11-30, to have ended on until
+// as another document extended it.
+func checkExtended(t *testing.T, lib *Library, id, until string) {
+	t.Helper()
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	if d, _ := lib.Document("qrsf-2020-5h-jdxjmsbf"); d.Validity(now) != (Validity{Status: StatusExpired, Until: "2020-12-31", Because: d.ExtendedBy, Extended: true}) {
-		t.Errorf("青人社发〔2020〕5号 on 2026-11-30: %+v, want extended to 2020-12-31 by 青人社发〔2020〕19号", d.Validity(now))
+	d, _ := lib.Document(id)
+	if got := d.Validity(now); got != (Validity{Status: StatusExpired, Until: until, Because: d.ExtendedBy, Extended: true}) || d.ExtendedBy == "" {
+		t.Errorf("%s (%s) on 2026-11-30: %+v, want extended to %s", id, d.DocNo, got, until)
 	}
 }

@@ -14,10 +14,7 @@ import (
 // notice's end, a repeal, an interpretation with its author under the
 // title, a question-and-answer text.
 func TestOlderPeriodCorpus(t *testing.T) {
-	lib, err := Load(Options{Dirs: []string{"testdata/olderperiod"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := loadFolder(t, "testdata/olderperiod")
 	tests := []struct {
 		id, title, docNo, issuer, kind, issued, from, until, repealedBy string
 	}{

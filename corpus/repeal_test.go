@@ -334,6 +334,13 @@ func loadFiles(t *testing.T, files map[string][]byte) *Library {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
+	return loadFolder(t, dir)
+}
+
+// loadFolder loads the documents of one folder, failing the test if it
+// cannot.
+func loadFolder(t *testing.T, dir string) *Library {
+	t.Helper()
 	lib, err := Load(Options{Dirs: []string{dir}}, nil)
 	if err != nil {
 		t.Fatal(err)
